@@ -17,7 +17,7 @@ pub struct ProjectStatus {
     /// What the auth service calls itself (`GoTrue` on Supabase).
     pub auth_service: String,
     pub auth_version: String,
-    /// PostgREST answered its root with the anon key.
+    /// PostgREST answered a query with the anon key.
     pub rest_reachable: bool,
     /// Round trip of the auth health check, in milliseconds.
     pub latency_ms: u32,
@@ -111,14 +111,25 @@ pub async fn probe(
         reason: "auth/v1/health did not answer JSON".into(),
     })?;
 
+    // Not the PostgREST root: Supabase no longer serves its OpenAPI document to anon keys.
+    // Any answer in PostgREST's shape (rows, or an error such as RLS's 401 or a missing
+    // table's 404) proves the REST API is there.
     let rest = client
-        .get(project.endpoint("rest/v1/"))
+        .get(project.endpoint("rest/v1/calls"))
+        .query(&[("select", "id"), ("limit", "1")])
         .header("apikey", project.anon_key.expose())
         .header("X-Client-Info", http::CLIENT_INFO)
         .timeout(API_TIMEOUT)
         .send()
         .await;
-    let rest_reachable = matches!(&rest, Ok(response) if response.status().is_success());
+    let rest_reachable = match rest {
+        Ok(response) if response.status().is_success() => true,
+        Ok(response) => response
+            .json::<serde_json::Value>()
+            .await
+            .is_ok_and(|body| body.get("code").is_some() && body.get("message").is_some()),
+        Err(_) => false,
+    };
 
     Ok(ProjectStatus {
         auth_service: health.name.unwrap_or_else(|| "GoTrue".into()),

@@ -1,0 +1,160 @@
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { call, ClientCode, CommandError, commands, isIpcError, toCommandError } from '../../src/lib/ipc';
+
+// mockIPC and invoke work on `window`; in Node the global object stands in for it.
+beforeAll(() => {
+  (globalThis as { window?: unknown }).window = globalThis;
+});
+
+afterEach(() => {
+  clearMocks();
+  delete (globalThis as { __TAURI_INTERNALS__?: unknown }).__TAURI_INTERNALS__;
+});
+
+describe('isIpcError', () => {
+  it('accepts { code, message }', () => {
+    expect(isIpcError({ code: 'unreachable', message: 'no route' })).toBe(true);
+    expect(isIpcError({ code: 'x', message: '', extra: 1 })).toBe(true);
+  });
+
+  it.each([
+    ['null', null],
+    ['undefined', undefined],
+    ['a string', 'unreachable'],
+    ['a number', 42],
+    ['an array', ['code', 'message']],
+    ['no code', { message: 'm' }],
+    ['an empty code', { code: '', message: 'm' }],
+    ['a numeric code', { code: 500, message: 'm' }],
+    ['no message', { code: 'x' }],
+  ])('rejects %s', (_name, value) => {
+    expect(isIpcError(value)).toBe(false);
+  });
+});
+
+describe('toCommandError', () => {
+  it('keeps the code and message of an IpcError', () => {
+    const err = toCommandError('probe_project', { code: 'not_supabase', message: 'no GoTrue at /auth/v1' });
+    expect(err).toBeInstanceOf(CommandError);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.name).toBe('CommandError');
+    expect(err.code).toBe('not_supabase');
+    expect(err.message).toBe('no GoTrue at /auth/v1');
+    expect(err.command).toBe('probe_project');
+  });
+
+  it('falls back to the code when an IpcError has an empty message', () => {
+    expect(toCommandError('app_info', { code: 'server_error', message: '' }).message).toBe('server_error');
+  });
+
+  it('keeps a code even when the message is missing', () => {
+    const err = toCommandError('probe_project', { code: 'unreachable' });
+    expect(err.code).toBe('unreachable');
+    expect(err.message).toBe('probe_project failed (unreachable)');
+  });
+
+  it('maps a plain string (Tauri’s own rejections) to code "ipc"', () => {
+    const err = toCommandError('probe_project', '  command probe_project not found ');
+    expect(err.code).toBe(ClientCode.Ipc);
+    expect(err.message).toBe('command probe_project not found');
+  });
+
+  it('gives an empty string a readable message', () => {
+    expect(toCommandError('app_info', '').message).toBe('app_info failed');
+  });
+
+  it('clips very long strings', () => {
+    const err = toCommandError('app_info', 'x'.repeat(5000));
+    expect(err.message.length).toBeLessThanOrEqual(301);
+    expect(err.message.endsWith('…')).toBe(true);
+  });
+
+  it('maps a thrown Error to code "ipc" with its message', () => {
+    const err = toCommandError('app_info', new TypeError('boom'));
+    expect(err.code).toBe(ClientCode.Ipc);
+    expect(err.message).toBe('boom');
+  });
+
+  it.each([
+    ['null', null],
+    ['undefined', undefined],
+    ['a number', 42],
+    ['a boolean', false],
+    ['an empty object', {}],
+    ['an array', [1, 2]],
+    ['a numeric code', { code: 503, message: 'x' }],
+    ['an empty code', { code: '', message: 'x' }],
+  ])('maps garbage (%s) to code "unknown"', (_name, value) => {
+    const err = toCommandError('probe_project', value);
+    expect(err).toBeInstanceOf(CommandError);
+    expect(err.code).toBe(ClientCode.Unknown);
+    expect(err.message).toBe('probe_project failed with an unexpected error');
+  });
+
+  it('passes a CommandError through unchanged', () => {
+    const original = new CommandError('app_info', 'x', 'y');
+    expect(toCommandError('probe_project', original)).toBe(original);
+  });
+});
+
+describe('call', () => {
+  it('resolves with the command’s value and passes the arguments', async () => {
+    const seen: unknown[] = [];
+    mockIPC((cmd, args) => {
+      seen.push([cmd, args]);
+      return { ok: true };
+    });
+    await expect(call('some_command', { id: 7 })).resolves.toEqual({ ok: true });
+    expect(seen).toEqual([['some_command', { id: 7 }]]);
+  });
+
+  it('rejects with a CommandError built from an IpcError', async () => {
+    mockIPC(() => {
+      // What Tauri does with a command's Err(IpcError): the serialized object is the rejection.
+      // eslint-disable-next-line @typescript-eslint/only-throw-error
+      throw { code: 'unreachable', message: 'connection refused' };
+    });
+    const err = await call('probe_project').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CommandError);
+    expect(err).toMatchObject({ code: 'unreachable', message: 'connection refused', command: 'probe_project' });
+  });
+
+  it('rejects with code "ipc" for an Error or a string rejection', async () => {
+    mockIPC(() => Promise.reject(new Error('not allowed')));
+    await expect(call('app_info')).rejects.toMatchObject({ code: ClientCode.Ipc, message: 'not allowed' });
+    mockIPC(() => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error
+      throw 'invalid args `id` for command `x`';
+    });
+    await expect(call('app_info')).rejects.toMatchObject({
+      code: ClientCode.Ipc,
+      message: 'invalid args `id` for command `x`',
+    });
+  });
+
+  it('rejects with code "unknown" for garbage', async () => {
+    mockIPC(() => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error
+      throw 12345;
+    });
+    await expect(call('app_info')).rejects.toMatchObject({ code: ClientCode.Unknown });
+  });
+
+  it('rejects with code "ipc_unavailable" outside the app', async () => {
+    await expect(call('app_info')).rejects.toMatchObject({ code: ClientCode.IpcUnavailable });
+  });
+});
+
+describe('commands', () => {
+  it('invoke the shell’s command names', async () => {
+    const names: string[] = [];
+    mockIPC((cmd) => {
+      names.push(cmd);
+      return cmd === 'app_info' ? { version: '0.1.0' } : { latencyMs: 1 };
+    });
+    await commands.appInfo();
+    await commands.probeProject();
+    expect(names).toEqual(['app_info', 'probe_project']);
+  });
+});
