@@ -166,6 +166,7 @@ async fn status_against_the_local_backend() {
     backend.shutdown().await;
 }
 
+#[cfg(unix)]
 #[test]
 fn backend_prints_one_json_document_then_serves() {
     use std::io::Read;
@@ -197,6 +198,17 @@ fn backend_prints_one_json_document_then_serves() {
         .send()
         .unwrap();
     assert!(health.status().is_success());
-    child.kill().unwrap();
-    let _ = child.wait();
+
+    // SIGTERM, as a service manager or a test harness sends it: a clean exit that removes
+    // the temporary data dir.
+    let data_dir = std::path::PathBuf::from(json["data_dir"].as_str().unwrap());
+    assert!(data_dir.exists());
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    assert!(!data_dir.exists(), "{} was left behind", data_dir.display());
 }

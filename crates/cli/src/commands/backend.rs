@@ -15,6 +15,8 @@ pub struct BackendInfo {
     pub functions_url: String,
     pub demo_email: String,
     pub demo_password: String,
+    /// The backend's database and audio cache (a temp dir, removed on exit, unless given).
+    pub data_dir: String,
 }
 
 impl BackendInfo {
@@ -26,6 +28,7 @@ impl BackendInfo {
             functions_url: format!("{}/functions/v1", backend.base_url()),
             demo_email: user.email.clone(),
             demo_password: user.password.clone(),
+            data_dir: backend.data_dir().display().to_string(),
         }
     }
 }
@@ -43,8 +46,8 @@ pub async fn start(args: BackendArgs) -> Result<RunningBackend, CliError> {
 pub async fn run(output: &Output, args: BackendArgs) -> Result<(), CliError> {
     let backend = start(args).await?;
     output.result(&BackendInfo::of(&backend), || backend.banner());
-    output.note("Serving until Ctrl-C.");
-    let _ = tokio::signal::ctrl_c().await;
+    output.note("Serving until Ctrl-C or SIGTERM.");
+    super::shutdown_signal().await;
     backend.shutdown().await;
     Ok(())
 }

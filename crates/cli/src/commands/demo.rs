@@ -64,7 +64,7 @@ pub async fn run(output: &Output, flags: Settings, mut args: DemoArgs) -> Result
 
     let Some(app) = app else {
         output.note("Backend running; Ctrl-C stops it.");
-        let _ = tokio::signal::ctrl_c().await;
+        super::shutdown_signal().await;
         running.shutdown().await;
         return Ok(());
     };
@@ -87,7 +87,7 @@ pub async fn run(output: &Output, flags: Settings, mut args: DemoArgs) -> Result
 
     let outcome = tokio::select! {
         status = child.wait() => status.map_err(|error| CliError::other(format!("waiting for the app: {error}"))),
-        _ = tokio::signal::ctrl_c() => {
+        _ = super::shutdown_signal() => {
             let _ = child.kill().await;
             child.wait().await.map_err(|error| CliError::other(format!("stopping the app: {error}")))
         }

@@ -4,3 +4,20 @@ pub mod backend;
 pub mod config;
 pub mod demo;
 pub mod status;
+
+/// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM: service managers and test harnesses stop
+/// long-running commands with SIGTERM, and the backend must still clean up its temp dir.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,14 @@
+// Notable calls of the backend's seed, under ids that never change (crates/backend/src/fixtures.rs).
+export const FIXTURES = {
+  /** Single main segment, WAV PCM16, 30 s; Ultravox answers 302. */
+  WAV_PCM16: '99b94321-557b-498b-a3e8-d950e6160a39',
+  /** Three synced WAV segments: main, transfer_conference, reconnect_to_agent. */
+  MULTI_SEGMENT: '32ffa868-8700-423f-b228-89b138bf8b71',
+  /** A missed call, has_recording = false: both functions answer 404. */
+  NO_RECORDING: '3c0b59aa-1252-4378-9ba8-3a204de1dd9e',
+  /** Harbor Health Partners' call: invisible to the Northwind reviewer. */
+  OTHER_AGENCY: '2faecdb5-0692-4867-abec-924cefb9053a',
+};
+
+/** A Northwind user whose email is not confirmed. */
+export const UNCONFIRMED_EMAIL = 'unconfirmed@northwind.test';
