@@ -36,14 +36,14 @@ pub enum ConfigError {
         value: String,
         reason: String,
     },
-    #[error(
-        "{setting} must be an https URL (http is allowed only for localhost), got {scheme:?}"
-    )]
+    #[error("{setting} must be an https URL (http is allowed only for localhost), got {scheme:?}")]
     InsecureUrl {
         setting: &'static str,
         scheme: String,
     },
-    #[error("the Supabase URL is set but the anon key is missing: set {ENV_ANON_KEY} or --anon-key")]
+    #[error(
+        "the Supabase URL is set but the anon key is missing: set {ENV_ANON_KEY} or --anon-key"
+    )]
     MissingAnonKey,
     #[error("no data directory: set {ENV_DATA_DIR} (the OS reports no home directory)")]
     NoDataDir,
@@ -106,7 +106,9 @@ impl Settings {
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Self::default());
+            }
             Err(source) => {
                 return Err(ConfigError::ReadFile {
                     path: path.to_owned(),
@@ -310,7 +312,10 @@ mod tests {
         .unwrap();
         let env = env_of(&[
             (ENV_SUPABASE_URL, "https://env.supabase.co/"),
-            (ENV_SIGNED_URL_FUNCTIONS_URL, "https://b.example/functions/v1"),
+            (
+                ENV_SIGNED_URL_FUNCTIONS_URL,
+                "https://b.example/functions/v1",
+            ),
         ]);
         let flags = Settings {
             anon_key: Some("flag-key".into()),

@@ -93,7 +93,9 @@ mod tests {
 
     #[test]
     fn only_https_or_loopback_http_is_fetched() {
-        assert!(is_allowed_remote(&url("https://storage.example.com/a.wav?sig=1")));
+        assert!(is_allowed_remote(&url(
+            "https://storage.example.com/a.wav?sig=1"
+        )));
         assert!(is_allowed_remote(&url("http://127.0.0.1:9/a")));
         assert!(is_allowed_remote(&url("http://localhost/a")));
         assert!(!is_allowed_remote(&url("http://10.0.0.1/a")));

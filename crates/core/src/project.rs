@@ -6,9 +6,9 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{ErrorCode, ErrorKind};
 use crate::config::ProjectConfig;
 use crate::http::{self, API_TIMEOUT};
+use crate::{ErrorCode, ErrorKind};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
@@ -198,7 +198,10 @@ mod tests {
             server_message(r#"{"error":{"code":"not_found","message":"No call"}}"#),
             "No call"
         );
-        assert_eq!(server_message("<html>502 Bad Gateway</html>"), "<html>502 Bad Gateway</html>");
+        assert_eq!(
+            server_message("<html>502 Bad Gateway</html>"),
+            "<html>502 Bad Gateway</html>"
+        );
         assert_eq!(server_message("  "), "no message");
         assert_eq!(server_message(&"x".repeat(5000)).len(), 300);
     }

@@ -41,9 +41,12 @@ async fn the_local_backend_is_a_reachable_supabase_project() {
     .await
     .unwrap();
     let client = callrec_core::http::client().unwrap();
-    let status = probe(&client, Some(&project(backend.base_url(), backend.anon_key())))
-        .await
-        .unwrap();
+    let status = probe(
+        &client,
+        Some(&project(backend.base_url(), backend.anon_key())),
+    )
+    .await
+    .unwrap();
     assert_eq!(status.auth_service, "GoTrue");
     assert!(status.rest_reachable);
     backend.shutdown().await;
