@@ -5,7 +5,13 @@ fn main() {
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("src-tauri/capabilities/*.json")
         // Declaring the app's commands makes each one a permission the capability must grant.
-        .app_manifest(tauri_build::AppManifest::new().commands(&["app_info", "probe_project"]));
+        .app_manifest(tauri_build::AppManifest::new().commands(&[
+            "app_info",
+            "probe_project",
+            "session_state",
+            "sign_in",
+            "sign_out",
+        ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri-build failed: {error:#}");
     }

@@ -2,29 +2,63 @@
 
 use tauri::State;
 
+use callrec_core::config::ProjectConfig;
 use callrec_core::project::{self, ProjectStatus};
+use callrec_core::secret::Secret;
+use callrec_core::session::{SessionState, SignInRequest};
 
 use crate::error::IpcError;
 use crate::state::{AppInfo, AppState};
 
-#[tauri::command]
-pub fn app_info(state: State<'_, AppState>) -> AppInfo {
-    let config = state.config.as_ref().ok();
-    let project = config.and_then(|config| config.project.as_ref());
-    AppInfo {
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-        demo: config.is_some_and(|config| config.demo),
-        supabase_url: project.map(|p| p.supabase_url.to_string()),
-        functions_url: project.map(|p| p.functions_url.to_string()),
-        demo_email: config.and_then(|config| config.demo_email.clone()),
-        data_dir: config
-            .map(|config| config.data_dir.display().to_string())
-            .unwrap_or_default(),
+/// The project the session is on (sign-in may have switched it), else the configured one.
+async fn current_project(state: &AppState) -> Option<ProjectConfig> {
+    match &state.session {
+        Ok(session) => session.project().await,
+        Err(_) => state
+            .config
+            .as_ref()
+            .ok()
+            .and_then(|config| config.project.clone()),
     }
 }
 
 #[tauri::command]
+pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcError> {
+    let project = current_project(&state).await;
+    Ok(AppInfo::new(state.config.as_ref().ok(), project.as_ref()))
+}
+
+#[tauri::command]
 pub async fn probe_project(state: State<'_, AppState>) -> Result<ProjectStatus, IpcError> {
-    let config = state.config.as_ref().map_err(IpcError::of)?;
-    Ok(project::probe(&state.http, config.project.as_ref()).await?)
+    state.config.as_ref().map_err(IpcError::of)?;
+    let project = current_project(&state).await;
+    Ok(project::probe(&state.http, project.as_ref()).await?)
+}
+
+/// The session; the first call waits for the launch's restore from the keyring.
+#[tauri::command]
+pub async fn session_state(state: State<'_, AppState>) -> Result<SessionState, IpcError> {
+    Ok(state.session()?.restore().await?)
+}
+
+#[tauri::command]
+pub async fn sign_in(
+    state: State<'_, AppState>,
+    supabase_url: Option<String>,
+    anon_key: Option<String>,
+    email: String,
+    password: String,
+) -> Result<SessionState, IpcError> {
+    let request = SignInRequest {
+        supabase_url,
+        anon_key,
+        email,
+        password: Secret::new(password),
+    };
+    Ok(state.session()?.sign_in(request).await?)
+}
+
+#[tauri::command]
+pub async fn sign_out(state: State<'_, AppState>) -> Result<SessionState, IpcError> {
+    Ok(state.session()?.sign_out().await?)
 }

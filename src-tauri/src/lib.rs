@@ -4,11 +4,19 @@
 mod commands;
 mod error;
 mod state;
+#[cfg(test)]
+mod tests;
 
-use tauri::Manager;
+use tauri::{Emitter, Manager};
+
+use callrec_core::ErrorCode;
 
 pub use error::IpcError;
 pub use state::AppInfo;
+
+/// Emitted with a `SessionState` whenever the session changes, including on its own (a refresh
+/// the server refused, the project unreachable, a switch of project).
+pub const SESSION_CHANGED_EVENT: &str = "session-changed";
 
 /// Starts the app. Configuration failures are not fatal: the window opens and says what is
 /// wrong, because a reviewer can act on a message but not on a crash.
@@ -20,12 +28,37 @@ pub fn run() {
             if let Err(error) = &state.config {
                 tracing::warn!(%error, "configuration is not usable");
             }
+            if let Ok(session) = &state.session {
+                let mut changes = session.subscribe();
+                let handle = app.handle().clone();
+                tauri::async_runtime::spawn(async move {
+                    while changes.changed().await.is_ok() {
+                        let current = changes.borrow_and_update().clone();
+                        if let Err(error) = handle.emit(SESSION_CHANGED_EVENT, current) {
+                            tracing::warn!(%error, "could not emit {SESSION_CHANGED_EVENT}");
+                        }
+                    }
+                });
+            }
             app.manage(state);
+            // Restore the saved session without holding up the window.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                let state = handle.state::<state::AppState>();
+                if let Ok(session) = &state.session
+                    && let Err(error) = session.restore().await
+                {
+                    tracing::warn!(code = error.code(), %error, "restoring the session failed");
+                }
+            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
-            commands::probe_project
+            commands::probe_project,
+            commands::session_state,
+            commands::sign_in,
+            commands::sign_out
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {

@@ -3,21 +3,38 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-use callrec_core::config::{Config, ConfigError, Settings};
+use callrec_core::config::{Config, ConfigError, ProjectConfig, Settings};
 use callrec_core::http::{self, ClientBuildError};
+use callrec_core::session::CurrentSession;
+
+use crate::error::IpcError;
 
 pub struct AppState {
     /// A configuration error is kept, not raised: the window opens and shows it.
     pub config: Result<Config, ConfigError>,
     pub http: http::Client,
+    /// The session of the current project (which sign-in may switch). Without a usable
+    /// configuration or keyring, the error the session commands answer with.
+    pub session: Result<CurrentSession, IpcError>,
 }
 
 impl AppState {
     pub fn load() -> Result<Self, ClientBuildError> {
+        let config = Config::from_process_env(Settings::default());
+        let http = http::client()?;
+        let session = match &config {
+            Ok(config) => CurrentSession::open(http.clone(), config).map_err(IpcError::from),
+            Err(error) => Err(IpcError::of(error)),
+        };
         Ok(Self {
-            config: Config::from_process_env(Settings::default()),
-            http: http::client()?,
+            config,
+            http,
+            session,
         })
+    }
+
+    pub fn session(&self) -> Result<&CurrentSession, IpcError> {
+        self.session.as_ref().map_err(Clone::clone)
     }
 }
 
@@ -32,4 +49,20 @@ pub struct AppInfo {
     pub functions_url: Option<String>,
     pub demo_email: Option<String>,
     pub data_dir: String,
+}
+
+impl AppInfo {
+    /// `project` is the current one (sign-in may have switched from the configured one).
+    pub fn new(config: Option<&Config>, project: Option<&ProjectConfig>) -> Self {
+        Self {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            demo: config.is_some_and(|config| config.demo),
+            supabase_url: project.map(|p| p.supabase_url.to_string()),
+            functions_url: project.map(|p| p.functions_url.to_string()),
+            demo_email: config.and_then(|config| config.demo_email.clone()),
+            data_dir: config
+                .map(|config| config.data_dir.display().to_string())
+                .unwrap_or_default(),
+        }
+    }
 }

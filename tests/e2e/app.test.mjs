@@ -64,7 +64,32 @@ async function withShots(browser, name, body) {
   }
 }
 
-describe('Callrec app against the local backend', { timeout: 240000 }, () => {
+/** Waits until the signed-in header shows `email` (the DOM text of a displayed element). */
+async function waitForAccount(browser, email) {
+  const account = await byId(browser, 'account-email');
+  await account.waitForDisplayed({ timeout: 30000 });
+  await browser.waitUntil(async () => (await account.getProperty('textContent'))?.trim() === email, {
+    timeout: 30000,
+    timeoutMsg: `the header never showed ${email}`,
+  });
+}
+
+/** Types into a field after clearing it (setValue clears first). */
+async function fill(browser, id, value) {
+  const field = await byId(browser, id);
+  await field.waitForDisplayed();
+  await field.setValue(value);
+}
+
+/** Submits the sign-in form and waits until it is no longer busy. */
+async function submitSignIn(browser, password) {
+  await fill(browser, 'signin-password', password);
+  const submit = await byId(browser, 'signin-submit');
+  await submit.waitForClickable();
+  await submit.click();
+}
+
+describe('Callrec app against the local backend', { timeout: 300000 }, () => {
   let backend;
   let driver;
   let browser;
@@ -98,32 +123,49 @@ describe('Callrec app against the local backend', { timeout: 240000 }, () => {
     if (appDataDir) await rm(appDataDir, { recursive: true, force: true });
   });
 
-  test('shows the demo project, connected to the live backend', async () => {
-    await withShots(browser, 'connected', async () => {
+  test('opens on the sign-in screen, prefilled for the demo project', async () => {
+    await withShots(browser, 'signin', async () => {
       const title = await byId(browser, 'app-title');
       await title.waitForDisplayed();
       assert.equal(await title.getText(), 'Callrec');
       assert.equal(await browser.getTitle(), 'Callrec');
-
+      await (await byId(browser, 'signin-form')).waitForDisplayed({ timeout: 30000 });
       // The configuration the app got through tauri-driver's environment.
+      assert.equal(normal(await (await byId(browser, 'signin-url')).getValue()), normal(backend.supabase_url));
+      assert.equal(await (await byId(browser, 'signin-email')).getValue(), backend.demo_email);
+      assert.equal(await (await byId(browser, 'signin-anon-key')).getValue(), '', 'the anon key never reaches the webview');
+      const badge = await byId(browser, 'demo-badge');
+      assert.ok(await badge.isDisplayed(), 'the Demo badge shows');
+      await saveWebviewShot(browser, 'e2e-signin');
+    });
+  });
+
+  test('a wrong password gets its own message and signs nobody in', async () => {
+    await withShots(browser, 'wrong-password', async () => {
+      await submitSignIn(browser, 'not-the-password');
+      const error = await byId(browser, 'signin-error');
+      await error.waitForDisplayed({ timeout: 30000 });
+      assert.equal(await error.getAttribute('data-code'), 'invalid_credentials');
+      assert.equal(await (await byId(browser, 'signin-password')).getValue(), '', 'the password field is cleared');
+      await saveWebviewShot(browser, 'e2e-signin-wrong-password');
+    });
+  });
+
+  test('signs in and shows the account, connected to the live backend', async () => {
+    await withShots(browser, 'signed-in', async () => {
+      await submitSignIn(browser, backend.demo_password);
+      await waitForAccount(browser, backend.demo_email);
+
       const url = await byId(browser, 'project-url');
       await url.waitForDisplayed();
       assert.equal(normal(await url.getText()), normal(backend.supabase_url));
       assert.equal(normal(await (await byId(browser, 'functions-url')).getText()), normal(backend.functions_url));
-      assert.equal(await (await byId(browser, 'demo-email')).getText(), backend.demo_email);
       assert.equal(await (await byId(browser, 'data-dir')).getText(), appDataDir);
-      const badge = await byId(browser, 'demo-badge');
-      assert.ok(await badge.isDisplayed(), 'the Demo badge shows');
-      assert.equal(await badge.getText(), 'Demo');
 
       const status = await settledStatus(browser);
       assert.equal(status.state, 'connected', `status: ${JSON.stringify(status)}`);
       const match = /^Connected — (\S+) (\S+) · REST reachable · (\d+) ms$/.exec(status.text);
-      if (!match) {
-        const hint = await (await byId(browser, 'status-hint')).getText().catch(() => '');
-        assert.fail(`the status card says "${status.text}"${hint ? ` (${hint})` : ''}; expected "Connected — GoTrue <version> · REST reachable · <n> ms"`);
-      }
-      assert.equal(match[1], 'GoTrue');
+      assert.ok(match, `the status card says "${status.text}"`);
       assert.equal(match[1], health.name ?? 'GoTrue');
       assert.equal(match[2], health.version, 'the GoTrue version the backend reports');
 
@@ -132,23 +174,48 @@ describe('Callrec app against the local backend', { timeout: 240000 }, () => {
     });
   });
 
-  test('says the project is unreachable after the backend stops and Retry is pressed', async () => {
+  test('a relaunched app restores the session from the OS keyring', async () => {
+    await withShots(browser, 'restored', async () => {
+      await browser.deleteSession();
+      browser = await openApp(driver);
+      await waitForAccount(browser, backend.demo_email);
+      assert.equal(await (await byId(browser, 'signin-form')).isExisting(), false);
+    });
+  });
+
+  test('signing out returns to the sign-in screen, and a relaunch stays signed out', async () => {
+    await withShots(browser, 'signed-out', async () => {
+      const signOut = await byId(browser, 'signout');
+      await signOut.waitForClickable();
+      await signOut.click();
+      await (await byId(browser, 'signin-form')).waitForDisplayed({ timeout: 30000 });
+
+      await browser.deleteSession();
+      browser = await openApp(driver);
+      await (await byId(browser, 'signin-form')).waitForDisplayed({ timeout: 30000 });
+      assert.equal(await (await byId(browser, 'account-email')).isExisting(), false);
+    });
+  });
+
+  test('says the project is unreachable after the backend stops', async () => {
     await withShots(browser, 'unreachable', async () => {
       await backend.stop();
       assert.equal(backend.running, false, 'the backend process ended');
 
+      await submitSignIn(browser, backend.demo_password);
+      const error = await byId(browser, 'signin-error');
+      await error.waitForDisplayed({ timeout: 30000 });
+      assert.equal(await error.getAttribute('data-code'), 'unreachable');
+      const { host } = new URL(backend.supabase_url);
+      const details = await byId(browser, 'connection-details');
+      if ((await details.getAttribute('open')) === null) await (await byId(browser, 'connection-summary')).click();
       const retry = await byId(browser, 'retry');
       await retry.waitForClickable();
       await retry.click();
-
       const status = await settledStatus(browser, { not: 'connected' });
-      assert.equal(status.state, 'failed', `status: ${JSON.stringify(status)}`);
       assert.equal(status.code, 'unreachable');
-      assert.equal(status.text, 'Cannot reach the project');
       const hint = await (await byId(browser, 'status-hint')).getText();
-      const { host } = new URL(backend.supabase_url);
       assert.ok(hint.includes(host), `the hint names ${host}: ${hint}`);
-      assert.equal(await retry.getText(), 'Retry');
 
       await saveWebviewShot(browser, 'e2e-unreachable');
       await saveScreenShot('e2e-unreachable-screen');

@@ -560,13 +560,13 @@ pub(crate) async fn authenticate(
     let session_id = signing::claim_str(&claims, "session_id")
         .filter(|s| !s.is_empty() && *s != uuid::Uuid::nil().to_string())
         .map(str::to_string);
-    if let Some(s) = &session_id {
-        if uuid::Uuid::parse_str(s).is_err() {
-            return Err(forbidden(
-                "bad_jwt",
-                "invalid claim: session_id claim must be a UUID",
-            ));
-        }
+    if let Some(s) = &session_id
+        && uuid::Uuid::parse_str(s).is_err()
+    {
+        return Err(forbidden(
+            "bad_jwt",
+            "invalid claim: session_id claim must be a UUID",
+        ));
     }
     let aud = match claims.get("aud") {
         Some(Value::String(a)) => Some(a.clone()),
@@ -584,13 +584,13 @@ pub(crate) async fn authenticate(
                     "User from sub claim in JWT does not exist",
                 ));
             };
-            if let Some(s) = &sid {
-                if !db::session_exists(conn, s)? {
-                    return Err(forbidden(
-                        "session_not_found",
-                        "Session from session_id claim in JWT does not exist",
-                    ));
-                }
+            if let Some(s) = &sid
+                && !db::session_exists(conn, s)?
+            {
+                return Err(forbidden(
+                    "session_not_found",
+                    "Session from session_id claim in JWT does not exist",
+                ));
             }
             Ok(user)
         })

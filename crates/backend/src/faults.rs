@@ -162,16 +162,17 @@ pub(crate) fn file_body(
             if st.done {
                 return None;
             }
-            if let Some(limit) = faults.drop_after {
-                if st.sent >= limit && st.remaining > 0 {
-                    st.done = true;
-                    // Let hyper flush the headers and the bytes already yielded: erroring at once
-                    // can abort the connection before the client has seen the response at all.
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    Counters::bump(&counters.dropped_connections);
-                    let err = io::Error::new(io::ErrorKind::ConnectionAborted, "drop_after fault");
-                    return Some((Err(err), st));
-                }
+            if let Some(limit) = faults.drop_after
+                && st.sent >= limit
+                && st.remaining > 0
+            {
+                st.done = true;
+                // Let hyper flush the headers and the bytes already yielded: erroring at once
+                // can abort the connection before the client has seen the response at all.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                Counters::bump(&counters.dropped_connections);
+                let err = io::Error::new(io::ErrorKind::ConnectionAborted, "drop_after fault");
+                return Some((Err(err), st));
             }
             if st.remaining == 0 {
                 return None;

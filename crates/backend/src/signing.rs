@@ -220,12 +220,12 @@ pub(crate) fn verify_storage_token(
         })
     })?;
     // jose checks `exp` (no tolerance) before storage compares the URL.
-    if let Some(exp) = claim_secs(&claims, "exp") {
-        if exp <= now {
-            return Err(StorageTokenError::InvalidJwt(
-                "\"exp\" claim timestamp check failed",
-            ));
-        }
+    if let Some(exp) = claim_secs(&claims, "exp")
+        && exp <= now
+    {
+        return Err(StorageTokenError::InvalidJwt(
+            "\"exp\" claim timestamp check failed",
+        ));
     }
     if claim_str(&claims, "url") != Some(object_url) {
         return Err(StorageTokenError::UrlMismatch);

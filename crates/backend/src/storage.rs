@@ -228,13 +228,12 @@ pub(crate) async fn serve(
     if let Some(inm) = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
+        && etag_matches(inm, &file.etag)
     {
-        if etag_matches(inm, &file.etag) {
-            return Ok(builder
-                .status(StatusCode::NOT_MODIFIED)
-                .body(Body::empty())
-                .unwrap_or_default());
-        }
+        return Ok(builder
+            .status(StatusCode::NOT_MODIFIED)
+            .body(Body::empty())
+            .unwrap_or_default());
     }
     let len = file.len;
     let mut range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
@@ -242,19 +241,19 @@ pub(crate) async fn serve(
         None => RangeReq::Full,
     };
     // If-Range: the range applies only if the validator still matches (strong comparison).
-    if range != RangeReq::Full {
-        if let Some(ir) = headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok()) {
-            let ir = ir.trim();
-            let fresh = if ir.starts_with('"') {
-                ir == file.etag
-            } else if ir.starts_with("W/") {
-                false
-            } else {
-                timefmt::parse_http(ir) == Some(last_modified.div_euclid(timefmt::MICROS_PER_SEC))
-            };
-            if !fresh {
-                range = RangeReq::Full;
-            }
+    if range != RangeReq::Full
+        && let Some(ir) = headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok())
+    {
+        let ir = ir.trim();
+        let fresh = if ir.starts_with('"') {
+            ir == file.etag
+        } else if ir.starts_with("W/") {
+            false
+        } else {
+            timefmt::parse_http(ir) == Some(last_modified.div_euclid(timefmt::MICROS_PER_SEC))
+        };
+        if !fresh {
+            range = RangeReq::Full;
         }
     }
     let (status, start, count) = match range {

@@ -73,6 +73,12 @@ enum Command {
     Config,
     /// Check that the configured Supabase project is reachable.
     Status,
+    /// Sign in to the configured project; the session is kept in the OS keyring.
+    Login(commands::session::LoginArgs),
+    /// Show who is signed in (restoring the saved session, as the app does at launch).
+    Whoami,
+    /// Sign out: end the session on the server if it can be reached, and forget it here.
+    Logout,
 }
 
 fn main() -> ExitCode {
@@ -90,6 +96,9 @@ fn main() -> ExitCode {
             Command::Demo(args) => commands::demo::run(&output, settings, args).await,
             Command::Config => commands::config::run(&output, settings),
             Command::Status => commands::status::run(&output, settings).await,
+            Command::Login(args) => commands::session::login(&output, settings, args).await,
+            Command::Whoami => commands::session::whoami(&output, settings).await,
+            Command::Logout => commands::session::logout(&output, settings).await,
         }
     });
     match result {

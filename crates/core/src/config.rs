@@ -54,6 +54,11 @@ pub enum ConfigError {
     },
     #[error("the config file {path} is not valid TOML: {message}")]
     ParseFile { path: PathBuf, message: String },
+    #[error("writing the config file {path}: {source}")]
+    WriteFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl ErrorCode for ConfigError {
@@ -62,7 +67,9 @@ impl ErrorCode for ConfigError {
             Self::InvalidUrl { .. } | Self::InsecureUrl { .. } => "config_invalid_url",
             Self::MissingAnonKey => "config_missing_anon_key",
             Self::NoDataDir => "config_no_data_dir",
-            Self::ReadFile { .. } | Self::ParseFile { .. } => "config_file",
+            Self::ReadFile { .. } | Self::ParseFile { .. } | Self::WriteFile { .. } => {
+                "config_file"
+            }
         }
     }
 
@@ -230,6 +237,91 @@ fn project_from(settings: Settings) -> Result<Option<ProjectConfig>, ConfigError
         signed_url_functions_url,
         signed_url_api_key: settings.signed_url_api_key.map(Secret::new),
     }))
+}
+
+/// The project a sign-in screen names: its URL and, unless the URL is the current project's,
+/// its anon key. For the current project's URL the other settings (functions URLs, endpoint
+/// B's key) are kept; another URL gets the defaults derived from it.
+pub fn project_for_sign_in(
+    supabase_url: &str,
+    anon_key: Option<&str>,
+    current: Option<&ProjectConfig>,
+) -> Result<ProjectConfig, ConfigError> {
+    let url = parse_base_url("the Supabase URL", supabase_url)?;
+    let same = current.filter(|project| project.supabase_url == url);
+    let anon_key = match anon_key.map(str::trim).filter(|key| !key.is_empty()) {
+        Some(key) => Secret::new(key.to_owned()),
+        None => same
+            .map(|project| project.anon_key.clone())
+            .ok_or(ConfigError::MissingAnonKey)?,
+    };
+    Ok(match same {
+        Some(project) => ProjectConfig {
+            anon_key,
+            ..project.clone()
+        },
+        None => ProjectConfig {
+            functions_url: join(&url, "functions/v1"),
+            signed_url_functions_url: join(&url, "functions/v1"),
+            supabase_url: url,
+            anon_key,
+            signed_url_api_key: None,
+        },
+    })
+}
+
+/// Saves `project` as `<data_dir>/config.toml`, atomically (a temp file renamed over it), so
+/// the next launch finds it. All of it is public: the URLs, and the anon key, which Supabase
+/// designs to be shipped in clients. Endpoint B's API key is a secret and is never written.
+pub fn save_project(data_dir: &Path, project: &ProjectConfig) -> Result<(), ConfigError> {
+    let path = data_dir.join(CONFIG_FILE_NAME);
+    let settings = Settings {
+        supabase_url: Some(project.supabase_url.to_string()),
+        anon_key: Some(project.anon_key.expose().clone()),
+        functions_url: Some(project.functions_url.to_string()),
+        signed_url_functions_url: Some(project.signed_url_functions_url.to_string()),
+        signed_url_api_key: None,
+        data_dir: None,
+    };
+    let text = toml::to_string(&settings).map_err(|error| ConfigError::WriteFile {
+        path: path.clone(),
+        source: std::io::Error::other(error.to_string()),
+    })?;
+    let text = format!("# Written by Callrec when you signed in. No secrets live here.\n{text}");
+    write_atomic(&path, &text).map_err(|source| ConfigError::WriteFile { path, source })
+}
+
+/// Writes `contents` to a temp file beside `path`, flushes it, then renames it over `path`:
+/// a crash leaves the old file or the new one, never half of one.
+pub(crate) fn write_atomic(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+    let dir = path
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let temp = dir.join(format!(
+        ".{name}.{}-{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(contents.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
 }
 
 /// Parses a base URL; https only, except plain http to a loopback host (demo and tests).
@@ -400,6 +492,44 @@ mod tests {
         let config = Config::resolve(temp_dir_flags(dir.path()), env).unwrap();
         assert!(config.demo);
         assert_eq!(config.demo_email.as_deref(), Some("reviewer@demo.test"));
+    }
+
+    #[test]
+    fn a_project_from_the_sign_in_screen_is_validated_saved_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let project =
+            project_for_sign_in(" https://abcd.supabase.co ", Some("anon-key"), None).unwrap();
+        assert_eq!(
+            project.functions_url.as_str(),
+            "https://abcd.supabase.co/functions/v1"
+        );
+        save_project(dir.path(), &project).unwrap();
+        let config = Config::resolve(temp_dir_flags(dir.path()), env_of(&[])).unwrap();
+        let read = config.project.unwrap();
+        assert_eq!(read.supabase_url, project.supabase_url);
+        assert_eq!(read.anon_key.expose(), "anon-key");
+        assert_eq!(read.functions_url, project.functions_url);
+        // Only the file remains: the temp file was renamed over it.
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from(CONFIG_FILE_NAME)]);
+
+        // The same URL keeps the current key and functions URLs; another needs its key.
+        let custom = ProjectConfig {
+            functions_url: Url::parse("https://fn.example/v1").unwrap(),
+            ..read
+        };
+        let again = project_for_sign_in("https://abcd.supabase.co/", None, Some(&custom)).unwrap();
+        assert_eq!(again.functions_url.as_str(), "https://fn.example/v1");
+        assert_eq!(again.anon_key.expose(), "anon-key");
+        let other = project_for_sign_in("https://efgh.supabase.co", None, Some(&custom));
+        assert!(matches!(other, Err(ConfigError::MissingAnonKey)));
+        for bad in ["http://example.com", "file:///etc/passwd", "nonsense"] {
+            let error = project_for_sign_in(bad, Some("k"), None).unwrap_err();
+            assert_eq!(error.code(), "config_invalid_url", "{bad}");
+        }
     }
 
     #[test]

@@ -4,10 +4,12 @@
 //! Each module owns one concern and one `thiserror` error enum; every error enum implements
 //! [`ErrorCode`], so the shells map failures to a stable machine-readable code exactly once.
 
+pub mod auth;
 pub mod config;
 pub mod http;
 pub mod project;
 pub mod secret;
+pub mod session;
 
 /// A stable, machine-readable name for a failure kind (`snake_case`), shared by the UI
 /// (which never matches on message text) and the CLI's `--json` output.

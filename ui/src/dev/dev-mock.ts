@@ -1,8 +1,39 @@
 // `npm run dev:mock`: the UI in a plain browser with a scripted shell.
-// Pick the probe's answer with ?probe=<code> (not_configured, unreachable, not_supabase,
-// server_error, garbage) and ?demo=0 for a non-demo project.
+// Query string (see ui/README.md):
+//   ?probe=<code>   the probe's answer (not_configured, unreachable, not_supabase, server_error, garbage)
+//   ?demo=0         a non-demo project
+//   ?session=<s>    what the shell restored: signedOut (default), signedIn, offline, revoked
+//   ?keyring=keyutils   the keyutils fallback, with its warning
+//   ?signin=<code>  the first sign-in fails with <code> (e.g. rate_limited), the next one succeeds
+// In the console, `__CALLREC_MOCK__.emit('session-changed', state)` plays the shell's event.
 
-import { installMockIpc, sampleInfo, sampleStatus, type MockControl } from './mock-ipc';
+import {
+  installMockIpc,
+  keyutilsKeyring,
+  sampleInfo,
+  sampleKeyring,
+  sampleStatus,
+  signedIn,
+  signedOut,
+  type MockControl,
+  type MockReply,
+} from './mock-ipc';
+import type { SessionState } from '../lib/bindings/SessionState';
+
+const SIGN_IN_MESSAGES: Record<string, string> = {
+  invalid_credentials: 'wrong email or password (Invalid login credentials)',
+  email_not_confirmed: 'this email address is not confirmed yet: open the confirmation link sent to it',
+  rate_limited: 'too many sign-in attempts: try again in 37 s',
+  unreachable: 'cannot reach https://abcdefghijklmnop.supabase.co/auth/v1/token: connection refused',
+  server_error: 'the auth server failed (HTTP 502): <html><body>Bad Gateway</body></html>',
+  not_supabase: 'https://abcdefghijklmnop.supabase.co does not look like a Supabase project (404 on /auth/v1)',
+  malformed_response: "the auth server's answer to /token is not what GoTrue sends: no access_token",
+  config_invalid_url: 'http:// is allowed only for localhost',
+  config_missing_anon_key: 'no anon key for this project',
+  key_rejected: 'the project refused the anon key (HTTP 401): Invalid API key',
+  keyring_unavailable:
+    'no OS keyring is available to keep the session (org.freedesktop.secrets was not provided by any .service files); Callrec never keeps it in a plain file',
+};
 
 export function installDevMock(): MockControl {
   const params = new URLSearchParams(window.location.search);
@@ -17,7 +48,38 @@ export function installDevMock(): MockControl {
       : code === 'garbage'
         ? { err: 42 }
         : { err: { code, message: `mock: probe_project failed with ${code}` } };
-  const control = installMockIpc({ appInfo: { ok: info }, probe: [probe], delayMs: 400 });
+
+  const keyring = params.get('keyring') === 'keyutils' ? keyutilsKeyring : sampleKeyring;
+  const email = info.demoEmail ?? 'reviewer@agency.example';
+  const sessions: Record<string, SessionState> = {
+    signedIn: signedIn(email, { keyring }),
+    offline: signedIn(email, {
+      status: 'offline',
+      keyring,
+      notice: { code: 'unreachable', message: 'cannot reach http://127.0.0.1:54321/auth/v1/user: connection refused' },
+    }),
+    revoked: {
+      ...signedOut({ code: 'session_revoked', message: 'You were signed out because your session was revoked.' }),
+      keyring,
+    },
+  };
+  const session = sessions[params.get('session') ?? ''] ?? { ...signedOut(), keyring };
+
+  const failWith = params.get('signin');
+  const signIn: MockReply<SessionState>[] | undefined = failWith
+    ? [
+        { err: { code: failWith, message: SIGN_IN_MESSAGES[failWith] ?? `mock: sign_in failed with ${failWith}` } },
+        { ok: signedIn(email, { keyring }) },
+      ]
+    : undefined;
+
+  const control = installMockIpc({
+    appInfo: { ok: info },
+    probe: [probe],
+    session: { ok: session },
+    ...(signIn ? { signIn } : {}),
+    delayMs: 400,
+  });
   (window as unknown as { __CALLREC_MOCK__: MockControl }).__CALLREC_MOCK__ = control;
   return control;
 }

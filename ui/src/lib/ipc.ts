@@ -4,11 +4,30 @@
 // codes, never on message text. Payload types come from the Rust types (ts-rs, in ./bindings).
 
 import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
 import type { AppInfo } from './bindings/AppInfo';
 import type { IpcError } from './bindings/IpcError';
+import type { KeyringInfo } from './bindings/KeyringInfo';
 import type { ProjectStatus } from './bindings/ProjectStatus';
+import type { SessionNotice } from './bindings/SessionNotice';
+import type { SessionState } from './bindings/SessionState';
+import type { SessionUser } from './bindings/SessionUser';
 
-export type { AppInfo, IpcError, ProjectStatus };
+export type { AppInfo, IpcError, KeyringInfo, ProjectStatus, SessionNotice, SessionState, SessionUser };
+
+/** `signedOut`, `signedIn` or `offline` (signed in, from the saved session, project not reached). */
+export type SessionStatus = SessionState['status'];
+
+/**
+ * `sign_in`'s arguments. `supabaseUrl` and `anonKey` are left out to keep the configured ones.
+ * The password goes straight to the shell: nothing in the UI keeps it.
+ */
+export interface SignInArgs {
+  supabaseUrl?: string;
+  anonKey?: string;
+  email: string;
+  password: string;
+}
 
 /**
  * Codes the UI itself assigns when a rejection did not come from a command as an `IpcError`.
@@ -98,6 +117,51 @@ export async function call<T>(command: string, args?: Record<string, unknown>): 
 export const commands = {
   appInfo: (): Promise<AppInfo> => call<AppInfo>('app_info'),
   probeProject: (): Promise<ProjectStatus> => call<ProjectStatus>('probe_project'),
+  sessionState: (): Promise<SessionState> => call<SessionState>('session_state'),
+  signIn: (args: SignInArgs): Promise<SessionState> => call<SessionState>('sign_in', { ...args }),
+  signOut: (): Promise<SessionState> => call<SessionState>('sign_out'),
 };
 
 export type Commands = typeof commands;
+
+/** Events the shell emits, by name. */
+export const EventName = {
+  /** The session changed on its own (e.g. the refresh token was revoked). Payload: `SessionState`. */
+  SessionChanged: 'session-changed',
+} as const;
+
+/** True for a payload shaped like `SessionState` (events are not type-checked on the way in). */
+export function isSessionState(value: unknown): value is SessionState {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Partial<Record<keyof SessionState, unknown>>;
+  return (
+    (v.status === 'signedOut' || v.status === 'signedIn' || v.status === 'offline') &&
+    typeof v.keyring === 'object' &&
+    v.keyring !== null
+  );
+}
+
+/** Stops listening; safe to call more than once. */
+export type Unlisten = () => void;
+
+/**
+ * Calls `handler` with every `session-changed` payload. Outside the app there are no events:
+ * resolves with a no-op. Payloads that are not a `SessionState` are dropped.
+ */
+export async function onSessionChanged(handler: (state: SessionState) => void): Promise<Unlisten> {
+  if (!hasTauriIpc()) return () => undefined;
+  let stopped = false;
+  const unlisten = await listen<unknown>(EventName.SessionChanged, (event) => {
+    if (!stopped && isSessionState(event.payload)) handler(event.payload);
+  });
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    unlisten();
+  };
+}
+
+/** The event source the session store listens to (a fake one in unit tests). */
+export interface SessionEvents {
+  onSessionChanged: typeof onSessionChanged;
+}

@@ -193,11 +193,18 @@ export async function startHarness() {
  */
 
 /**
+ * @typedef {object} OpenOptions
+ * @property {'light' | 'dark'} [colorScheme]
+ * @property {Record<string, string>} [localStorage] entries in place before the app boots
+ * @property {(page: Page) => Promise<unknown>} [beforeLoad] e.g. to install Playwright's fake clock
+ */
+
+/**
  * Opens the app in a new page. With a scenario, the scripted shell is injected before the app's
  * scripts run; with `null`, the page has no Tauri IPC at all, like a plain browser.
  * @param {Harness} h
  * @param {MockScenario | null} scenario
- * @param {{ colorScheme?: 'light' | 'dark' }} [options]
+ * @param {OpenOptions} [options]
  * @returns {Promise<AppPage>}
  */
 export async function openApp(h, scenario, options = {}) {
@@ -224,6 +231,14 @@ export async function openApp(h, scenario, options = {}) {
     await page.addInitScript({ content: `window.__CALLREC_SCENARIO__ = ${JSON.stringify(scenario)};` });
     await page.addInitScript({ content: h.mockScript });
   }
+  // The profile lives as long as the test file: every page starts with empty storage, plus the
+  // entries asked for.
+  await page.addInitScript((entries) => {
+    localStorage.clear();
+    sessionStorage.clear();
+    for (const [key, value] of Object.entries(entries)) localStorage.setItem(key, value);
+  }, options.localStorage ?? {});
+  if (options.beforeLoad) await options.beforeLoad(page);
   await page.goto(`${h.server.origin}/`);
   return { page, problems, external };
 }
@@ -235,6 +250,15 @@ export async function openApp(h, scenario, options = {}) {
  */
 export async function mockCount(page, cmd) {
   return page.evaluate((c) => window.__CALLREC_MOCK__?.count(c) ?? -1, cmd);
+}
+
+/**
+ * The text of the element with this test id, whitespace collapsed.
+ * @param {Page} page
+ * @param {string} testid
+ */
+export async function textOf(page, testid) {
+  return ((await page.getByTestId(testid).textContent()) ?? '').replace(/\s+/g, ' ').trim();
 }
 
 /**

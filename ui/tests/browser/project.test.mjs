@@ -1,40 +1,32 @@
 // @ts-check
-// The Project screen in headless Chromium, against the production build (ui/dist) with the
-// Tauri shell scripted by mockIPC. Screenshots go to ../tests/artifacts/ui-*.png.
+// The project's configuration and status card in headless Chromium, against the production build
+// (ui/dist) with the Tauri shell scripted by mockIPC. They show on the signed-in home (most tests
+// here start signed in) and, under "Connection details", on the sign-in screen. Screenshots go to
+// ../tests/artifacts/ui-*.png.
 
 /** @import { MockScenario } from '../../src/dev/mock-ipc' */
-/** @import { AppPage, Harness } from './harness.mjs' */
+/** @import { AppPage, Harness, OpenOptions } from './harness.mjs' */
 
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { luminance, mockCount, openApp, screenshot, startHarness } from './harness.mjs';
-
-const info = {
-  version: '0.1.0',
-  demo: false,
-  supabaseUrl: 'https://abcdefghijklmnop.supabase.co',
-  functionsUrl: 'https://abcdefghijklmnop.supabase.co/functions/v1',
-  demoEmail: null,
-  dataDir: '/home/reviewer/.local/share/callrec',
-};
-const demoInfo = {
-  ...info,
-  demo: true,
-  supabaseUrl: 'http://127.0.0.1:54321',
-  functionsUrl: 'http://127.0.0.1:54321/functions/v1',
-  demoEmail: 'reviewer@demo.callrec.example',
-};
-const status = { authService: 'GoTrue', authVersion: 'v2.170.0', restReachable: true, latencyMs: 42 };
-const CONNECTED = 'Connected — GoTrue v2.170.0 · REST reachable · 42 ms';
+import {
+  CONNECTED,
+  demoInfo,
+  info,
+  ipcError,
+  scenario as baseScenario,
+  signedIn,
+  signedOut,
+  status,
+} from './fixtures.mjs';
+import { luminance, mockCount, openApp, screenshot, startHarness, textOf as text } from './harness.mjs';
 
 /**
+ * Signed in unless the test says otherwise: the home shows the project in full.
  * @param {Partial<MockScenario>} [over]
  * @returns {MockScenario}
  */
-const scenario = (over = {}) => ({ appInfo: { ok: info }, probe: [{ ok: status }], ...over });
-
-/** @param {string} code @param {string} [message] */
-const ipcError = (code, message = `mock ${code}`) => ({ err: { code, message } });
+const scenario = (over = {}) => baseScenario({ session: { ok: signedIn() }, ...over });
 
 /** @type {Harness} */
 let h;
@@ -45,7 +37,7 @@ let opened = [];
 
 /**
  * @param {MockScenario | null} s
- * @param {{ colorScheme?: 'light' | 'dark' }} [options]
+ * @param {OpenOptions} [options]
  */
 async function open(s, options) {
   const app = await openApp(h, s, options);
@@ -56,11 +48,6 @@ async function open(s, options) {
 /** @param {import('playwright-core').Page} page @param {string} state */
 async function waitForState(page, state) {
   await page.locator(`[data-testid="status-card"][data-state="${state}"]`).waitFor();
-}
-
-/** @param {import('playwright-core').Page} page @param {string} testid */
-async function text(page, testid) {
-  return ((await page.getByTestId(testid).textContent()) ?? '').replace(/\s+/g, ' ').trim();
 }
 
 before(async () => {
@@ -115,15 +102,20 @@ describe('connected project', () => {
     assert.match(await text(page, 'status-hint'), /REST API did not answer/);
   });
 
-  it('says "Not configured" when the shell has no URL', async () => {
+  it('says "Not configured" when the shell has no URL, on the sign-in screen, opened by itself', async () => {
     const { page } = await open(
       scenario({
         appInfo: { ok: { ...info, supabaseUrl: null, functionsUrl: null } },
         probe: [ipcError('not_configured')],
+        session: { ok: signedOut() },
       }),
     );
+    await page.getByTestId('signin-form').waitFor();
+    // A failed probe is the likely reason sign-in will not work: the details open themselves.
     await waitForState(page, 'failed');
+    assert.equal(await page.getByTestId('connection-details').getAttribute('open'), '');
     assert.equal(await text(page, 'project-url'), 'Not configured');
+    assert.equal(await text(page, 'connection-summary'), 'No Supabase project is configured');
   });
 });
 
@@ -286,7 +278,7 @@ describe('accessibility', () => {
     const live = page.locator('[role="status"]');
     assert.equal(await live.getAttribute('aria-live'), 'polite');
     assert.match((await live.textContent()) ?? '', /Connected — GoTrue/);
-    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Project');
+    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Home');
     assert.equal(await page.getByRole('button', { name: 'Check again' }).count(), 1);
     assert.equal(await page.getByRole('region', { name: 'Connection' }).count(), 1);
 
@@ -297,7 +289,7 @@ describe('accessibility', () => {
       const s = getComputedStyle(el);
       return { id: el.getAttribute('data-testid'), style: s.outlineStyle, width: parseFloat(s.outlineWidth) };
     });
-    assert.equal(ring?.id, 'retry', 'Tab reaches the button first');
+    assert.equal(ring?.id, 'retry', 'from the heading, Tab reaches the Connection button first');
     assert.notEqual(ring.style, 'none');
     assert.ok(ring.width >= 2, `outline at least 2px, got ${ring.width}`);
   });
@@ -314,6 +306,9 @@ describe('failures around the probe', () => {
 
   it('outside the app (no Tauri IPC) says so instead of crashing', async () => {
     const { page } = await open(null);
+    // No session can be read: the sign-in screen says so, with the details open.
+    await page.getByTestId('signin-form').waitFor();
+    assert.equal(await page.getByTestId('session-error').getAttribute('data-code'), 'ipc_unavailable');
     await waitForState(page, 'failed');
     assert.equal(await page.getByTestId('status-card').getAttribute('data-code'), 'ipc_unavailable');
     assert.equal(await text(page, 'status-text'), 'Not running inside Callrec');

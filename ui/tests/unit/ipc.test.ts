@@ -1,6 +1,17 @@
+import { emit } from '@tauri-apps/api/event';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, ClientCode, CommandError, commands, isIpcError, toCommandError } from '../../src/lib/ipc';
+import {
+  call,
+  ClientCode,
+  CommandError,
+  commands,
+  isIpcError,
+  isSessionState,
+  onSessionChanged,
+  toCommandError,
+  type SessionState,
+} from '../../src/lib/ipc';
 
 // mockIPC and invoke work on `window`; in Node the global object stands in for it.
 beforeAll(() => {
@@ -156,5 +167,81 @@ describe('commands', () => {
     await commands.appInfo();
     await commands.probeProject();
     expect(names).toEqual(['app_info', 'probe_project']);
+  });
+
+  it('invoke the session commands, with sign_in’s arguments as given', async () => {
+    const seen: unknown[] = [];
+    mockIPC((cmd, args) => {
+      seen.push([cmd, args]);
+      return signedOut;
+    });
+    await commands.sessionState();
+    await commands.signIn({ email: 'a@b.example', password: 'pw' });
+    await commands.signIn({ supabaseUrl: 'https://x.supabase.co', anonKey: 'k', email: 'a@b.example', password: 'pw' });
+    await commands.signOut();
+    expect(seen).toEqual([
+      ['session_state', {}],
+      ['sign_in', { email: 'a@b.example', password: 'pw' }],
+      ['sign_in', { supabaseUrl: 'https://x.supabase.co', anonKey: 'k', email: 'a@b.example', password: 'pw' }],
+      ['sign_out', {}],
+    ]);
+  });
+
+  it('sign_in rejects with the shell’s code', async () => {
+    mockIPC(() => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error
+      throw { code: 'rate_limited', message: 'Too many sign-in attempts; try again in 37 s' };
+    });
+    await expect(commands.signIn({ email: 'a@b.example', password: 'pw' })).rejects.toMatchObject({
+      code: 'rate_limited',
+      command: 'sign_in',
+    });
+  });
+});
+
+const signedOut: SessionState = {
+  status: 'signedOut',
+  user: null,
+  notice: { code: 'session_revoked', message: 'revoked' },
+  keyring: { backend: 'secret_service', persistent: true, warning: null },
+};
+
+describe('isSessionState', () => {
+  it('accepts each status', () => {
+    expect(isSessionState(signedOut)).toBe(true);
+    expect(isSessionState({ ...signedOut, status: 'signedIn', user: { id: '1', email: 'a@b' } })).toBe(true);
+    expect(isSessionState({ ...signedOut, status: 'offline' })).toBe(true);
+  });
+
+  it.each([
+    ['null', null],
+    ['a string', 'signedOut'],
+    ['an unknown status', { ...signedOut, status: 'expired' }],
+    ['no keyring', { status: 'signedOut', user: null, notice: null }],
+  ])('rejects %s', (_name, value) => {
+    expect(isSessionState(value)).toBe(false);
+  });
+});
+
+describe('onSessionChanged', () => {
+  it('delivers session-changed payloads until unlistened, dropping anything else', async () => {
+    mockIPC(() => undefined, { shouldMockEvents: true });
+    const got: SessionState[] = [];
+    const unlisten = await onSessionChanged((state) => got.push(state));
+    await emit('session-changed', signedOut);
+    await emit('session-changed', { status: 'nonsense' });
+    await emit('other-event', signedOut);
+    expect(got).toEqual([signedOut]);
+    unlisten();
+    unlisten();
+    await emit('session-changed', signedOut);
+    expect(got).toHaveLength(1);
+  });
+
+  it('is a no-op outside the app', async () => {
+    const unlisten = await onSessionChanged(() => undefined);
+    expect(() => {
+      unlisten();
+    }).not.toThrow();
   });
 });

@@ -177,10 +177,10 @@ pub fn validate(spec: &AudioSpec) -> Result<(), AudioError> {
         }
     };
     check_tone("tone_hz", spec.tone_hz)?;
-    if spec.format.channels() == 2 {
-        if let Some(hz) = spec.right_tone_hz {
-            check_tone("right_tone_hz", hz)?;
-        }
+    if spec.format.channels() == 2
+        && let Some(hz) = spec.right_tone_hz
+    {
+        check_tone("right_tone_hz", hz)?;
     }
     if spec.duration_ms > MAX_DURATION_MS {
         return Err(AudioError::Encoder(format!(
@@ -404,13 +404,13 @@ pub fn render(spec: &AudioSpec, out: &mut dyn Write) -> Result<u64, AudioError> 
             ));
         }
     }
-    if let Some(len) = len {
-        if shaper.pos != len {
-            return Err(AudioError::Encoder(format!(
-                "encoder output changed between passes ({len} then {} bytes)",
-                shaper.pos
-            )));
-        }
+    if let Some(len) = len
+        && shaper.pos != len
+    {
+        return Err(AudioError::Encoder(format!(
+            "encoder output changed between passes ({len} then {} bytes)",
+            shaper.pos
+        )));
     }
     shaper.flush()?;
     Ok(shaper.written)

@@ -121,20 +121,20 @@ fn role_of(state: &AppState, headers: &HeaderMap) -> Result<Role, PgError> {
                 .ok_or_else(|| jwt_error("PGRST303", msg)),
         }
     };
-    if let Some(exp) = number("exp", "The JWT 'exp' claim must be a number")? {
-        if now - JWT_SKEW_SECS > exp {
-            return Err(jwt_error("PGRST303", "JWT expired"));
-        }
+    if let Some(exp) = number("exp", "The JWT 'exp' claim must be a number")?
+        && now - JWT_SKEW_SECS > exp
+    {
+        return Err(jwt_error("PGRST303", "JWT expired"));
     }
-    if let Some(nbf) = number("nbf", "The JWT 'nbf' claim must be a number")? {
-        if now + JWT_SKEW_SECS < nbf {
-            return Err(jwt_error("PGRST303", "JWT not yet valid"));
-        }
+    if let Some(nbf) = number("nbf", "The JWT 'nbf' claim must be a number")?
+        && now + JWT_SKEW_SECS < nbf
+    {
+        return Err(jwt_error("PGRST303", "JWT not yet valid"));
     }
-    if let Some(iat) = number("iat", "The JWT 'iat' claim must be a number")? {
-        if now + JWT_SKEW_SECS < iat {
-            return Err(jwt_error("PGRST303", "JWT issued at future"));
-        }
+    if let Some(iat) = number("iat", "The JWT 'iat' claim must be a number")?
+        && now + JWT_SKEW_SECS < iat
+    {
+        return Err(jwt_error("PGRST303", "JWT issued at future"));
     }
     match claims.get("role").and_then(|r| r.as_str()) {
         None | Some("anon") => Ok(Role::Anon),

@@ -307,10 +307,10 @@ impl P {
     fn list_element(&mut self) -> R<String> {
         if self.peek() == Some('"') {
             let save = self.i;
-            if let Ok(v) = self.quoted() {
-                if matches!(self.peek(), None | Some(',' | ')')) {
-                    return Ok(v);
-                }
+            if let Ok(v) = self.quoted()
+                && matches!(self.peek(), None | Some(',' | ')'))
+            {
+                return Ok(v);
             }
             self.i = save;
         }
@@ -338,10 +338,10 @@ impl P {
     fn logic_single_val(&mut self) -> String {
         if self.peek() == Some('"') {
             let save = self.i;
-            if let Ok(v) = self.quoted() {
-                if matches!(self.peek(), None | Some(',' | ')')) {
-                    return v;
-                }
+            if let Ok(v) = self.quoted()
+                && matches!(self.peek(), None | Some(',' | ')'))
+            {
+                return v;
             }
             self.i = save;
         }
@@ -469,16 +469,15 @@ impl P {
 
     fn logic_tree(&mut self) -> R<LogicTree> {
         let save = self.i;
-        if let Ok((field, json_path)) = self.field() {
-            if self.eat('.') {
-                if let Ok(expr) = self.op_expr(true) {
-                    return Ok(LogicTree::Stmt(Filter {
-                        field,
-                        json_path,
-                        expr,
-                    }));
-                }
-            }
+        if let Ok((field, json_path)) = self.field()
+            && self.eat('.')
+            && let Ok(expr) = self.op_expr(true)
+        {
+            return Ok(LogicTree::Stmt(Filter {
+                field,
+                json_path,
+                expr,
+            }));
         }
         self.i = save;
         let negated = self.eat_str("not.");
@@ -518,13 +517,13 @@ impl P {
     fn order_term(&mut self) -> R<OrderTerm> {
         self.ws();
         let save = self.i;
-        if let Ok(rel) = self.field_name() {
-            if self.peek() == Some('(') {
-                return Err(ParseError {
-                    message: "A related order on 'calls' is not possible".to_string(),
-                    details: format!("'calls' has no relation named '{rel}' in this request"),
-                });
-            }
+        if let Ok(rel) = self.field_name()
+            && self.peek() == Some('(')
+        {
+            return Err(ParseError {
+                message: "A related order on 'calls' is not possible".to_string(),
+                details: format!("'calls' has no relation named '{rel}' in this request"),
+            });
         }
         self.i = save;
         let (field, json_path) = self.field()?;

@@ -3,6 +3,7 @@
 pub mod backend;
 pub mod config;
 pub mod demo;
+pub mod session;
 pub mod status;
 
 /// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM: service managers and test harnesses stop

@@ -34,13 +34,19 @@ export class ProjectStore {
     return this.probe.kind === 'checking';
   }
 
+  /** Reads `app_info`; a reload keeps showing the previous answer until the new one is in. */
   async loadInfo(): Promise<void> {
-    this.info = { kind: 'loading' };
+    if (this.info.kind !== 'ready') this.info = { kind: 'loading' };
     try {
       this.info = { kind: 'ready', info: await this.#api.appInfo() };
     } catch (err) {
       this.info = { kind: 'failed', error: toCommandError('app_info', err) };
     }
+  }
+
+  /** Reads the configuration again and probes: after a sign-in, which may have changed the project. */
+  refresh(): Promise<void> {
+    return Promise.all([this.loadInfo(), this.probeNow()]).then(() => undefined);
   }
 
   /** Probes the project; while a probe runs, further calls join it instead of starting another. */

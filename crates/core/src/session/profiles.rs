@@ -1,0 +1,106 @@
+//! `<data dir>/profiles.toml`: which user is current for each project. Not secret — user ids
+//! and emails only; the session itself is in the keyring under `<host>/<user id>`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::SessionError;
+
+pub const PROFILES_FILE_NAME: &str = "profiles.toml";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub user_id: String,
+    pub email: String,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct ProfilesFile {
+    /// Project URL → its current user.
+    #[serde(default)]
+    projects: BTreeMap<String, Profile>,
+}
+
+fn path(data_dir: &Path) -> PathBuf {
+    data_dir.join(PROFILES_FILE_NAME)
+}
+
+fn read(data_dir: &Path) -> ProfilesFile {
+    let path = path(data_dir);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => toml::from_str(&text).unwrap_or_else(|error: toml::de::Error| {
+            // Only pointers live here: losing them means signing in again, not losing data.
+            tracing::warn!(path = %path.display(), error = error.message(), "ignoring an unreadable profiles file");
+            ProfilesFile::default()
+        }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => ProfilesFile::default(),
+        Err(error) => {
+            tracing::warn!(path = %path.display(), %error, "cannot read the profiles file");
+            ProfilesFile::default()
+        }
+    }
+}
+
+/// The current user of `project`, if any.
+pub fn current(data_dir: &Path, project: &str) -> Option<Profile> {
+    read(data_dir).projects.remove(project)
+}
+
+/// Makes `profile` current for `project`, or forgets the project's user with `None`.
+pub fn set(data_dir: &Path, project: &str, profile: Option<Profile>) -> Result<(), SessionError> {
+    let mut file = read(data_dir);
+    let changed = match profile {
+        Some(profile) => file.projects.insert(project.to_owned(), profile.clone()) != Some(profile),
+        None => file.projects.remove(project).is_some(),
+    };
+    if !changed {
+        return Ok(());
+    }
+    let path = path(data_dir);
+    let text = toml::to_string(&file).map_err(|error| SessionError::DataFile {
+        path: path.clone(),
+        reason: error.to_string(),
+    })?;
+    let text = format!(
+        "# Which user is signed in to each project. No secrets: sessions are in the OS keyring.\n{text}"
+    );
+    crate::config::write_atomic(&path, &text).map_err(|error| SessionError::DataFile {
+        path,
+        reason: error.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_for_several_projects_coexist() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Profile {
+            user_id: "u1".into(),
+            email: "a@x.test".into(),
+        };
+        let b = Profile {
+            user_id: "u2".into(),
+            email: "b@y.test".into(),
+        };
+        set(dir.path(), "https://a.supabase.co/", Some(a.clone())).unwrap();
+        set(dir.path(), "https://b.supabase.co/", Some(b.clone())).unwrap();
+        assert_eq!(current(dir.path(), "https://a.supabase.co/"), Some(a));
+        set(dir.path(), "https://a.supabase.co/", None).unwrap();
+        assert_eq!(current(dir.path(), "https://a.supabase.co/"), None);
+        assert_eq!(current(dir.path(), "https://b.supabase.co/"), Some(b));
+        let text = std::fs::read_to_string(dir.path().join(PROFILES_FILE_NAME)).unwrap();
+        assert!(text.contains("b@y.test"), "{text}");
+    }
+
+    #[test]
+    fn a_broken_file_reads_as_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(PROFILES_FILE_NAME), "projects = [").unwrap();
+        assert_eq!(current(dir.path(), "https://a.supabase.co/"), None);
+    }
+}

@@ -1,0 +1,130 @@
+//! Helpers shared by the core's integration tests.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::sync::Arc;
+
+use callrec_backend::{BackendArgs, RunningBackend};
+use callrec_core::config::{ProjectConfig, parse_base_url};
+use callrec_core::secret::Secret;
+use callrec_core::session::{
+    KeyringBackend, KeyringStore, MemoryStore, SessionManager, StoredSession, TokenStore,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+pub fn project(url: &str, key: &str) -> ProjectConfig {
+    let url = parse_base_url("test", url).unwrap();
+    ProjectConfig {
+        functions_url: url.join("functions/v1").unwrap(),
+        signed_url_functions_url: url.join("functions/v1").unwrap(),
+        supabase_url: url,
+        anon_key: Secret::new(key.to_owned()),
+        signed_url_api_key: None,
+    }
+}
+
+pub async fn backend(args: BackendArgs) -> RunningBackend {
+    callrec_backend::start(BackendArgs { calls: 5, ..args })
+        .await
+        .unwrap()
+}
+
+pub fn backend_project(backend: &RunningBackend) -> ProjectConfig {
+    project(backend.base_url(), backend.anon_key())
+}
+
+/// A manager on `backend` over `store`, keeping its files in `dir`.
+pub fn manager(
+    backend: &RunningBackend,
+    store: Arc<dyn TokenStore>,
+    dir: &std::path::Path,
+) -> SessionManager {
+    SessionManager::new(
+        callrec_core::http::client().unwrap(),
+        backend_project(backend),
+        store,
+        dir,
+    )
+}
+
+pub fn memory() -> Arc<MemoryStore> {
+    Arc::new(MemoryStore::new())
+}
+
+/// The session `manager` keeps for `user_id` in `store`, decoded (tests look at the tokens).
+pub fn stored(
+    store: &dyn TokenStore,
+    manager: &SessionManager,
+    user_id: &str,
+) -> Option<StoredSession> {
+    store
+        .load(&manager.keyring_key(user_id))
+        .unwrap()
+        .map(|value| StoredSession::decode(&value).unwrap())
+}
+
+/// An HTTP server answering every request with `response`, verbatim.
+pub async fn canned_server(response: String) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let response = response.clone();
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 8192];
+                let _ = socket.read(&mut buffer).await;
+                let _ = socket.write_all(response.as_bytes()).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    url
+}
+
+/// An HTTP/1.1 response with `body` and the given extra header lines.
+pub fn http_response(status: &str, content_type: &str, headers: &[&str], body: &str) -> String {
+    let mut text = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for header in headers {
+        text.push_str(header);
+        text.push_str("\r\n");
+    }
+    text.push_str("\r\n");
+    text.push_str(body);
+    text
+}
+
+/// The real Secret Service keyring, or `None` after saying why this test is skipped. With
+/// `CALLREC_REQUIRE_KEYRING=1` (CI) a missing keyring fails the test instead.
+pub fn secret_service_or_skip(test: &str) -> Option<Arc<KeyringStore>> {
+    let reason = if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        "DBUS_SESSION_BUS_ADDRESS is unset (no session bus)".to_owned()
+    } else {
+        match KeyringStore::new() {
+            Ok(store) if store.info().backend == KeyringBackend::SecretService => {
+                return Some(Arc::new(store));
+            }
+            Ok(store) => format!(
+                "no Secret Service answered on the session bus (the keyring fell back to {:?})",
+                store.info().backend
+            ),
+            Err(error) => format!("no keyring: {error}"),
+        }
+    };
+    skip_or_fail(test, &reason);
+    None
+}
+
+/// Prints the reason past the test harness's capture (a skip must be visible), or panics
+/// when CI requires the keyring.
+pub fn skip_or_fail(test: &str, reason: &str) {
+    if std::env::var("CALLREC_REQUIRE_KEYRING").is_ok_and(|v| v == "1") {
+        panic!("{test}: CALLREC_REQUIRE_KEYRING=1 but {reason}");
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: {reason}. Run under `dbus-run-session` with gnome-keyring unlocked (see scripts/test), or set CALLREC_REQUIRE_KEYRING=1 to make this a failure."
+    );
+}
