@@ -336,6 +336,21 @@ pub(crate) struct AudioRow {
     pub created_at: i64,
 }
 
+impl AudioRow {
+    /// Reads the seven audio columns, which every query selects in this order from `first`.
+    fn read(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Self> {
+        Ok(Self {
+            format: r.get(first)?,
+            duration_ms: r.get(first + 1)?,
+            tone_hz: r.get(first + 2)?,
+            right_tone_hz: r.get(first + 3)?,
+            damage: r.get(first + 4)?,
+            audio_seed: r.get(first + 5)?,
+            created_at: r.get(first + 6)?,
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct RecordingRow {
     pub label: String,
@@ -353,15 +368,7 @@ fn recording_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordingRow> {
         source: r.get(1)?,
         status: r.get(2)?,
         path: r.get(3)?,
-        audio: AudioRow {
-            format: r.get(4)?,
-            duration_ms: r.get(5)?,
-            tone_hz: r.get(6)?,
-            right_tone_hz: r.get(7)?,
-            damage: r.get(8)?,
-            audio_seed: r.get(9)?,
-            created_at: r.get(10)?,
-        },
+        audio: AudioRow::read(r, 4)?,
     })
 }
 
@@ -408,15 +415,7 @@ pub(crate) fn find_ultravox(
                     ultravox_call_id: r.get(0)?,
                     agency_id: r.get(1)?,
                     mode: r.get(2)?,
-                    audio: AudioRow {
-                        format: r.get(3)?,
-                        duration_ms: r.get(4)?,
-                        tone_hz: r.get(5)?,
-                        right_tone_hz: r.get(6)?,
-                        damage: r.get(7)?,
-                        audio_seed: r.get(8)?,
-                        created_at: r.get(9)?,
-                    },
+                    audio: AudioRow::read(r, 3)?,
                 })
             },
         )
