@@ -77,6 +77,8 @@ enum Command {
     Login(commands::session::LoginArgs),
     /// Show who is signed in (restoring the saved session, as the app does at launch).
     Whoami,
+    /// List the agency's calls (newest first); offline, the calls seen before.
+    Calls(commands::calls::CallsArgs),
     /// Sign out: end the session on the server if it can be reached, and forget it here.
     Logout,
 }
@@ -98,6 +100,7 @@ fn main() -> ExitCode {
             Command::Status => commands::status::run(&output, settings).await,
             Command::Login(args) => commands::session::login(&output, settings, args).await,
             Command::Whoami => commands::session::whoami(&output, settings).await,
+            Command::Calls(args) => commands::calls::run(&output, settings, args).await,
             Command::Logout => commands::session::logout(&output, settings).await,
         }
     });

@@ -5,8 +5,10 @@
 //! [`ErrorCode`], so the shells map failures to a stable machine-readable code exactly once.
 
 pub mod auth;
+pub mod calls;
 pub mod config;
 pub mod http;
+pub mod library;
 pub mod project;
 pub mod secret;
 pub mod session;

@@ -1,6 +1,7 @@
 //! One module per `callrec` command; each is a thin layer over `callrec-core`.
 
 pub mod backend;
+pub mod calls;
 pub mod config;
 pub mod demo;
 pub mod session;

@@ -28,7 +28,7 @@ pub struct LoginArgs {
     password_stdin: bool,
 }
 
-fn manager(flags: Settings) -> Result<SessionManager, CliError> {
+pub(crate) fn manager(flags: Settings) -> Result<SessionManager, CliError> {
     let config = Config::from_process_env(flags)?;
     let project = config.project.ok_or(SessionError::NotConfigured)?;
     let store = KeyringStore::new().map_err(SessionError::from)?;

@@ -128,3 +128,30 @@ pub fn skip_or_fail(test: &str, reason: &str) {
         "SKIPPED {test}: {reason}. Run under `dbus-run-session` with gnome-keyring unlocked (see scripts/test), or set CALLREC_REQUIRE_KEYRING=1 to make this a failure."
     );
 }
+
+/// An HTTP server answering each request with the response of the first route whose path
+/// prefix the request line's path starts with (404 otherwise), verbatim.
+pub async fn routed_server(routes: Vec<(&'static str, String)>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let routes = Arc::new(routes);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let routes = routes.clone();
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 16384];
+                let n = socket.read(&mut buffer).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&buffer[..n]);
+                let path = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let response = routes
+                    .iter()
+                    .find(|(prefix, _)| path.starts_with(prefix))
+                    .map(|(_, response)| response.clone())
+                    .unwrap_or_else(|| http_response("404 Not Found", "text/plain", &[], "no"));
+                let _ = socket.write_all(response.as_bytes()).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    url
+}

@@ -1,0 +1,143 @@
+//! `callrec calls`: one page of the agency's calls, from the project or (offline) the library.
+
+use clap::{Args, ValueEnum};
+
+use callrec_core::ErrorCode;
+use callrec_core::calls::{self, CallPage, CallQuery, CallSource, Sort};
+use callrec_core::library::Library;
+use callrec_core::session::{SessionError, SessionStatus};
+
+use crate::exit::CliError;
+use crate::output::Output;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SortArg {
+    /// Newest first.
+    #[value(name = "-date")]
+    DateDesc,
+    #[value(name = "date")]
+    DateAsc,
+    /// Longest first.
+    #[value(name = "-duration")]
+    DurationDesc,
+    #[value(name = "duration")]
+    DurationAsc,
+}
+
+#[derive(Args, Debug)]
+pub struct CallsArgs {
+    /// Calls created at or after this date or RFC 3339 time.
+    #[arg(long, value_name = "DATE")]
+    since: Option<String>,
+    /// Calls created before this date or RFC 3339 time.
+    #[arg(long, value_name = "DATE")]
+    until: Option<String>,
+    /// Only calls with a recording.
+    #[arg(long, conflicts_with = "no_recording")]
+    has_recording: bool,
+    /// Only calls without a recording.
+    #[arg(long)]
+    no_recording: bool,
+    /// Only calls in this direction (e.g. inbound, outbound).
+    #[arg(long)]
+    direction: Option<String>,
+    /// Only calls with this status.
+    #[arg(long)]
+    status: Option<String>,
+    /// Text in a number or the agent's name, or a call id (`*` matches anything).
+    #[arg(long, value_name = "TEXT")]
+    search: Option<String>,
+    /// Calls per page (at most 1000).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    limit: u32,
+    #[arg(long, value_enum, default_value = "-date", allow_hyphen_values = true)]
+    sort: SortArg,
+}
+
+impl CallsArgs {
+    fn query(&self) -> CallQuery {
+        CallQuery {
+            sort: match self.sort {
+                SortArg::DateDesc => Sort::DateDesc,
+                SortArg::DateAsc => Sort::DateAsc,
+                SortArg::DurationDesc => Sort::DurationDesc,
+                SortArg::DurationAsc => Sort::DurationAsc,
+            },
+            since: self.since.clone(),
+            until: self.until.clone(),
+            has_recording: match (self.has_recording, self.no_recording) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
+            direction: self.direction.clone(),
+            status: self.status.clone(),
+            search: self.search.clone(),
+            limit: self.limit,
+        }
+    }
+}
+
+pub async fn run(
+    output: &Output,
+    flags: callrec_core::config::Settings,
+    args: CallsArgs,
+) -> Result<(), CliError> {
+    let manager = super::session::manager(flags)?;
+    let state = manager.restore().await?;
+    if state.status == SessionStatus::SignedOut {
+        let error = SessionError::NotSignedIn;
+        return Err(CliError {
+            code: error.code().into(),
+            message: "not signed in: run `callrec login --email …`".into(),
+            kind: error.kind(),
+        });
+    }
+    let library = Library::open(manager.data_dir())?;
+    let page = calls::list(&manager, &library, &args.query(), None).await?;
+    if page.source == CallSource::Offline {
+        output.note("offline: the project could not be reached; showing calls seen before");
+    }
+    output.result(&page, || table(&page));
+    Ok(())
+}
+
+fn table(page: &CallPage) -> String {
+    let cell = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let mut lines = vec![format!(
+        "{:<25}  {:>8}  {:<9}  {:<16}  {:<16}  {:<10}  {:<20}  {:<3}  {}",
+        "CREATED", "SECONDS", "DIRECTION", "FROM", "TO", "STATUS", "AGENT", "REC", "ID"
+    )];
+    for r in &page.rows {
+        lines.push(format!(
+            "{:<25}  {:>8}  {:<9}  {:<16}  {:<16}  {:<10}  {:<20}  {:<3}  {}",
+            cell(&r.created_at),
+            r.duration_seconds
+                .map(|d| format!("{d}"))
+                .unwrap_or_else(|| "-".into()),
+            cell(&r.direction),
+            cell(&r.from_number),
+            cell(&r.to_number),
+            cell(&r.status),
+            cell(&r.agent_name),
+            match r.has_recording {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "?",
+            },
+            r.id
+        ));
+    }
+    let mut footer = format!("{} call(s)", page.rows.len());
+    if let Some(total) = page.total {
+        footer.push_str(&format!(" of {total}"));
+    }
+    if page.skipped > 0 {
+        footer.push_str(&format!("; {} row(s) without an id skipped", page.skipped));
+    }
+    if page.next.is_some() {
+        footer.push_str("; more with a narrower filter or --limit");
+    }
+    lines.push(footer);
+    lines.join("\n")
+}

@@ -1,0 +1,256 @@
+//! The agency's calls from PostgREST's `/rest/v1/calls`, through [`SessionManager::send`]:
+//! filters, sorts, keyset paging (never deep offsets), the exact or estimated total, and a
+//! tolerant row parser (agencies' schemas differ; only a row without `id` is skipped).
+
+mod query;
+mod row;
+
+pub use query::{CallQuery, Cursor, Sort, content_range_total, quote};
+pub use row::{CallRow, parse_rows};
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::session::{SessionError, SessionManager};
+use crate::{ErrorCode, ErrorKind};
+
+/// Where a page came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum CallSource {
+    Remote,
+    Offline,
+}
+
+/// One page of the call list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CallPage {
+    pub rows: Vec<CallRow>,
+    /// The cursor of the next page; `None` on the last one.
+    pub next: Option<Cursor>,
+    /// The total matching the filters (first page only, when asked for).
+    #[ts(type = "number | null")]
+    pub total: Option<u64>,
+    /// Rows the server sent that could not be shown (no `id`).
+    pub skipped: u32,
+    pub source: CallSource,
+}
+
+/// How the total is counted on the first page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Count {
+    #[default]
+    Exact,
+    Estimated,
+    None,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CallsError {
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// PostgREST's `{code, details, hint, message}`.
+    #[error("{message}")]
+    Api {
+        status: u16,
+        code: Option<String>,
+        message: String,
+        details: Option<String>,
+        hint: Option<String>,
+    },
+    #[error("the page asked for is past the end of the list")]
+    RangeNotSatisfiable,
+    #[error("invalid query: {0}")]
+    Query(String),
+    #[error("the server's answer could not be read: {0}")]
+    Decode(String),
+    /// Offline, and the library could not answer either.
+    #[error("offline, and the library failed: {0}")]
+    Library(String),
+}
+
+impl ErrorCode for CallsError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Session(error) => error.code(),
+            Self::Api { status: 401, .. } | Self::Api { status: 403, .. } => "not_authorized",
+            Self::Api { .. } => "server_error",
+            Self::RangeNotSatisfiable => "range_not_satisfiable",
+            Self::Query(_) => "invalid_query",
+            Self::Decode(_) => "bad_response",
+            Self::Library(_) => "library",
+        }
+    }
+
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Session(error) => error.kind(),
+            Self::Api { status, .. } => match *status {
+                401 | 403 => ErrorKind::Auth,
+                404 => ErrorKind::NotFound,
+                400..=499 => ErrorKind::Usage,
+                _ => ErrorKind::Network,
+            },
+            Self::RangeNotSatisfiable | Self::Query(_) => ErrorKind::Usage,
+            Self::Decode(_) | Self::Library(_) => ErrorKind::Network,
+        }
+    }
+}
+
+/// Fetches one page of calls from the project's PostgREST.
+pub async fn fetch_page(
+    session: &SessionManager,
+    query: &CallQuery,
+    cursor: Option<&Cursor>,
+    count: Count,
+) -> Result<CallPage, CallsError> {
+    let params = query.params(cursor)?;
+    let url = session
+        .project()
+        .supabase_url
+        .join("rest/v1/calls")
+        .map_err(|e| CallsError::Query(e.to_string()))?;
+    let prefer = match (cursor, count) {
+        (None, Count::Exact) => Some("count=exact"),
+        (None, Count::Estimated) => Some("count=estimated"),
+        _ => None,
+    };
+    let response = session
+        .send(|client| {
+            let mut request = client
+                .get(url.clone())
+                .query(&params)
+                .header("Accept", "application/json");
+            if let Some(prefer) = prefer {
+                request = request.header("Prefer", prefer);
+            }
+            request
+        })
+        .await?;
+    let status = response.status().as_u16();
+    let total = response
+        .headers()
+        .get("content-range")
+        .and_then(|v| v.to_str().ok())
+        .and_then(content_range_total);
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| CallsError::Decode(e.to_string()))?;
+    if status == 416 {
+        return Err(CallsError::RangeNotSatisfiable);
+    }
+    if !(200..300).contains(&status) {
+        return Err(api_error(status, &body));
+    }
+    let value: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|e| CallsError::Decode(e.to_string()))?;
+    let serde_json::Value::Array(items) = value else {
+        return Err(CallsError::Decode("expected a JSON array of rows".into()));
+    };
+    let received = items.len();
+    let (rows, skipped) = parse_rows(items);
+    // A full page means there may be more; the cursor is the last row's key (even when the last
+    // row the server sent was skipped, the last parsed one keeps the order).
+    let next = if received >= query.limit() as usize {
+        rows.last().map(|row| Cursor::after(query.sort, row))
+    } else {
+        None
+    };
+    Ok(CallPage {
+        rows,
+        next,
+        total: if prefer.is_some() { total } else { None },
+        skipped,
+        source: CallSource::Remote,
+    })
+}
+
+fn api_error(status: u16, body: &[u8]) -> CallsError {
+    #[derive(Deserialize)]
+    struct PgError {
+        code: Option<String>,
+        message: Option<String>,
+        details: Option<String>,
+        hint: Option<String>,
+    }
+    match serde_json::from_slice::<PgError>(body) {
+        Ok(e) => {
+            if e.code.as_deref() == Some("PGRST103") {
+                return CallsError::RangeNotSatisfiable;
+            }
+            CallsError::Api {
+                status,
+                message: e
+                    .message
+                    .unwrap_or_else(|| format!("the server answered {status}")),
+                code: e.code,
+                details: e.details,
+                hint: e.hint,
+            }
+        }
+        Err(_) => CallsError::Api {
+            status,
+            code: None,
+            message: format!("the server answered {status}"),
+            details: None,
+            hint: None,
+        },
+    }
+}
+
+/// What the library files this session's calls under: the project's URL and the signed-in
+/// user, so a reviewer of another agency on the same computer never sees these calls offline.
+pub fn project_key(session: &SessionManager) -> String {
+    let user = session.state().user.map(|u| u.id).unwrap_or_default();
+    format!("{} {user}", session.project().supabase_url)
+}
+
+/// The page after `cursor`: from the server first, remembered in `library`; when the server
+/// cannot be reached (a transport error), from the library, marked [`CallSource::Offline`].
+pub async fn list(
+    session: &SessionManager,
+    library: &crate::library::Library,
+    query: &CallQuery,
+    cursor: Option<&Cursor>,
+) -> Result<CallPage, CallsError> {
+    let project = project_key(session);
+    match fetch_page(session, query, cursor, Count::Exact).await {
+        Ok(page) => {
+            if let Err(error) = library.upsert_calls(&project, &page.rows) {
+                tracing::warn!("the library could not remember a page of calls: {error}");
+            }
+            Ok(page)
+        }
+        Err(CallsError::Session(SessionError::Unreachable { url, reason })) => {
+            tracing::info!("{url} unreachable ({reason}): serving calls from the library");
+            library
+                .query_calls(&project, query, cursor)
+                .map_err(|e| CallsError::Library(e.to_string()))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgrest_errors_keep_their_message() {
+        let e = api_error(
+            400,
+            br#"{"code":"42703","details":null,"hint":null,"message":"column calls.x does not exist"}"#,
+        );
+        assert_eq!(e.to_string(), "column calls.x does not exist");
+        assert_eq!(e.kind(), ErrorKind::Usage);
+        assert!(matches!(
+            api_error(416, br#"{"code":"PGRST103","message":"m"}"#),
+            CallsError::RangeNotSatisfiable
+        ));
+        assert_eq!(api_error(502, b"<html>").kind(), ErrorKind::Network);
+    }
+}

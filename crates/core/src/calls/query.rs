@@ -1,0 +1,305 @@
+//! A [`CallQuery`] as PostgREST query parameters: filters, order, keyset cursor, search.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::{CallRow, CallsError};
+
+/// Supabase's default `max-rows`: a page never asks for more.
+pub const MAX_LIMIT: u32 = 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum Sort {
+    #[default]
+    DateDesc,
+    DateAsc,
+    DurationDesc,
+    DurationAsc,
+}
+
+impl Sort {
+    fn desc(self) -> bool {
+        matches!(self, Self::DateDesc | Self::DurationDesc)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CallQuery {
+    pub sort: Sort,
+    /// `created_at >= since` (RFC 3339 or a date).
+    pub since: Option<String>,
+    /// `created_at < until` (RFC 3339 or a date; exclusive).
+    pub until: Option<String>,
+    pub has_recording: Option<bool>,
+    pub direction: Option<String>,
+    pub status: Option<String>,
+    /// One text over the numbers, the agent's name and the call id.
+    pub search: Option<String>,
+    /// Rows per page, 1..=1000 (0 means 50).
+    pub limit: u32,
+}
+
+/// Where the next page starts: the sort key of the last row seen (keyset paging).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Cursor {
+    pub sort: Sort,
+    pub created_at: String,
+    pub id: String,
+    /// For the duration sorts; `None` = the row had no duration (those sort last).
+    pub duration_seconds: Option<f64>,
+}
+
+impl Cursor {
+    pub fn after(sort: Sort, row: &CallRow) -> Self {
+        Self {
+            sort,
+            created_at: row.created_at.clone().unwrap_or_default(),
+            id: row.id.clone(),
+            duration_seconds: row.duration_seconds,
+        }
+    }
+}
+
+/// A value quoted per PostgREST's grammar: inside `"…"` the reserved characters `,.:()` lose
+/// their meaning, and `"` and `\` are escaped with `\`.
+pub fn quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// The LIKE pattern `*text*` with the user's text literal: `%`, `_` and `\` escaped for LIKE.
+/// `*` stays a wildcard (PostgREST turns every `*` into `%` and offers no escape for it), which
+/// the search documents: `555*12` matches `555-0112`.
+fn like_contains(text: &str) -> String {
+    let mut out = String::from("*");
+    for c in text.chars() {
+        match c {
+            '%' | '_' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('*');
+    out
+}
+
+fn is_uuid(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// Accepts `YYYY-MM-DD` or an RFC 3339 timestamp.
+fn check_time(what: &str, value: &str) -> Result<(), CallsError> {
+    let date = time::macros::format_description!("[year]-[month]-[day]");
+    if time::Date::parse(value, &date).is_ok()
+        || time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
+            .is_ok()
+    {
+        Ok(())
+    } else {
+        Err(CallsError::Query(format!(
+            "{what} must be a date (2026-01-31) or an RFC 3339 time, not {value:?}"
+        )))
+    }
+}
+
+impl CallQuery {
+    pub fn limit(&self) -> u32 {
+        match self.limit {
+            0 => 50,
+            n => n.min(MAX_LIMIT),
+        }
+    }
+
+    /// The query parameters of the page after `cursor` (the first page without one).
+    pub fn params(&self, cursor: Option<&Cursor>) -> Result<Vec<(String, String)>, CallsError> {
+        let mut p: Vec<(String, String)> = vec![("select".into(), "*".into())];
+        if let Some(since) = &self.since {
+            check_time("since", since)?;
+            p.push(("created_at".into(), format!("gte.{since}")));
+        }
+        if let Some(until) = &self.until {
+            check_time("until", until)?;
+            p.push(("created_at".into(), format!("lt.{until}")));
+        }
+        if let Some(has) = self.has_recording {
+            p.push(("has_recording".into(), format!("is.{has}")));
+        }
+        // A plain filter's operand is the rest of the value, verbatim (no quoting there:
+        // quotes would become part of the value); only lists and logic trees are parsed.
+        if let Some(direction) = &self.direction {
+            p.push(("direction".into(), format!("eq.{direction}")));
+        }
+        if let Some(status) = &self.status {
+            p.push(("status".into(), format!("eq.{status}")));
+        }
+        // Several `or` keys would be ANDed, but PostgREST keeps one value per key name, so the
+        // search and the cursor go into one `and=(…)`.
+        let mut and: Vec<String> = Vec::new();
+        if let Some(text) = self
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            let pattern = quote(&like_contains(text));
+            let mut terms = vec![
+                format!("from_number.ilike.{pattern}"),
+                format!("to_number.ilike.{pattern}"),
+                format!("agent_name.ilike.{pattern}"),
+            ];
+            if is_uuid(text) {
+                terms.push(format!("id.eq.{}", quote(&text.to_ascii_lowercase())));
+            }
+            and.push(format!("or({})", terms.join(",")));
+        }
+        if let Some(cursor) = cursor {
+            if cursor.sort != self.sort {
+                return Err(CallsError::Query(
+                    "the cursor belongs to another sort order".into(),
+                ));
+            }
+            and.push(self.keyset(cursor));
+        }
+        if !and.is_empty() {
+            p.push(("and".into(), format!("({})", and.join(","))));
+        }
+        let dir = if self.sort.desc() { "desc" } else { "asc" };
+        let order = match self.sort {
+            Sort::DateDesc | Sort::DateAsc => format!("created_at.{dir},id.{dir}"),
+            Sort::DurationDesc | Sort::DurationAsc => {
+                format!("duration_seconds.{dir}.nullslast,id.{dir}")
+            }
+        };
+        p.push(("order".into(), order));
+        p.push(("limit".into(), self.limit().to_string()));
+        Ok(p)
+    }
+
+    /// Rows strictly after `cursor` in this sort.
+    fn keyset(&self, cursor: &Cursor) -> String {
+        let (op, id) = if self.sort.desc() {
+            ("lt", quote(&cursor.id))
+        } else {
+            ("gt", quote(&cursor.id))
+        };
+        match self.sort {
+            Sort::DateDesc | Sort::DateAsc => {
+                let at = quote(&cursor.created_at);
+                format!("or(created_at.{op}.{at},and(created_at.eq.{at},id.{op}.{id}))")
+            }
+            Sort::DurationDesc | Sort::DurationAsc => match cursor.duration_seconds {
+                Some(d) => format!(
+                    "or(duration_seconds.{op}.{d},and(duration_seconds.eq.{d},id.{op}.{id}),duration_seconds.is.null)"
+                ),
+                None => format!("and(duration_seconds.is.null,id.{op}.{id})"),
+            },
+        }
+    }
+}
+
+/// The total in a `Content-Range` header (`0-24/3573458`, `*/0`); `None` for `*` or `0-24/*`.
+pub fn content_range_total(header: &str) -> Option<u64> {
+    let (_, total) = header.trim().rsplit_once('/')?;
+    total.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_range() {
+        assert_eq!(content_range_total("0-24/3573458"), Some(3_573_458));
+        assert_eq!(content_range_total("*/12"), Some(12));
+        assert_eq!(content_range_total("0-24/*"), None);
+        assert_eq!(content_range_total("*"), None);
+    }
+
+    #[test]
+    fn hostile_search_text_stays_inside_its_quotes() {
+        let q = CallQuery {
+            search: Some(r#"a,b)or(id.neq.x"\"#.into()),
+            ..Default::default()
+        };
+        let p = q.params(None).unwrap();
+        let and = &p.iter().find(|(k, _)| k == "and").unwrap().1;
+        assert_eq!(
+            and,
+            r#"(or(from_number.ilike."*a,b)or(id.neq.x\"\\\\*",to_number.ilike."*a,b)or(id.neq.x\"\\\\*",agent_name.ilike."*a,b)or(id.neq.x\"\\\\*"))"#
+        );
+    }
+
+    #[test]
+    fn keyset_after_a_cursor() {
+        let q = CallQuery::default();
+        let c = Cursor {
+            sort: Sort::DateDesc,
+            created_at: "2026-01-01T00:00:00+00:00".into(),
+            id: "b".into(),
+            duration_seconds: None,
+        };
+        let p = q.params(Some(&c)).unwrap();
+        assert!(p.contains(&(
+            "and".into(),
+            r#"(or(created_at.lt."2026-01-01T00:00:00+00:00",and(created_at.eq."2026-01-01T00:00:00+00:00",id.lt."b")))"#.into()
+        )));
+        assert!(p.contains(&("order".into(), "created_at.desc,id.desc".into())));
+        assert!(
+            CallQuery {
+                sort: Sort::DateAsc,
+                ..Default::default()
+            }
+            .params(Some(&c))
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn limits_and_dates() {
+        assert_eq!(
+            CallQuery {
+                limit: 5000,
+                ..Default::default()
+            }
+            .limit(),
+            1000
+        );
+        assert!(
+            CallQuery {
+                since: Some("yesterday".into()),
+                ..Default::default()
+            }
+            .params(None)
+            .is_err()
+        );
+        assert!(
+            CallQuery {
+                since: Some("2026-01-31".into()),
+                ..Default::default()
+            }
+            .params(None)
+            .is_ok()
+        );
+        assert!(is_uuid("0b0e6a52-4d0f-4b39-9a55-0c5b8b2f4e11"));
+        assert!(!is_uuid("0b0e6a52"));
+    }
+}

@@ -1,0 +1,337 @@
+//! The embedded library: `<data dir>/library.sqlite3` (SQLite, WAL) remembers every call page
+//! seen, so the list works offline with the same filters, sorts, keyset paging and search as
+//! PostgREST. Later issues add segments, files and downloads as further migrations.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension, params_from_iter, types::Value as Sql};
+// rusqlite_migration from the start: the schema will grow (segments, files, downloads) and it
+// applies an append-only list of SQL migrations tracked in SQLite's `user_version`, so every
+// existing library file is brought forward exactly once, with no hand-rolled version table.
+use rusqlite_migration::{M, Migrations};
+
+use crate::calls::{CallPage, CallQuery, CallRow, CallSource, Cursor, Sort};
+use crate::{ErrorCode, ErrorKind};
+
+pub const FILE_NAME: &str = "library.sqlite3";
+
+/// Append only: never edit a migration that has shipped.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE calls (
+    project TEXT NOT NULL,
+    id TEXT NOT NULL,
+    agency_id TEXT,
+    has_recording INTEGER,
+    created_at TEXT,
+    -- created_at as microseconds since the epoch: what the list sorts and pages on.
+    created_us INTEGER,
+    ultravox_call_id TEXT,
+    started_at TEXT,
+    ended_at TEXT,
+    duration_seconds REAL,
+    direction TEXT,
+    from_number TEXT,
+    to_number TEXT,
+    status TEXT,
+    agent_name TEXT,
+    -- The row as the server sent it (parsed back into CallRow when served offline).
+    raw TEXT NOT NULL,
+    seen_at INTEGER NOT NULL,
+    PRIMARY KEY (project, id)
+) WITHOUT ROWID;
+CREATE INDEX calls_by_date ON calls(project, created_us, id);
+CREATE INDEX calls_by_duration ON calls(project, duration_seconds, id);
+"#];
+
+#[derive(Debug, thiserror::Error)]
+pub enum LibraryError {
+    #[error("the library {path}: {reason}")]
+    Open { path: PathBuf, reason: String },
+    #[error("the library: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("invalid query: {0}")]
+    Query(String),
+}
+
+impl ErrorCode for LibraryError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Open { .. } => "library_open",
+            Self::Sqlite(_) => "library",
+            Self::Query(_) => "invalid_query",
+        }
+    }
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Query(_) => ErrorKind::Usage,
+            _ => ErrorKind::Other,
+        }
+    }
+}
+
+pub struct Library {
+    conn: Mutex<Connection>,
+}
+
+fn micros(text: &str) -> Option<i64> {
+    use time::format_description::well_known::{Iso8601, Rfc3339};
+    let date = time::macros::format_description!("[year]-[month]-[day]");
+    let t = time::OffsetDateTime::parse(text, &Rfc3339)
+        .or_else(|_| time::OffsetDateTime::parse(&text.replacen(' ', "T", 1), &Iso8601::DEFAULT))
+        .or_else(|_| {
+            time::PrimitiveDateTime::parse(text, &Iso8601::DEFAULT).map(|t| t.assume_utc())
+        })
+        .or_else(|_| time::Date::parse(text, &date).map(|d| d.midnight().assume_utc()))
+        .ok()?;
+    i64::try_from(t.unix_timestamp_nanos() / 1000).ok()
+}
+
+fn like_escape(text: &str) -> String {
+    let mut out = String::from("%");
+    for c in text.chars() {
+        match c {
+            '%' | '_' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '*' => out.push('%'),
+            c => out.push(c),
+        }
+    }
+    out.push('%');
+    out
+}
+
+impl Library {
+    /// Opens (creating and migrating) `<data_dir>/library.sqlite3`.
+    pub fn open(data_dir: &Path) -> Result<Self, LibraryError> {
+        let path = data_dir.join(FILE_NAME);
+        let fail = |reason: String| LibraryError::Open {
+            path: path.clone(),
+            reason,
+        };
+        std::fs::create_dir_all(data_dir).map_err(|e| fail(e.to_string()))?;
+        let mut conn = Connection::open(&path).map_err(|e| fail(e.to_string()))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| fail(e.to_string()))?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(|e| fail(e.to_string()))?;
+        let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());
+        migrations
+            .to_latest(&mut conn)
+            .map_err(|e| fail(e.to_string()))?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Remembers `rows` as seen now (a row seen again replaces the old copy).
+    pub fn upsert_calls(&self, project: &str, rows: &[CallRow]) -> Result<(), LibraryError> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR REPLACE INTO calls (project, id, agency_id, has_recording, created_at,
+                 created_us, ultravox_call_id, started_at, ended_at, duration_seconds, direction,
+                 from_number, to_number, status, agent_name, raw, seen_at)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
+            )?;
+            for r in rows {
+                let raw = serde_json::to_string(r).unwrap_or_default();
+                stmt.execute(rusqlite::params![
+                    project,
+                    r.id,
+                    r.agency_id,
+                    r.has_recording,
+                    r.created_at,
+                    r.created_at.as_deref().and_then(micros),
+                    r.ultravox_call_id,
+                    r.started_at,
+                    r.ended_at,
+                    r.duration_seconds,
+                    r.direction,
+                    r.from_number,
+                    r.to_number,
+                    r.status,
+                    r.agent_name,
+                    raw,
+                    now,
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The page of remembered calls after `cursor`: the same filters, order and keyset as
+    /// [`CallQuery::params`] asks of PostgREST. The total is counted on the first page.
+    pub fn query_calls(
+        &self,
+        project: &str,
+        query: &CallQuery,
+        cursor: Option<&Cursor>,
+    ) -> Result<CallPage, LibraryError> {
+        let mut filter = String::from("project = ?");
+        let mut args: Vec<Sql> = vec![Sql::Text(project.to_owned())];
+        let time_arg = |what: &str, text: &str| {
+            micros(text)
+                .ok_or_else(|| LibraryError::Query(format!("{what}: {text:?} is not a time")))
+        };
+        if let Some(since) = &query.since {
+            filter.push_str(" AND created_us >= ?");
+            args.push(Sql::Integer(time_arg("since", since)?));
+        }
+        if let Some(until) = &query.until {
+            filter.push_str(" AND created_us < ?");
+            args.push(Sql::Integer(time_arg("until", until)?));
+        }
+        if let Some(has) = query.has_recording {
+            filter.push_str(" AND has_recording = ?");
+            args.push(Sql::Integer(has.into()));
+        }
+        if let Some(direction) = &query.direction {
+            filter.push_str(" AND direction = ?");
+            args.push(Sql::Text(direction.clone()));
+        }
+        if let Some(status) = &query.status {
+            filter.push_str(" AND status = ?");
+            args.push(Sql::Text(status.clone()));
+        }
+        if let Some(text) = query
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            // SQLite's LIKE is case-insensitive for ASCII, as ilike is.
+            let pattern = like_escape(text);
+            filter.push_str(
+                " AND (from_number LIKE ?1x ESCAPE '\\' OR to_number LIKE ?1x ESCAPE '\\'
+                 OR agent_name LIKE ?1x ESCAPE '\\' OR id = lower(?2x))",
+            );
+            let n = args.len() + 1;
+            filter = filter
+                .replace("?1x", &format!("?{n}"))
+                .replace("?2x", &format!("?{}", n + 1));
+            args.push(Sql::Text(pattern));
+            args.push(Sql::Text(text.to_owned()));
+            // Positional `?` before mixes with numbered ones: number everything instead.
+        }
+        let total_filter = filter.clone();
+        let total_args = args.clone();
+        let desc = matches!(query.sort, Sort::DateDesc | Sort::DurationDesc);
+        let (op, dir) = if desc { ("<", "DESC") } else { (">", "ASC") };
+        if let Some(cursor) = cursor {
+            if cursor.sort != query.sort {
+                return Err(LibraryError::Query(
+                    "the cursor belongs to another sort order".into(),
+                ));
+            }
+            match query.sort {
+                Sort::DateDesc | Sort::DateAsc => {
+                    let at = micros(&cursor.created_at).unwrap_or(0);
+                    filter.push_str(&format!(
+                        " AND (created_us {op} ? OR (created_us = ? AND id {op} ?))"
+                    ));
+                    args.extend([
+                        Sql::Integer(at),
+                        Sql::Integer(at),
+                        Sql::Text(cursor.id.clone()),
+                    ]);
+                }
+                Sort::DurationDesc | Sort::DurationAsc => match cursor.duration_seconds {
+                    Some(d) => {
+                        filter.push_str(&format!(
+                            " AND (duration_seconds {op} ? OR (duration_seconds = ? AND id {op} ?)
+                             OR duration_seconds IS NULL)"
+                        ));
+                        args.extend([Sql::Real(d), Sql::Real(d), Sql::Text(cursor.id.clone())]);
+                    }
+                    None => {
+                        filter.push_str(&format!(" AND duration_seconds IS NULL AND id {op} ?"));
+                        args.push(Sql::Text(cursor.id.clone()));
+                    }
+                },
+            }
+        }
+        let order = match query.sort {
+            Sort::DateDesc | Sort::DateAsc => format!("created_us {dir}, id {dir}"),
+            Sort::DurationDesc | Sort::DurationAsc => {
+                format!("duration_seconds IS NULL, duration_seconds {dir}, id {dir}")
+            }
+        };
+        let limit = query.limit();
+        let sql = number_params(&format!(
+            "SELECT raw FROM calls WHERE {filter} ORDER BY {order} LIMIT {limit}"
+        ));
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&sql)?;
+        let raws = stmt
+            .query_map(params_from_iter(args.iter()), |row| row.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut skipped = 0;
+        let rows: Vec<CallRow> = raws
+            .iter()
+            .filter_map(|raw| {
+                let row = serde_json::from_str(raw).ok();
+                if row.is_none() {
+                    skipped += 1;
+                }
+                row
+            })
+            .collect();
+        let next = if raws.len() >= limit as usize {
+            rows.last().map(|r| Cursor::after(query.sort, r))
+        } else {
+            None
+        };
+        let total = if cursor.is_none() {
+            let sql = number_params(&format!("SELECT count(*) FROM calls WHERE {total_filter}"));
+            conn.query_row(&sql, params_from_iter(total_args.iter()), |r| {
+                r.get::<_, i64>(0)
+            })
+            .optional()?
+            .map(|n| n as u64)
+        } else {
+            None
+        };
+        Ok(CallPage {
+            rows,
+            next,
+            total,
+            skipped,
+            source: CallSource::Offline,
+        })
+    }
+}
+
+/// Numbers every bare `?` in order, so numbered (`?7`) and bare parameters agree.
+fn number_params(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut n = 0;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '?' {
+            if chars.peek().is_some_and(|d| d.is_ascii_digit()) {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                n = n.max(digits.parse().unwrap_or(0));
+                out.push_str(&digits);
+            } else {
+                n += 1;
+                out.push_str(&n.to_string());
+            }
+        }
+    }
+    out
+}

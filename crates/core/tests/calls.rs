@@ -1,0 +1,518 @@
+//! The call list against the real local backend (PostgREST subset): keyset paging while calls
+//! arrive, every filter, hostile search text, the total, the sorts.
+
+mod common;
+
+use std::collections::HashSet;
+
+use callrec_backend::{BackendArgs, RunningBackend};
+use callrec_core::calls::{self, CallPage, CallQuery, CallRow, CallSource, Count, Cursor, Sort};
+use callrec_core::library::Library;
+use callrec_core::secret::Secret;
+use callrec_core::session::SessionManager;
+use common::{manager, memory};
+
+struct Ctx {
+    backend: RunningBackend,
+    session: SessionManager,
+    backend_user_id: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn ctx(calls: u32) -> Ctx {
+    let backend = callrec_backend::start(BackendArgs {
+        calls,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let session = manager(&backend, memory(), dir.path());
+    let user = backend.demo_user();
+    session
+        .sign_in(&user.email, &Secret::new(user.password.clone()))
+        .await
+        .unwrap();
+    let backend_user_id = user.id.clone();
+    Ctx {
+        backend,
+        session,
+        backend_user_id,
+        _dir: dir,
+    }
+}
+
+async fn page(ctx: &Ctx, query: &CallQuery, cursor: Option<&Cursor>) -> CallPage {
+    calls::fetch_page(&ctx.session, query, cursor, Count::Exact)
+        .await
+        .unwrap()
+}
+
+/// Every row of `query`, page by page; `between` runs before each next page.
+async fn all_pages(ctx: &Ctx, query: &CallQuery, mut between: impl AsyncFnMut()) -> Vec<CallRow> {
+    let mut rows = Vec::new();
+    let mut cursor = None;
+    loop {
+        let p = page(ctx, query, cursor.as_ref()).await;
+        assert_eq!(p.source, CallSource::Remote);
+        assert_eq!(p.skipped, 0);
+        assert!(p.rows.len() <= query.limit() as usize);
+        rows.extend(p.rows);
+        match p.next {
+            Some(next) => cursor = Some(next),
+            None => return rows,
+        }
+        between().await;
+    }
+}
+
+/// Everything the reviewer can see, in one page.
+async fn everything(ctx: &Ctx) -> Vec<CallRow> {
+    let p = page(
+        ctx,
+        &CallQuery {
+            limit: 1000,
+            ..Default::default()
+        },
+        None,
+    )
+    .await;
+    assert!(p.next.is_none());
+    assert_eq!(p.total, Some(p.rows.len() as u64));
+    p.rows
+}
+
+async fn insert_call(ctx: &Ctx) -> String {
+    let key = ctx.backend.service_role_key();
+    let row: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/admin/v1/calls", ctx.backend.base_url()))
+        .header("apikey", key)
+        .bearer_auth(key)
+        .json(&serde_json::json!({ "agent_name": "Arrived Meanwhile" }))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    row["id"].as_str().unwrap().to_owned()
+}
+
+fn ids(rows: &[CallRow]) -> Vec<String> {
+    rows.iter().map(|r| r.id.clone()).collect()
+}
+
+#[tokio::test]
+async fn keyset_paging_has_no_duplicate_and_no_gap_while_calls_arrive() {
+    let ctx = ctx(60).await;
+    let before = everything(&ctx).await;
+    assert!(before.len() >= 20, "the fixture should give several pages");
+    let query = CallQuery {
+        limit: 7,
+        ..Default::default()
+    };
+    let first = page(&ctx, &query, None).await;
+    assert_eq!(first.total, Some(before.len() as u64));
+    let mut inserted = Vec::new();
+    let seen = all_pages(&ctx, &query, async || {
+        inserted.push(insert_call(&ctx).await)
+    })
+    .await;
+    assert!(!inserted.is_empty());
+    // Newer calls land above the cursor: the walk sees exactly the calls there were, in order.
+    assert_eq!(ids(&seen), ids(&before));
+    let unique: HashSet<_> = ids(&seen).into_iter().collect();
+    assert_eq!(unique.len(), seen.len());
+    // And the next first page shows them, with the new total.
+    let after = page(&ctx, &query, None).await;
+    assert_eq!(after.total, Some((before.len() + inserted.len()) as u64));
+    assert_eq!(&after.rows[0].id, inserted.last().unwrap());
+}
+
+#[tokio::test]
+async fn every_sort_pages_to_the_same_order_as_one_big_page() {
+    let ctx = ctx(40).await;
+    for sort in [
+        Sort::DateDesc,
+        Sort::DateAsc,
+        Sort::DurationDesc,
+        Sort::DurationAsc,
+    ] {
+        let big = page(
+            &ctx,
+            &CallQuery {
+                sort,
+                limit: 1000,
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .rows;
+        let paged = all_pages(
+            &ctx,
+            &CallQuery {
+                sort,
+                limit: 6,
+                ..Default::default()
+            },
+            async || {},
+        )
+        .await;
+        assert_eq!(ids(&paged), ids(&big), "{sort:?}");
+        let key = |r: &CallRow| match sort {
+            Sort::DateDesc | Sort::DateAsc => r.created_at.clone().unwrap(),
+            _ => format!("{:012.3}", r.duration_seconds.unwrap_or(f64::MAX)),
+        };
+        let keys: Vec<_> = paged.iter().map(key).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        if matches!(sort, Sort::DateDesc | Sort::DurationDesc) {
+            sorted.reverse();
+            // Desc puts nulls last too: compare only the non-null part's order.
+            if sort == Sort::DurationDesc {
+                let non_null: Vec<_> = keys
+                    .iter()
+                    .filter(|k| !k.starts_with("179769"))
+                    .cloned()
+                    .collect();
+                let mut s = non_null.clone();
+                s.sort();
+                s.reverse();
+                assert_eq!(non_null, s, "{sort:?}");
+                continue;
+            }
+        }
+        assert_eq!(keys, sorted, "{sort:?}");
+    }
+}
+
+/// Asserts the server's answer to `query` is exactly the rows of `all` that `keep` accepts.
+async fn check_filter(
+    ctx: &Ctx,
+    all: &[CallRow],
+    query: CallQuery,
+    keep: impl Fn(&CallRow) -> bool,
+) {
+    let what = format!("{query:?}");
+    let expected: Vec<_> = all.iter().filter(|r| keep(r)).cloned().collect();
+    let got = all_pages(ctx, &CallQuery { limit: 9, ..query }, async || {}).await;
+    assert_eq!(ids(&got), ids(&expected), "{what}");
+}
+
+#[tokio::test]
+async fn every_filter_returns_exactly_the_matching_calls() {
+    let ctx = ctx(60).await;
+    let all = everything(&ctx).await;
+
+    for has in [true, false] {
+        let q = CallQuery {
+            has_recording: Some(has),
+            ..Default::default()
+        };
+        check_filter(&ctx, &all, q, |r| r.has_recording == Some(has)).await;
+    }
+    let direction = all[0].direction.clone().unwrap();
+    let q = CallQuery {
+        direction: Some(direction.clone()),
+        ..Default::default()
+    };
+    check_filter(&ctx, &all, q, |r| r.direction.as_ref() == Some(&direction)).await;
+    let status = all[3].status.clone().unwrap();
+    let q = CallQuery {
+        status: Some(status.clone()),
+        ..Default::default()
+    };
+    check_filter(&ctx, &all, q, |r| r.status.as_ref() == Some(&status)).await;
+
+    // Dates: [since, until) between two rows' times.
+    let until = all[5].created_at.clone().unwrap();
+    let since = all[all.len() - 5].created_at.clone().unwrap();
+    let q = CallQuery {
+        since: Some(since.clone()),
+        until: Some(until.clone()),
+        ..Default::default()
+    };
+    let (s, u) = (time_of(&since), time_of(&until));
+    check_filter(&ctx, &all, q, |r| {
+        let t = time_of(r.created_at.as_ref().unwrap());
+        t >= s && t < u
+    })
+    .await;
+
+    // Search over each field, case-insensitively.
+    let contains = |field: &Option<String>, t: &str| {
+        field
+            .as_ref()
+            .is_some_and(|f| f.to_lowercase().contains(&t.to_lowercase()))
+    };
+    let number = all[2].from_number.clone().unwrap();
+    let part = number[number.len() - 4..].to_owned();
+    let to = all[7].to_number.clone().unwrap();
+    let to_part = to[to.len() - 5..].to_owned();
+    let agent = all.iter().find_map(|r| r.agent_name.clone()).unwrap();
+    let agent_part = agent.split_whitespace().next().unwrap().to_uppercase();
+    for text in [part, to_part, agent_part] {
+        let q = CallQuery {
+            search: Some(text.clone()),
+            ..Default::default()
+        };
+        check_filter(&ctx, &all, q, |r| {
+            contains(&r.from_number, &text)
+                || contains(&r.to_number, &text)
+                || contains(&r.agent_name, &text)
+        })
+        .await;
+    }
+    let id = all[11].id.clone();
+    let q = CallQuery {
+        search: Some(id.to_uppercase()),
+        ..Default::default()
+    };
+    check_filter(&ctx, &all, q, |r| r.id == id).await;
+
+    // Hostile text is only ever text.
+    for text in [
+        "a,b)or(id.neq.x",
+        "%",
+        "_",
+        "\"),or(id.neq.x",
+        "x\\",
+        "1:2.3",
+        "(+1)",
+    ] {
+        let q = CallQuery {
+            search: Some(text.to_owned()),
+            ..Default::default()
+        };
+        check_filter(&ctx, &all, q, |r| {
+            contains(&r.from_number, text)
+                || contains(&r.to_number, text)
+                || contains(&r.agent_name, text)
+        })
+        .await;
+    }
+    // `*` is the one wildcard the search offers.
+    let q = CallQuery {
+        search: Some("*".into()),
+        ..Default::default()
+    };
+    check_filter(&ctx, &all, q, |r| {
+        r.from_number.is_some() || r.to_number.is_some() || r.agent_name.is_some()
+    })
+    .await;
+}
+
+fn time_of(text: &str) -> time::OffsetDateTime {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| {
+            time::OffsetDateTime::parse(
+                &text.replacen(' ', "T", 1),
+                &time::format_description::well_known::Iso8601::DEFAULT,
+            )
+            .unwrap()
+        })
+}
+
+/// Walks `query` through `calls::list`, page by page.
+async fn list_all(
+    session: &SessionManager,
+    library: &Library,
+    query: &CallQuery,
+    source: CallSource,
+) -> (Vec<CallRow>, Option<u64>) {
+    let mut rows = Vec::new();
+    let mut cursor = None;
+    let mut total = None;
+    loop {
+        let p = calls::list(session, library, query, cursor.as_ref())
+            .await
+            .unwrap();
+        assert_eq!(p.source, source);
+        if cursor.is_none() {
+            total = p.total;
+        }
+        rows.extend(p.rows);
+        match p.next {
+            Some(next) => cursor = Some(next),
+            None => return (rows, total),
+        }
+    }
+}
+
+#[tokio::test]
+async fn offline_the_library_serves_the_same_pages() {
+    let ctx = ctx(50).await;
+    let dir = tempfile::tempdir().unwrap();
+    let library = Library::open(dir.path()).unwrap();
+    assert!(dir.path().join("library.sqlite3").exists());
+    let all = everything(&ctx).await;
+    let has = all[0].has_recording.unwrap();
+    let agent = all.iter().find_map(|r| r.agent_name.clone()).unwrap();
+    let word = agent.split_whitespace().next().unwrap().to_lowercase();
+    let queries = [
+        CallQuery {
+            limit: 7,
+            ..Default::default()
+        },
+        CallQuery {
+            limit: 4,
+            sort: Sort::DateAsc,
+            has_recording: Some(has),
+            ..Default::default()
+        },
+        CallQuery {
+            limit: 5,
+            sort: Sort::DurationDesc,
+            ..Default::default()
+        },
+        CallQuery {
+            limit: 5,
+            sort: Sort::DurationAsc,
+            search: Some(word.clone()),
+            ..Default::default()
+        },
+        CallQuery {
+            limit: 3,
+            since: all[all.len() - 8].created_at.clone(),
+            until: all[4].created_at.clone(),
+            ..Default::default()
+        },
+        CallQuery {
+            limit: 6,
+            search: Some("a,b)or(id.neq.x".into()),
+            ..Default::default()
+        },
+    ];
+    let mut online = Vec::new();
+    for q in &queries {
+        online.push(list_all(&ctx.session, &library, q, CallSource::Remote).await);
+    }
+    let project = calls::project_key(&ctx.session);
+    ctx.backend.shutdown().await;
+    for (q, (rows, total)) in queries.iter().zip(&online) {
+        let (offline, offline_total) =
+            list_all(&ctx.session, &library, q, CallSource::Offline).await;
+        assert_eq!(ids(&offline), ids(rows), "{q:?}");
+        assert_eq!(&offline, rows, "{q:?}");
+        assert_eq!(offline_total, *total, "{q:?}");
+    }
+    // A reopened library still has them.
+    drop(library);
+    let library = Library::open(dir.path()).unwrap();
+    let p = library.query_calls(&project, &queries[0], None).unwrap();
+    assert_eq!(p.total, Some(all.len() as u64));
+    // Filed per project and user: another reviewer of the project sees none of them.
+    assert!(project.ends_with(&ctx.backend_user_id));
+    let other = project.replace(&ctx.backend_user_id, "someone-else");
+    let p = library.query_calls(&other, &queries[0], None).unwrap();
+    assert_eq!((p.rows.len(), p.total), (0, Some(0)));
+}
+
+/// A signed-in manager on a canned project whose `/rest/v1/calls` answers `status` + `body`.
+async fn canned(status: &str, headers: &[&str], body: &str) -> (SessionManager, tempfile::TempDir) {
+    let token = serde_json::json!({
+        "access_token": "a.b.c", "refresh_token": "r", "expires_in": 3600, "token_type": "bearer",
+        "user": { "id": "0b0e6a52-4d0f-4b39-9a55-0c5b8b2f4e11", "email": "r@example.com" }
+    })
+    .to_string();
+    let url = common::routed_server(vec![
+        (
+            "/auth/v1/token",
+            common::http_response("200 OK", "application/json", &[], &token),
+        ),
+        (
+            "/rest/v1/calls",
+            common::http_response(status, "application/json", headers, body),
+        ),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let session = SessionManager::new(
+        callrec_core::http::client().unwrap(),
+        common::project(&url, "anon"),
+        memory(),
+        dir.path(),
+    );
+    session
+        .sign_in("r@example.com", &Secret::new("pw".into()))
+        .await
+        .unwrap();
+    (session, dir)
+}
+
+#[tokio::test]
+async fn odd_schemas_keep_every_row_with_an_id() {
+    let body = serde_json::json!([
+        { "id": "1", "agency_id": "a", "has_recording": true, "created_at": "2026-01-02T03:04:05+00:00",
+          "duration_seconds": 61.5, "queue": "sales", "tags": ["x"] },
+        { "id": "2", "has_recording": null, "created_at": "yesterday", "duration_seconds": "n/a",
+          "from_number": 5551234, "agent_name": { "first": "Ann" } },
+        { "id": "3" },
+        { "agency_id": "a", "created_at": "2026-01-02T03:04:05+00:00" },
+        { "id": 4, "started_at": "2026-01-02 03:04:05+00", "ended_at": 17 }
+    ])
+    .to_string();
+    let (session, _dir) = canned("200 OK", &["Content-Range: 0-4/5"], &body).await;
+    let page = calls::fetch_page(&session, &CallQuery::default(), None, Count::Exact)
+        .await
+        .unwrap();
+    assert_eq!(page.total, Some(5));
+    assert_eq!(page.skipped, 1);
+    assert_eq!(ids(&page.rows), ["1", "2", "3", "4"]);
+    let [one, two, three, four] = &page.rows[..] else {
+        unreachable!()
+    };
+    assert_eq!(one.duration_seconds, Some(61.5));
+    assert_eq!(one.extra["queue"], "sales");
+    assert!(one.invalid.is_empty());
+    assert_eq!(two.created_at, None);
+    assert_eq!(two.extra["created_at"], "yesterday");
+    assert_eq!(two.from_number.as_deref(), Some("5551234"));
+    assert_eq!(
+        two.invalid,
+        ["agent_name", "created_at", "duration_seconds"]
+    );
+    assert_eq!(three.has_recording, None);
+    assert_eq!(four.started_at.as_deref(), Some("2026-01-02 03:04:05+00"));
+    assert_eq!(four.invalid, ["ended_at"]);
+    // Rows without a created_at still page (by id) rather than fail.
+    assert!(page.next.is_none());
+}
+
+#[tokio::test]
+async fn postgrest_errors_and_counts_from_the_wire() {
+    let (session, _dir) = canned(
+        "400 Bad Request",
+        &[],
+        r#"{"code":"42703","details":null,"hint":"Perhaps you meant calls.status","message":"column calls.state does not exist"}"#,
+    )
+    .await;
+    let error = calls::fetch_page(&session, &CallQuery::default(), None, Count::Exact)
+        .await
+        .unwrap_err();
+    assert_eq!(error.to_string(), "column calls.state does not exist");
+    let (session, _dir) = canned(
+        "416 Range Not Satisfiable",
+        &[],
+        r#"{"code":"PGRST103","details":"An offset of 10 was requested, but there are only 2 rows.","hint":null,"message":"Requested range not satisfiable"}"#,
+    )
+    .await;
+    let error = calls::fetch_page(&session, &CallQuery::default(), None, Count::Exact)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        callrec_core::ErrorCode::code(&error),
+        "range_not_satisfiable"
+    );
+    for (range, total) in [("*/3573458", Some(3_573_458)), ("0-1/*", None), ("*", None)] {
+        let header = format!("Content-Range: {range}");
+        let (session, _dir) = canned("200 OK", &[&header], r#"[{"id":"a"},{"id":"b"}]"#).await;
+        let page = calls::fetch_page(&session, &CallQuery::default(), None, Count::Estimated)
+            .await
+            .unwrap();
+        assert_eq!(page.total, total, "{range}");
+    }
+}
