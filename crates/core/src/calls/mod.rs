@@ -108,11 +108,8 @@ pub async fn fetch_page(
     count: Count,
 ) -> Result<CallPage, CallsError> {
     let params = query.params(cursor)?;
-    let url = session
-        .project()
-        .supabase_url
-        .join("rest/v1/calls")
-        .map_err(|e| CallsError::Query(e.to_string()))?;
+    // `endpoint` keeps a base path (`https://host/base`), which `Url::join` would drop.
+    let url = session.project().endpoint("rest/v1/calls");
     let prefer = match (cursor, count) {
         (None, Count::Exact) => Some("count=exact"),
         (None, Count::Estimated) => Some("count=estimated"),
