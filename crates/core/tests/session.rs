@@ -14,12 +14,28 @@ use callrec_core::ErrorCode;
 use callrec_core::auth::{AuthClient, LogoutScope};
 use callrec_core::secret::Secret;
 use callrec_core::session::{
-    CurrentSession, MAX_STORED_BYTES, SessionError, SessionStatus, SignInRequest, TokenStore,
+    CurrentSession, MAX_STORED_BYTES, SessionError, SessionManager, SessionStatus, SignInRequest,
+    TokenStore,
 };
 use common::{backend, backend_project, manager, memory, stored};
 
 fn password(text: &str) -> Secret<String> {
     Secret::new(text.to_owned())
+}
+
+/// A manager on `backend` with the demo user signed in.
+async fn signed_in(
+    backend: &RunningBackend,
+    store: Arc<dyn TokenStore>,
+    dir: &std::path::Path,
+) -> SessionManager {
+    let user = backend.demo_user();
+    let session = manager(backend, store, dir);
+    session
+        .sign_in(&user.email, &password(&user.password))
+        .await
+        .unwrap();
+    session
 }
 
 fn calls_url(backend: &RunningBackend) -> String {
@@ -118,12 +134,8 @@ async fn the_stored_form_for_the_demo_user_fits_with_its_access_token() {
     let backend = backend(BackendArgs::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let store = memory();
-    let session = manager(&backend, store.clone(), dir.path());
+    let session = signed_in(&backend, store.clone(), dir.path()).await;
     let user = backend.demo_user();
-    session
-        .sign_in(&user.email, &password(&user.password))
-        .await
-        .unwrap();
     let value = store.load(&session.keyring_key(&user.id)).unwrap().unwrap();
     let json: serde_json::Value = serde_json::from_str(value.expose()).unwrap();
     assert_eq!(json["v"], 1);
@@ -150,12 +162,8 @@ async fn fifty_concurrent_requests_after_expiry_make_exactly_one_refresh() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let store = memory();
-    let session = manager(&backend, store.clone(), dir.path());
+    let session = signed_in(&backend, store.clone(), dir.path()).await;
     let user = backend.demo_user();
-    session
-        .sign_in(&user.email, &password(&user.password))
-        .await
-        .unwrap();
     let before = stored(store.as_ref(), &session, &user.id).unwrap();
     // Past the token's expiry: every request below needs a new one.
     tokio::time::sleep(Duration::from_millis(5_500)).await;
@@ -358,12 +366,8 @@ async fn refresh_token_reuse_signs_out_with_its_notice() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let store = memory();
-    let session = manager(&backend, store.clone(), dir.path());
+    let session = signed_in(&backend, store.clone(), dir.path()).await;
     let user = backend.demo_user();
-    session
-        .sign_in(&user.email, &password(&user.password))
-        .await
-        .unwrap();
     let mut changes = session.subscribe();
 
     // Another copy of this session (say, a copied keyring entry) rotates the token twice.
@@ -487,12 +491,7 @@ async fn a_session_revoked_elsewhere_is_noticed_at_refresh() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let store = memory();
-    let user = backend.demo_user();
-    let session = manager(&backend, store.clone(), dir.path());
-    session
-        .sign_in(&user.email, &password(&user.password))
-        .await
-        .unwrap();
+    let session = signed_in(&backend, store.clone(), dir.path()).await;
     sign_out_everywhere(&backend).await;
     tokio::time::sleep(Duration::from_millis(1_100)).await;
 
@@ -546,12 +545,7 @@ async fn sign_out_drops_requests_in_flight() {
     let backend = backend(BackendArgs::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let store = memory();
-    let session = manager(&backend, store.clone(), dir.path());
-    let user = backend.demo_user();
-    session
-        .sign_in(&user.email, &password(&user.password))
-        .await
-        .unwrap();
+    let session = signed_in(&backend, store.clone(), dir.path()).await;
     let mut faults = backend.faults();
     faults.latency_ms = 3_000;
     backend.set_faults(faults).unwrap();
