@@ -11,6 +11,7 @@ fn main() {
             "session_state",
             "sign_in",
             "sign_out",
+            "list_calls",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri-build failed: {error:#}");

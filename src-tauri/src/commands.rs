@@ -2,10 +2,11 @@
 
 use tauri::State;
 
+use callrec_core::calls::{self, CallPage, CallQuery, Cursor};
 use callrec_core::config::ProjectConfig;
 use callrec_core::project::{self, ProjectStatus};
 use callrec_core::secret::Secret;
-use callrec_core::session::{SessionState, SignInRequest};
+use callrec_core::session::{SessionError, SessionManager, SessionState, SignInRequest};
 
 use crate::error::IpcError;
 use crate::state::{AppInfo, AppState};
@@ -20,6 +21,15 @@ async fn current_project(state: &AppState) -> Option<ProjectConfig> {
             .ok()
             .and_then(|config| config.project.clone()),
     }
+}
+
+/// The signed-in session's manager, or `not_signed_in`.
+async fn signed_in(state: &AppState) -> Result<SessionManager, IpcError> {
+    state
+        .session()?
+        .manager()
+        .await
+        .ok_or_else(|| IpcError::of(&SessionError::NotSignedIn))
 }
 
 #[tauri::command]
@@ -61,4 +71,16 @@ pub async fn sign_in(
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> Result<SessionState, IpcError> {
     Ok(state.session()?.sign_out().await?)
+}
+
+/// One page of the call list: from the server (and remembered), or from the library when the
+/// server cannot be reached.
+#[tauri::command]
+pub async fn list_calls(
+    state: State<'_, AppState>,
+    query: CallQuery,
+    cursor: Option<Cursor>,
+) -> Result<CallPage, IpcError> {
+    let session = signed_in(&state).await?;
+    Ok(calls::list(&session, state.library()?, &query, cursor.as_ref()).await?)
 }

@@ -58,7 +58,8 @@ pub fn run() {
             commands::probe_project,
             commands::session_state,
             commands::sign_in,
-            commands::sign_out
+            commands::sign_out,
+            commands::list_calls
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {

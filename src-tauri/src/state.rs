@@ -5,6 +5,7 @@ use ts_rs::TS;
 
 use callrec_core::config::{Config, ConfigError, ProjectConfig, Settings};
 use callrec_core::http::{self, ClientBuildError};
+use callrec_core::library::Library;
 use callrec_core::session::CurrentSession;
 
 use crate::error::IpcError;
@@ -16,6 +17,9 @@ pub struct AppState {
     /// The session of the current project (which sign-in may switch). Without a usable
     /// configuration or keyring, the error the session commands answer with.
     pub session: Result<CurrentSession, IpcError>,
+    /// The SQLite library under the data dir; a failure to open it is kept like the config's,
+    /// so the app still signs in and lists calls online.
+    pub library: Result<Library, IpcError>,
 }
 
 impl AppState {
@@ -26,15 +30,27 @@ impl AppState {
             Ok(config) => CurrentSession::open(http.clone(), config).map_err(IpcError::from),
             Err(error) => Err(IpcError::of(error)),
         };
+        let library = match &config {
+            Ok(config) => Library::open(&config.data_dir).map_err(IpcError::from),
+            Err(error) => Err(IpcError::of(error)),
+        };
+        if let Err(error) = &library {
+            tracing::warn!(code = %error.code, "the library is not usable: {}", error.message);
+        }
         Ok(Self {
             config,
             http,
             session,
+            library,
         })
     }
 
     pub fn session(&self) -> Result<&CurrentSession, IpcError> {
         self.session.as_ref().map_err(Clone::clone)
+    }
+
+    pub fn library(&self) -> Result<&Library, IpcError> {
+        self.library.as_ref().map_err(Clone::clone)
     }
 }
 

@@ -34,11 +34,13 @@ async fn calls_lists_pages_as_json_and_as_a_table_and_offline() {
     let user = backend.demo_user().clone();
     let script = r#"printf '%s\n' "$PW" | "$CALLREC" login --email "$EMAIL" --password-stdin >/dev/null || exit 9
 "$CALLREC" --json calls --limit 5 --sort -date > "$OUT/online.json" || exit 10
+"$CALLREC" --json calls --all --limit 5 > "$OUT/all.json" || exit 14
 "$CALLREC" calls --limit 5 --has-recording > "$OUT/table.txt" || exit 11
 "$CALLREC" --json calls --sort nonsense 2>/dev/null && exit 12
 # Stop here until the backend is gone, then ask again.
 while [ ! -e "$OUT/stopped" ]; do sleep 0.05; done
 "$CALLREC" --json calls --limit 5 --sort -date > "$OUT/offline.json" 2> "$OUT/offline.err" || exit 13
+"$CALLREC" --json calls --all --limit 5 > "$OUT/offline-all.json" 2>/dev/null || exit 15
 "#;
     let mut command = Command::new("keyctl");
     for (name, _) in std::env::vars() {
@@ -98,6 +100,21 @@ while [ ! -e "$OUT/stopped" ]; do sleep 0.05; done
         !table.lines().skip(1).any(|l| l.contains("  no  ")),
         "{table}"
     );
+    // --all pages through every call by keyset: each once, and the library now holds them all.
+    let all: Value = serde_json::from_str(&read("all.json")).unwrap();
+    let ids: Vec<&str> = all["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let unique: std::collections::HashSet<&str> = ids.iter().copied().collect();
+    assert_eq!(ids.len() as u64, online["total"].as_u64().unwrap());
+    assert_eq!(unique.len(), ids.len(), "no call twice");
+    assert!(all["next"].is_null());
+    let offline_all: Value = serde_json::from_str(&read("offline-all.json")).unwrap();
+    assert_eq!(offline_all["source"], "offline");
+    assert_eq!(offline_all["rows"], all["rows"]);
     let offline: Value = serde_json::from_str(&read("offline.json")).unwrap();
     assert_eq!(offline["source"], "offline");
     assert_eq!(offline["rows"], online["rows"]);

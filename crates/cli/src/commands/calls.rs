@@ -47,9 +47,13 @@ pub struct CallsArgs {
     /// Text in a number or the agent's name, or a call id (`*` matches anything).
     #[arg(long, value_name = "TEXT")]
     search: Option<String>,
-    /// Calls per page (at most 1000).
-    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
-    limit: u32,
+    /// Calls per page (at most 1000; default 50, or 1000 with --all).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    limit: Option<u32>,
+    /// Every matching call, page after page (each page is also kept in the library, so this
+    /// makes the whole list available offline).
+    #[arg(long)]
+    all: bool,
     #[arg(long, value_enum, default_value = "-date", allow_hyphen_values = true)]
     sort: SortArg,
 }
@@ -73,7 +77,7 @@ impl CallsArgs {
             direction: self.direction.clone(),
             status: self.status.clone(),
             search: self.search.clone(),
-            limit: self.limit,
+            limit: self.limit.unwrap_or(if self.all { 1000 } else { 50 }),
         }
     }
 }
@@ -94,7 +98,20 @@ pub async fn run(
         });
     }
     let library = Library::open(manager.data_dir())?;
-    let page = calls::list(&manager, &library, &args.query(), None).await?;
+    let query = args.query();
+    let mut page = calls::list(&manager, &library, &query, None).await?;
+    if args.all {
+        let mut cursor = page.next.take();
+        while let Some(after) = cursor {
+            let next = calls::list(&manager, &library, &query, Some(&after)).await?;
+            page.rows.extend(next.rows);
+            page.skipped += next.skipped;
+            if next.source == CallSource::Offline {
+                page.source = CallSource::Offline;
+            }
+            cursor = next.next;
+        }
+    }
     if page.source == CallSource::Offline {
         output.note("offline: the project could not be reached; showing calls seen before");
     }

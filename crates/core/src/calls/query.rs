@@ -25,7 +25,11 @@ impl Sort {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// What the list shows: filters, sort and page size. Every field may be left out by the UI
+/// (`#[serde(default)]`): an empty object is the first page of all calls, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
 pub struct CallQuery {
     pub sort: Sort,
     /// `created_at >= since` (RFC 3339 or a date).

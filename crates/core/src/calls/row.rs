@@ -31,6 +31,9 @@ pub struct CallRow {
     pub extra: BTreeMap<String, Value>,
     /// Known columns whose value had the wrong type or an unreadable date.
     pub invalid: Vec<String>,
+    /// Set from the library, never from the server: the call has verified local files.
+    #[serde(default)]
+    pub downloaded: bool,
 }
 
 const TIMES: [&str; 3] = ["created_at", "started_at", "ended_at"];

@@ -12,4 +12,8 @@ extra: Record<string, unknown>,
 /**
  * Known columns whose value had the wrong type or an unreadable date.
  */
-invalid: Array<string>, };
+invalid: Array<string>, 
+/**
+ * Set from the library, never from the server: the call has verified local files.
+ */
+downloaded: boolean, };
