@@ -81,7 +81,7 @@ pub(crate) async fn get_stats(State(state): State<Shared>) -> Response {
     axum::Json(state.counters.snapshot()).into_response()
 }
 
-const MAX_CALL_SECS: i64 = 3 * 3600;
+const MAX_CALL_SECS: i64 = (crate::audio::MAX_DURATION_MS / 1000) as i64;
 
 /// `POST /admin/v1/calls`: every field optional.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -94,6 +94,9 @@ struct NewCallBody {
     created_at: Option<String>,
     /// Default true: the call gets a 30 s WAV main segment and an Ultravox recording.
     has_recording: Option<bool>,
+    /// The main segment's format (`wav_pcm16` by default, or any [`AudioFormat`] name):
+    /// `wav_stereo` is the densest (64 kB/s), e.g. ~1 GB in 4.6 h for the downloads benchmark.
+    format: Option<AudioFormat>,
     duration_seconds: Option<i64>,
     direction: Option<String>,
     from_number: Option<String>,
@@ -141,7 +144,7 @@ async fn insert(state: &Shared, body: &Bytes) -> Result<serde_json::Value, Admin
     let secs = b
         .duration_seconds
         .unwrap_or(if has_recording { 30 } else { 0 });
-    // The audio renderer takes at most 3 hours.
+    // The audio renderer takes at most `MAX_DURATION_MS`.
     if !(0..=MAX_CALL_SECS).contains(&secs) {
         return Err(AdminError::BadRequest(format!(
             "duration_seconds must be between 0 and {MAX_CALL_SECS}"
@@ -170,7 +173,7 @@ async fn insert(state: &Shared, body: &Bytes) -> Result<serde_json::Value, Admin
         label: "main",
         source: "signalwire",
         status: "synced",
-        format: AudioFormat::WavPcm16,
+        format: b.format.unwrap_or(AudioFormat::WavPcm16),
         duration_ms: u64::try_from(secs.max(1) * 1000).unwrap_or(1000),
         tone_hz: fixtures::TONE_MAIN_HZ,
         right_tone_hz: None,

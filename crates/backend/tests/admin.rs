@@ -178,6 +178,54 @@ async fn inserting_calls() {
 }
 
 #[tokio::test]
+async fn inserting_a_call_in_another_format_serves_that_format() {
+    let ctx = small().await;
+    let r = ctx
+        .admin(Method::POST, "/admin/v1/calls")
+        .json(&json!({ "format": "wav_stereo", "duration_seconds": 2 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let row: Value = r.json().await.unwrap();
+    let t = ctx.reviewer().await;
+    let (s, v) = ctx.endpoint_b(&t, row["id"].as_str().unwrap()).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let url = v["recordings"][0]["url"].as_str().unwrap();
+    let bytes = ctx
+        .http
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(&bytes[..4], b"RIFF");
+    // fmt chunk: channels at byte 22 (stereo), 16 kHz at 24; 2 s of 16-bit stereo after the header.
+    assert_eq!(u16::from_le_bytes([bytes[22], bytes[23]]), 2);
+    assert_eq!(
+        u32::from_le_bytes([bytes[24], bytes[25], bytes[26], bytes[27]]),
+        16_000
+    );
+    assert_eq!(bytes.len(), 44 + 2 * 16_000 * 2 * 2);
+
+    // Unknown formats and durations past the renderer's limit (5 h) are refused.
+    for bad in [
+        json!({ "format": "flac" }),
+        json!({ "duration_seconds": 5 * 3600 + 1 }),
+    ] {
+        let r = ctx
+            .admin(Method::POST, "/admin/v1/calls")
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+}
+
+#[tokio::test]
 async fn public_api_and_banner() {
     let ctx = small().await;
     let b = &ctx.backend;

@@ -79,6 +79,16 @@ enum Command {
     Whoami,
     /// List the agency's calls (newest first); offline, the calls seen before.
     Calls(commands::calls::CallsArgs),
+    /// A call's recording segments from both endpoints, merged (URLs only with --show-urls).
+    Recordings(commands::recordings::RecordingsArgs),
+    /// Download calls (or one segment) for offline use: resumable, verified, queued.
+    Download(commands::download::DownloadArgs),
+    /// What is downloaded: list, remove, du (space used), export (copy with readable names).
+    Library(commands::library::LibraryArgs),
+    /// Play a call: its segments as one timeline, streamed, with a progress line.
+    Play(commands::play::PlayArgs),
+    /// Decode a call's whole timeline to a WAV file (at the chosen speed, pitch kept).
+    Export(commands::export::ExportArgs),
     /// Sign out: end the session on the server if it can be reached, and forget it here.
     Logout,
 }
@@ -101,6 +111,11 @@ fn main() -> ExitCode {
             Command::Login(args) => commands::session::login(&output, settings, args).await,
             Command::Whoami => commands::session::whoami(&output, settings).await,
             Command::Calls(args) => commands::calls::run(&output, settings, args).await,
+            Command::Recordings(args) => commands::recordings::run(&output, settings, args).await,
+            Command::Download(args) => commands::download::run(&output, settings, args).await,
+            Command::Library(args) => commands::library::run(&output, settings, args),
+            Command::Play(args) => commands::play::run(&output, settings, args).await,
+            Command::Export(args) => commands::export::run(&output, settings, args).await,
             Command::Logout => commands::session::logout(&output, settings).await,
         }
     });

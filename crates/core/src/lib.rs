@@ -7,9 +7,13 @@
 pub mod auth;
 pub mod calls;
 pub mod config;
+pub mod downloads;
 pub mod http;
 pub mod library;
+pub mod player;
 pub mod project;
+pub mod recordings;
+pub mod remote;
 pub mod secret;
 pub mod session;
 

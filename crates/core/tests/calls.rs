@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use callrec_backend::{BackendArgs, RunningBackend};
 use callrec_core::calls::{self, CallPage, CallQuery, CallRow, CallSource, Count, Cursor, Sort};
-use callrec_core::library::Library;
+use callrec_core::library::{FileRecord, Library, SegmentRecord};
 use callrec_core::secret::Secret;
 use callrec_core::session::SessionManager;
 use common::{manager, memory};
@@ -409,6 +409,123 @@ async fn offline_the_library_serves_the_same_pages() {
     let other = project.replace(&ctx.backend_user_id, "someone-else");
     let p = library.query_calls(&other, &queries[0], None).unwrap();
     assert_eq!((p.rows.len(), p.total), (0, Some(0)));
+}
+
+/// Puts `call` in the library as the downloader leaves it: `segments` known segments, a
+/// verified file on disk for each index in `files` (the downloader itself is tested in
+/// tests/downloads.rs; here only the list's view of its results matters).
+fn as_downloaded(library: &Library, call: &str, segments: u32, files: &[u32]) {
+    let records: Vec<SegmentRecord> = (0..segments)
+        .map(|index| SegmentRecord {
+            call_id: call.to_owned(),
+            index,
+            segment_id: format!("b:main:{index}"),
+            label: "main".into(),
+            source: None,
+            status: None,
+            duration_seconds: None,
+            created_at: None,
+            endpoint: None,
+        })
+        .collect();
+    library.record_segments(call, &records).unwrap();
+    for &index in files {
+        let rel = format!("recordings/{call}/{index}.wav");
+        let path = library.dir().join(&rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, b"RIFF\x04\0\0\0WAVE").unwrap();
+        library
+            .complete_download(&FileRecord {
+                call_id: call.to_owned(),
+                index,
+                path: rel,
+                size: 12,
+                sha256: "0".repeat(64),
+                etag: None,
+                content_type: Some("audio/wav".into()),
+                completed_at: 0,
+            })
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_downloaded_filter_answers_from_the_library_and_pages_the_rest_from_the_server() {
+    let ctx = ctx(30).await;
+    let dir = tempfile::tempdir().unwrap();
+    let library = Library::open(dir.path()).unwrap();
+    let every = CallQuery {
+        limit: 1000,
+        ..Default::default()
+    };
+    let (all, _) = list_all(&ctx.session, &library, &every, CallSource::Remote).await;
+    assert!(all.len() > 20);
+    // Three calls downloaded, one only partly (1 of its 2 segments): that one is not.
+    let done = [&all[1].id, &all[5].id, &all[17].id];
+    for id in done {
+        as_downloaded(&library, id, 1, &[0]);
+    }
+    as_downloaded(&library, &all[9].id, 2, &[0]);
+    let not_done: Vec<String> = ids(&all)
+        .into_iter()
+        .filter(|id| !done.contains(&id))
+        .collect();
+
+    // "Downloaded", online: the library answers (no request), in the list's order, paged.
+    let rest_before = ctx.backend.stats().rest_requests;
+    let downloaded = CallQuery {
+        limit: 2,
+        downloaded: Some(true),
+        ..Default::default()
+    };
+    let (rows, total) = list_all(&ctx.session, &library, &downloaded, CallSource::Offline).await;
+    assert_eq!(ctx.backend.stats().rest_requests, rest_before, "no server request");
+    assert_eq!(ids(&rows), done.map(String::clone).to_vec());
+    assert_eq!(total, Some(3));
+    assert!(rows.iter().all(|r| r.downloaded));
+    // Other filters still apply to it.
+    let inbound = CallQuery {
+        direction: Some(all[5].direction.clone().unwrap()),
+        ..downloaded.clone()
+    };
+    let (rows, _) = list_all(&ctx.session, &library, &inbound, CallSource::Offline).await;
+    assert!(ids(&rows).contains(&all[5].id));
+    assert!(rows.iter().all(|r| r.direction == all[5].direction));
+
+    // "Not downloaded", online: the server's pages without the downloaded rows; paging goes on
+    // past pages the filter shortened, and the server's total (which counts them) is not shown.
+    let not_downloaded = CallQuery {
+        limit: 4,
+        downloaded: Some(false),
+        ..Default::default()
+    };
+    let first = calls::list(&ctx.session, &library, &not_downloaded, None)
+        .await
+        .unwrap();
+    assert_eq!(first.total, None);
+    assert_eq!(first.rows.len(), 3, "all[1] is dropped from the first 4");
+    assert!(first.next.is_some());
+    let (rows, _) = list_all(&ctx.session, &library, &not_downloaded, CallSource::Remote).await;
+    assert_eq!(ids(&rows), not_done);
+    assert!(rows.iter().all(|r| !r.downloaded));
+
+    // Offline, both answer from the library the same way.
+    ctx.backend.shutdown().await;
+    let (rows, total) = list_all(&ctx.session, &library, &downloaded, CallSource::Offline).await;
+    assert_eq!((ids(&rows).len(), total), (3, Some(3)));
+    let (rows, total) =
+        list_all(&ctx.session, &library, &not_downloaded, CallSource::Offline).await;
+    assert_eq!(ids(&rows), not_done);
+    assert_eq!(total, Some(not_done.len() as u64));
+
+    // The field is camelCase and optional in JSON, as the UI sends it.
+    let parsed: CallQuery = serde_json::from_str(r#"{"downloaded":true}"#).unwrap();
+    assert_eq!(parsed.downloaded, Some(true));
+    let parsed: CallQuery = serde_json::from_str("{}").unwrap();
+    assert_eq!(parsed.downloaded, None);
+    // PostgREST never hears of it.
+    let params = not_downloaded.params(None).unwrap();
+    assert!(params.iter().all(|(k, _)| !k.contains("download")), "{params:?}");
 }
 
 /// A signed-in manager on a canned project whose `/rest/v1/calls` answers `status` + `body`.

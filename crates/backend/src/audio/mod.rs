@@ -144,8 +144,9 @@ impl AudioFormat {
 /// (µ-law at 8 kHz; MP3 at 16 kHz and Opus at 24 kbps low-pass not far above it).
 pub const MIN_TONE_HZ: f32 = 20.0;
 pub const MAX_TONE_HZ: f32 = 3400.0;
-/// Longest accepted recording (3 h; the app's recordings are at most 60 min).
-pub const MAX_DURATION_MS: u64 = 3 * 3600 * 1000;
+/// Longest accepted recording. The app's recordings are at most 60 min; 5 h leaves room for
+/// a ~1 GB stereo WAV (4.6 h at 64 kB/s), the downloads benchmark's object.
+pub const MAX_DURATION_MS: u64 = 5 * 3600 * 1000;
 
 /// Frames generated and encoded per step.
 pub(crate) const CHUNK_FRAMES: usize = 4096;

@@ -2,10 +2,8 @@
 
 use clap::{Args, ValueEnum};
 
-use callrec_core::ErrorCode;
 use callrec_core::calls::{self, CallPage, CallQuery, CallSource, Sort};
 use callrec_core::library::Library;
-use callrec_core::session::{SessionError, SessionStatus};
 
 use crate::exit::CliError;
 use crate::output::Output;
@@ -54,6 +52,13 @@ pub struct CallsArgs {
     /// makes the whole list available offline).
     #[arg(long)]
     all: bool,
+    /// Only calls downloaded to this computer (answered from the library, even online).
+    #[arg(long, conflicts_with = "not_downloaded")]
+    downloaded: bool,
+    /// Only calls not (fully) downloaded yet: the project's page without the downloaded ones,
+    /// so a page may hold fewer than --limit calls.
+    #[arg(long)]
+    not_downloaded: bool,
     #[arg(long, value_enum, default_value = "-date", allow_hyphen_values = true)]
     sort: SortArg,
 }
@@ -78,6 +83,11 @@ impl CallsArgs {
             status: self.status.clone(),
             search: self.search.clone(),
             limit: self.limit.unwrap_or(if self.all { 1000 } else { 50 }),
+            downloaded: match (self.downloaded, self.not_downloaded) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
         }
     }
 }
@@ -87,16 +97,7 @@ pub async fn run(
     flags: callrec_core::config::Settings,
     args: CallsArgs,
 ) -> Result<(), CliError> {
-    let manager = super::session::manager(flags)?;
-    let state = manager.restore().await?;
-    if state.status == SessionStatus::SignedOut {
-        let error = SessionError::NotSignedIn;
-        return Err(CliError {
-            code: error.code().into(),
-            message: "not signed in: run `callrec login --email …`".into(),
-            kind: error.kind(),
-        });
-    }
+    let manager = super::session::signed_in(flags).await?.manager;
     let library = Library::open(manager.data_dir())?;
     let query = args.query();
     let mut page = calls::list(&manager, &library, &query, None).await?;
@@ -112,7 +113,9 @@ pub async fn run(
             cursor = next.next;
         }
     }
-    if page.source == CallSource::Offline {
+    if query.downloaded == Some(true) {
+        output.note("downloaded calls, from the library on this computer");
+    } else if page.source == CallSource::Offline {
         output.note("offline: the project could not be reached; showing calls seen before");
     }
     output.result(&page, || table(&page));

@@ -4,6 +4,11 @@ pub mod backend;
 pub mod calls;
 pub mod config;
 pub mod demo;
+pub mod download;
+pub mod export;
+pub mod library;
+pub mod play;
+pub mod recordings;
 pub mod session;
 pub mod status;
 

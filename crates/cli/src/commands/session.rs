@@ -40,6 +40,50 @@ pub(crate) fn manager(flags: Settings) -> Result<SessionManager, CliError> {
     ))
 }
 
+/// What a command working for the signed-in reviewer needs: the restored session, the
+/// keyring it lives in (which also keeps an endpoint's API key) and the one HTTP client.
+pub(crate) struct SignedIn {
+    pub manager: SessionManager,
+    pub store: Arc<KeyringStore>,
+    pub http: http::Client,
+}
+
+/// Restores the session as the app does at launch; signed out is an error (exit 3).
+pub(crate) async fn signed_in(flags: Settings) -> Result<SignedIn, CliError> {
+    let config = Config::from_process_env(flags)?;
+    let project = config.project.ok_or(SessionError::NotConfigured)?;
+    let store = Arc::new(KeyringStore::new().map_err(SessionError::from)?);
+    let http = http::client()?;
+    let manager = SessionManager::new(http.clone(), project, store.clone(), config.data_dir);
+    let state = manager.restore().await?;
+    if state.status == SessionStatus::SignedOut {
+        return Err(not_signed_in(state.notice));
+    }
+    Ok(SignedIn {
+        manager,
+        store,
+        http,
+    })
+}
+
+fn not_signed_in(notice: Option<callrec_core::session::SessionNotice>) -> CliError {
+    match notice {
+        Some(notice) => CliError {
+            code: notice.code,
+            message: notice.message,
+            kind: ErrorKind::Auth,
+        },
+        None => {
+            let error = SessionError::NotSignedIn;
+            CliError {
+                code: error.code().into(),
+                message: "not signed in: run `callrec login --email …`".into(),
+                kind: error.kind(),
+            }
+        }
+    }
+}
+
 fn read_password(from_stdin: bool) -> Result<Secret<String>, CliError> {
     let usage = |message: &str| CliError {
         code: "usage".into(),
@@ -128,22 +172,7 @@ pub async fn whoami(output: &Output, flags: Settings) -> Result<(), CliError> {
     let manager = manager(flags)?;
     let state = manager.restore().await?;
     if state.status == SessionStatus::SignedOut {
-        let error = match state.notice {
-            Some(notice) => CliError {
-                code: notice.code,
-                message: notice.message,
-                kind: ErrorKind::Auth,
-            },
-            None => {
-                let error = SessionError::NotSignedIn;
-                CliError {
-                    code: error.code().into(),
-                    message: "not signed in: run `callrec login --email …`".into(),
-                    kind: error.kind(),
-                }
-            }
-        };
-        return Err(error);
+        return Err(not_signed_in(state.notice));
     }
     output.result(&state, || describe(&state));
     Ok(())

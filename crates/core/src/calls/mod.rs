@@ -208,6 +208,17 @@ pub fn project_key(session: &SessionManager) -> String {
 
 /// The page after `cursor`: from the server first, remembered in `library`; when the server
 /// cannot be reached (a transport error), from the library, marked [`CallSource::Offline`].
+///
+/// `query.downloaded` is local knowledge PostgREST cannot filter on:
+/// * `Some(true)` ("Downloaded", what plays without a network) is answered from the library
+///   even online, marked [`CallSource::Offline`] ("calls saved on this computer"): every
+///   downloaded call is there, the paging and total are exact, and it looks the same with the
+///   network gone. Asking the server for `id=in.(…)` would not scale to a large library (URL
+///   length) and could show nothing the library lacks.
+/// * `Some(false)` ("not downloaded yet": what to fetch before a trip) asks the server for the
+///   page and drops the downloaded rows from it: the page may be shorter than `limit` (even
+///   empty) while `next` still continues after the server's last row, and `total` is `None`
+///   (the server's count would include the downloaded calls).
 pub async fn list(
     session: &SessionManager,
     library: &crate::library::Library,
@@ -215,10 +226,30 @@ pub async fn list(
     cursor: Option<&Cursor>,
 ) -> Result<CallPage, CallsError> {
     let project = project_key(session);
-    match fetch_page(session, query, cursor, Count::Exact).await {
-        Ok(page) => {
+    if query.downloaded == Some(true) {
+        return library
+            .query_calls(&project, query, cursor)
+            .map_err(|e| CallsError::Library(e.to_string()));
+    }
+    let count = if query.downloaded.is_some() {
+        Count::None
+    } else {
+        Count::Exact
+    };
+    match fetch_page(session, query, cursor, count).await {
+        Ok(mut page) => {
             if let Err(error) = library.upsert_calls(&project, &page.rows) {
                 tracing::warn!("the library could not remember a page of calls: {error}");
+            }
+            // `downloaded` is local knowledge: set from the library's verified files.
+            if let Err(error) = library.mark_downloaded(&mut page.rows) {
+                tracing::warn!("the library could not tell which calls are downloaded: {error}");
+                if query.downloaded.is_some() {
+                    return Err(CallsError::Library(error.to_string()));
+                }
+            }
+            if let Some(wanted) = query.downloaded {
+                page.rows.retain(|row| row.downloaded == wanted);
             }
             Ok(page)
         }

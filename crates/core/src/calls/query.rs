@@ -43,6 +43,11 @@ pub struct CallQuery {
     pub search: Option<String>,
     /// Rows per page, 1..=1000 (0 means 50).
     pub limit: u32,
+    /// Only calls downloaded to this computer (`true`) or only those not (`false`): a verified
+    /// file for every segment the library knows of the call. The server cannot know this, so
+    /// [`super::list`] answers `true` from the library even online, and filters the server's
+    /// page for `false`; never sent to PostgREST.
+    pub downloaded: Option<bool>,
 }
 
 /// Where the next page starts: the sort key of the last row seen (keyset paging).

@@ -1,6 +1,7 @@
 //! The embedded library: `<data dir>/library.sqlite3` (SQLite, WAL) remembers every call page
 //! seen, so the list works offline with the same filters, sorts, keyset paging and search as
-//! PostgREST. Later issues add segments, files and downloads as further migrations.
+//! PostgREST. Migration 2 adds each call's segments, the verified downloaded files and the
+//! persistent download queue (`store.rs`, used by [`crate::downloads`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -11,13 +12,17 @@ use rusqlite::{Connection, OptionalExtension, params_from_iter, types::Value as 
 // existing library file is brought forward exactly once, with no hand-rolled version table.
 use rusqlite_migration::{M, Migrations};
 
+mod store;
+pub use store::{DownloadRecord, DownloadState, FileRecord, SegmentRecord};
+
 use crate::calls::{CallPage, CallQuery, CallRow, CallSource, Cursor, Sort};
 use crate::{ErrorCode, ErrorKind};
 
 pub const FILE_NAME: &str = "library.sqlite3";
 
 /// Append only: never edit a migration that has shipped.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE calls (
     project TEXT NOT NULL,
     id TEXT NOT NULL,
@@ -42,7 +47,58 @@ CREATE TABLE calls (
 ) WITHOUT ROWID;
 CREATE INDEX calls_by_date ON calls(project, created_us, id);
 CREATE INDEX calls_by_duration ON calls(project, duration_seconds, id);
-"#];
+"#,
+    // Issue 7: a call's segments as last resolved, the verified files on disk, and the persistent
+    // download queue. Keyed by (call id, segment index): the index is where the segment sits in
+    // the merged timeline and names its file; `segment_id` finds it again after a re-resolve.
+    r#"
+CREATE TABLE segments (
+    call_id TEXT NOT NULL,
+    segment_index INTEGER NOT NULL CHECK (segment_index >= 0),
+    segment_id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    source TEXT,
+    status TEXT,
+    duration_seconds REAL,
+    created_at TEXT,
+    endpoint TEXT,
+    seen_at INTEGER NOT NULL,
+    PRIMARY KEY (call_id, segment_index)
+) WITHOUT ROWID;
+-- A row here means: the file at `path` (relative to the data dir) is complete, has `size`
+-- bytes and this SHA-256. Written only after the fsync and the atomic rename.
+CREATE TABLE files (
+    call_id TEXT NOT NULL,
+    segment_index INTEGER NOT NULL CHECK (segment_index >= 0),
+    path TEXT NOT NULL UNIQUE,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    etag TEXT,
+    content_type TEXT,
+    completed_at INTEGER NOT NULL,
+    PRIMARY KEY (call_id, segment_index)
+) WITHOUT ROWID;
+CREATE TABLE downloads (
+    call_id TEXT NOT NULL,
+    segment_index INTEGER NOT NULL CHECK (segment_index >= 0),
+    segment_id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'paused', 'failed', 'done')),
+    bytes INTEGER NOT NULL DEFAULT 0,
+    total INTEGER,
+    -- The ETag (else Last-Modified) the .part was started from: sent as If-Range on resume,
+    -- even after a restart, so a changed object is never spliced onto an old prefix.
+    validator TEXT,
+    error_code TEXT,
+    error_message TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (call_id, segment_index)
+) WITHOUT ROWID;
+CREATE INDEX downloads_by_state ON downloads(state, created_at);
+"#,
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum LibraryError {
@@ -72,6 +128,8 @@ impl ErrorCode for LibraryError {
 
 pub struct Library {
     conn: Mutex<Connection>,
+    /// The data dir: `files.path` is relative to it.
+    dir: PathBuf,
 }
 
 fn micros(text: &str) -> Option<i64> {
@@ -123,7 +181,13 @@ impl Library {
             .map_err(|e| fail(e.to_string()))?;
         Ok(Self {
             conn: Mutex::new(conn),
+            dir: data_dir.to_owned(),
         })
+    }
+
+    /// The data dir this library lives in (files are stored relative to it).
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -170,14 +234,33 @@ impl Library {
     }
 
     /// The page of remembered calls after `cursor`: the same filters, order and keyset as
-    /// [`CallQuery::params`] asks of PostgREST. The total is counted on the first page.
+    /// [`CallQuery::params`] asks of PostgREST, plus `query.downloaded` (which only the library
+    /// knows). The total is counted on the first page.
     pub fn query_calls(
         &self,
         project: &str,
         query: &CallQuery,
         cursor: Option<&Cursor>,
     ) -> Result<CallPage, LibraryError> {
+        self.query_calls_where(project, query, cursor, None)
+    }
+
+    /// [`Library::query_calls`] with `downloaded` in place of `query.downloaded` when given:
+    /// filtered on whether each call is downloaded (a verified file for every segment the
+    /// library knows of it, see [`Library::mark_downloaded`]). Rows come back with
+    /// `downloaded` set.
+    pub fn query_calls_where(
+        &self,
+        project: &str,
+        query: &CallQuery,
+        cursor: Option<&Cursor>,
+        downloaded: Option<bool>,
+    ) -> Result<CallPage, LibraryError> {
         let mut filter = String::from("project = ?");
+        if let Some(downloaded) = downloaded.or(query.downloaded) {
+            filter.push_str(if downloaded { " AND " } else { " AND NOT " });
+            filter.push_str(store::DOWNLOADED_SQL);
+        }
         let mut args: Vec<Sql> = vec![Sql::Text(project.to_owned())];
         let time_arg = |what: &str, text: &str| {
             micros(text)
@@ -301,6 +384,10 @@ impl Library {
         } else {
             None
         };
+        drop(stmt);
+        drop(conn);
+        let mut rows = rows;
+        self.mark_downloaded(&mut rows)?;
         Ok(CallPage {
             rows,
             next,

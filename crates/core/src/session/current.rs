@@ -85,6 +85,11 @@ impl CurrentSession {
         self.shared_channel().tx.subscribe()
     }
 
+    /// Where sessions (and per-profile secrets such as an endpoint's API key) are kept.
+    pub fn store(&self) -> &dyn TokenStore {
+        self.store.as_ref()
+    }
+
     /// The current project's manager, for modules that make authenticated requests.
     pub async fn manager(&self) -> Option<SessionManager> {
         self.manager.read().await.clone()

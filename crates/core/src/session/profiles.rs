@@ -21,6 +21,64 @@ struct ProfilesFile {
     /// Project URL → its current user.
     #[serde(default)]
     projects: BTreeMap<String, Profile>,
+    /// Project URL → the recording endpoints' settings (no secrets: B's API key is in the
+    /// keyring, this only says whether to use it).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    endpoints: BTreeMap<String, EndpointPrefs>,
+}
+
+/// A project's recording-endpoint settings as the reviewer chose them. Unset URLs mean the
+/// project configuration's (`functions_url`, `signed_url_functions_url`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EndpointPrefs {
+    /// Endpoint A, `get-call-recording`.
+    pub call_recording_enabled: bool,
+    pub call_recording_url: Option<String>,
+    /// Endpoint B, `get-signed-recording-url`.
+    pub signed_url_enabled: bool,
+    pub signed_url_url: Option<String>,
+    /// Call B with the API key kept in the keyring instead of the user's JWT.
+    pub signed_url_use_api_key: bool,
+}
+
+impl Default for EndpointPrefs {
+    fn default() -> Self {
+        Self {
+            call_recording_enabled: true,
+            call_recording_url: None,
+            signed_url_enabled: true,
+            signed_url_url: None,
+            signed_url_use_api_key: false,
+        }
+    }
+}
+
+/// The recording-endpoint settings of `project` (the defaults when none were saved).
+pub fn endpoint_prefs(data_dir: &Path, project: &str) -> EndpointPrefs {
+    read(data_dir).endpoints.remove(project).unwrap_or_default()
+}
+
+/// Saves `project`'s recording-endpoint settings.
+pub fn set_endpoint_prefs(
+    data_dir: &Path,
+    project: &str,
+    prefs: EndpointPrefs,
+) -> Result<(), SessionError> {
+    let mut file = read(data_dir);
+    file.endpoints.insert(project.to_owned(), prefs);
+    let path = path(data_dir);
+    let text = toml::to_string(&file).map_err(|error| SessionError::DataFile {
+        path: path.clone(),
+        reason: error.to_string(),
+    })?;
+    let text = format!(
+        "# Which user is signed in to each project. No secrets: sessions are in the OS keyring.\n{text}"
+    );
+    crate::config::write_atomic(&path, &text).map_err(|error| SessionError::DataFile {
+        path,
+        reason: error.to_string(),
+    })
 }
 
 fn path(data_dir: &Path) -> PathBuf {
@@ -95,6 +153,29 @@ mod tests {
         assert_eq!(current(dir.path(), "https://b.supabase.co/"), Some(b));
         let text = std::fs::read_to_string(dir.path().join(PROFILES_FILE_NAME)).unwrap();
         assert!(text.contains("b@y.test"), "{text}");
+    }
+
+    #[test]
+    fn endpoint_prefs_live_beside_the_profiles() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = "https://a.supabase.co/";
+        assert_eq!(
+            endpoint_prefs(dir.path(), project),
+            EndpointPrefs::default()
+        );
+        let a = Profile {
+            user_id: "u1".into(),
+            email: "a@x.test".into(),
+        };
+        set(dir.path(), project, Some(a.clone())).unwrap();
+        let prefs = EndpointPrefs {
+            call_recording_enabled: false,
+            signed_url_use_api_key: true,
+            ..EndpointPrefs::default()
+        };
+        set_endpoint_prefs(dir.path(), project, prefs.clone()).unwrap();
+        assert_eq!(endpoint_prefs(dir.path(), project), prefs);
+        assert_eq!(current(dir.path(), project), Some(a));
     }
 
     #[test]

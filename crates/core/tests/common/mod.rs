@@ -155,3 +155,130 @@ pub async fn routed_server(routes: Vec<(&'static str, String)>) -> String {
     });
     url
 }
+
+/// A manager on `backend` (in-memory store) signed in as `email` with the demo password.
+pub async fn signed_in_as(
+    backend: &RunningBackend,
+    email: &str,
+    dir: &std::path::Path,
+) -> SessionManager {
+    let session = manager(backend, memory(), dir);
+    session
+        .sign_in(
+            email,
+            &Secret::new(callrec_backend::fixtures::DEMO_PASSWORD.to_owned()),
+        )
+        .await
+        .unwrap();
+    session
+}
+
+/// Like [`canned_server`], counting the requests it answered.
+pub async fn counting_server(response: String) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let response = response.clone();
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 8192];
+                let _ = socket.read(&mut buffer).await;
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let _ = socket.write_all(response.as_bytes()).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    (url, count)
+}
+
+/// A download queue on `backend`, signed in as the demo reviewer, its library in `dir`.
+/// `only_stored`: endpoint B only (one segment per call, the stored copy); `margin`: how long
+/// before expiry a URL is resolved again.
+pub async fn downloads_on(
+    backend: &RunningBackend,
+    dir: &std::path::Path,
+    only_stored: bool,
+    margin: std::time::Duration,
+    options: callrec_core::downloads::DownloadOptions,
+) -> (
+    callrec_core::downloads::Downloads,
+    callrec_core::recordings::Recordings,
+) {
+    use callrec_core::downloads::{Downloads, RecordingsSource};
+    use callrec_core::recordings::{EndpointSettings, Recordings};
+    let session = signed_in_as(backend, callrec_backend::fixtures::USER_REVIEWER_EMAIL, dir).await;
+    let mut settings = EndpointSettings::from_project(session.project());
+    if only_stored {
+        settings.call_recording = None;
+    }
+    let recordings = Recordings::new(session, callrec_core::http::client().unwrap(), settings);
+    let library = Arc::new(callrec_core::library::Library::open(dir).unwrap());
+    let source = RecordingsSource {
+        recordings: recordings.clone(),
+        margin,
+    };
+    let downloads = Downloads::new(
+        library,
+        Arc::new(source),
+        callrec_core::http::client().unwrap(),
+        options,
+    )
+    .unwrap();
+    (downloads, recordings)
+}
+
+/// SHA-256 (hex) and length of what a plain GET of `url` returns: the reference.
+pub async fn sha256_of_url(url: &url::Url) -> (String, u64) {
+    use sha2::Digest;
+    let mut response = reqwest::get(url.clone()).await.unwrap();
+    assert_eq!(response.status(), 200, "reference GET");
+    let mut hasher = sha2::Sha256::new();
+    let mut len = 0u64;
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        hasher.update(&chunk);
+        len += chunk.len() as u64;
+    }
+    (format!("{:x}", hasher.finalize()), len)
+}
+
+/// SHA-256 (hex) of a file.
+pub fn sha256_of_file(path: &std::path::Path) -> String {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).unwrap();
+    let mut hasher = sha2::Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buffer).unwrap();
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    format!("{:x}", hasher.finalize())
+}
+
+/// Every file under `dir`, recursively (relative paths).
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(at) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&at) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path.strip_prefix(dir).unwrap().to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    out
+}

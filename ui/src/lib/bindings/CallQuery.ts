@@ -21,4 +21,11 @@ search: string | null,
 /**
  * Rows per page, 1..=1000 (0 means 50).
  */
-limit: number, };
+limit: number, 
+/**
+ * Only calls downloaded to this computer (`true`) or only those not (`false`): a verified
+ * file for every segment the library knows of the call. The server cannot know this, so
+ * [`super::list`] answers `true` from the library even online, and filters the server's
+ * page for `false`; never sent to PostgREST.
+ */
+downloaded: boolean | null, };

@@ -1,0 +1,246 @@
+//! `callrec download CALL_ID…`: downloads calls (or one segment) into the library, resumable
+//! and verified, through the persistent queue: a run also finishes what an earlier one left
+//! queued or interrupted. Progress goes to stderr (one live line on a terminal, plain lines
+//! otherwise); the result (files, failures) to stdout.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+
+use callrec_core::calls::{self, CallQuery, Sort};
+use callrec_core::config::Settings;
+use callrec_core::downloads::{DownloadOptions, Downloads, Progress, RecordingsSource, RunSummary};
+use callrec_core::library::{DownloadState, Library};
+use callrec_core::recordings::Recordings;
+use callrec_core::session::SessionManager;
+
+use crate::exit::CliError;
+use crate::output::Output;
+
+#[derive(Args, Debug)]
+pub struct DownloadArgs {
+    /// Calls to download (every segment of each). With none (and no --filter), finishes what
+    /// is queued.
+    call_ids: Vec<String>,
+    /// Bulk: every call with a recording that matches the filter flags below (as `callrec
+    /// calls` takes them), newest first.
+    #[arg(long, conflicts_with_all = ["call_ids", "segment"])]
+    filter: bool,
+    /// With --filter: calls created at or after this date or RFC 3339 time.
+    #[arg(long, value_name = "DATE", requires = "filter")]
+    since: Option<String>,
+    /// With --filter: calls created before this date or RFC 3339 time.
+    #[arg(long, value_name = "DATE", requires = "filter")]
+    until: Option<String>,
+    /// With --filter: only calls in this direction.
+    #[arg(long, requires = "filter")]
+    direction: Option<String>,
+    /// With --filter: only calls with this status.
+    #[arg(long, requires = "filter")]
+    status: Option<String>,
+    /// With --filter: text in a number or the agent's name, or a call id.
+    #[arg(long, value_name = "TEXT", requires = "filter")]
+    search: Option<String>,
+    /// With --filter: at most this many calls.
+    #[arg(long, default_value_t = 1000, requires = "filter")]
+    max_calls: usize,
+    /// Only this segment (its index in `callrec recordings`), of a single call.
+    #[arg(long, value_name = "INDEX")]
+    segment: Option<u32>,
+    /// Downloads at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
+    concurrency: u16,
+}
+
+pub async fn run(output: &Output, flags: Settings, args: DownloadArgs) -> Result<(), CliError> {
+    if args.segment.is_some() && args.call_ids.len() != 1 {
+        return Err(CliError {
+            code: "usage".into(),
+            message: "--segment needs exactly one call id".into(),
+            kind: callrec_core::ErrorKind::Usage,
+        });
+    }
+    let super::session::SignedIn {
+        manager,
+        store,
+        http: client,
+    } = super::session::signed_in(flags).await?;
+    let recordings = Recordings::for_session(&manager, &client, store.as_ref())?;
+    let library = Arc::new(Library::open(manager.data_dir())?);
+    let manager_for_list = manager.clone();
+    let library_for_list = library.clone();
+    let downloads = Downloads::new(
+        library,
+        Arc::new(RecordingsSource::new(recordings)),
+        client,
+        DownloadOptions {
+            concurrency: usize::from(args.concurrency),
+            ..DownloadOptions::default()
+        },
+    )?;
+    let mut call_ids = args.call_ids.clone();
+    if args.filter {
+        call_ids = matching_calls(&manager_for_list, &library_for_list, &args).await?;
+        output.note(format!("{} call(s) match the filter", call_ids.len()));
+    }
+    for call_id in &call_ids {
+        match args.segment {
+            Some(index) => {
+                downloads.enqueue_segment(call_id, index).await?;
+            }
+            None => {
+                let queued = downloads.enqueue_call(call_id).await?;
+                if queued.is_empty() {
+                    output.note(format!("{call_id}: already downloaded"));
+                }
+            }
+        }
+    }
+    let reporter = tokio::spawn(report(downloads.subscribe()));
+    let summary = downloads.run_until_idle().await;
+    reporter.abort();
+    let _ = reporter.await;
+    let summary = summary?;
+    if std::io::stderr().is_terminal() {
+        eprintln!();
+    }
+    output.result(&summary, || human(&summary));
+    if let Some(first) = summary.failed.first() {
+        return Err(CliError {
+            code: first
+                .error_code
+                .clone()
+                .unwrap_or_else(|| "download_failed".into()),
+            message: format!(
+                "{} of {} download(s) failed; first: call {} segment {}: {}",
+                summary.failed.len(),
+                summary.failed.len() + summary.done.len(),
+                first.call_id,
+                first.index,
+                first.error_message.as_deref().unwrap_or("unknown error")
+            ),
+            kind: callrec_core::ErrorKind::Network,
+        });
+    }
+    Ok(())
+}
+
+/// The ids of the calls matching the filter flags, page after page (each page also goes to
+/// the library, as `callrec calls` does; offline, the library answers).
+async fn matching_calls(
+    session: &SessionManager,
+    library: &Library,
+    args: &DownloadArgs,
+) -> Result<Vec<String>, CliError> {
+    let query = CallQuery {
+        sort: Sort::DateDesc,
+        since: args.since.clone(),
+        until: args.until.clone(),
+        has_recording: Some(true),
+        direction: args.direction.clone(),
+        status: args.status.clone(),
+        search: args.search.clone(),
+        limit: u32::try_from(args.max_calls.clamp(1, 1000)).unwrap_or(1000),
+        // Already downloaded calls are skipped when queued anyway (and a partly downloaded
+        // call counts as not downloaded), so the filter stays the list's own.
+        downloaded: None,
+    };
+    let mut ids = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = calls::list(session, library, &query, cursor.as_ref()).await?;
+        ids.extend(page.rows.into_iter().map(|row| row.id));
+        cursor = page.next;
+        if cursor.is_none() || ids.len() >= args.max_calls {
+            break;
+        }
+    }
+    ids.truncate(args.max_calls);
+    Ok(ids)
+}
+
+fn human(summary: &RunSummary) -> String {
+    let mut lines: Vec<String> = summary
+        .done
+        .iter()
+        .map(|f| format!("{}  {:>12}  {}  {}", f.sha256, f.size, f.call_id, f.path))
+        .collect();
+    lines.push(format!(
+        "{} downloaded, {} failed",
+        summary.done.len(),
+        summary.failed.len()
+    ));
+    lines.join("\n")
+}
+
+pub(crate) fn size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+fn line(progress: &Progress) -> String {
+    let done = progress
+        .items
+        .iter()
+        .filter(|i| i.state == DownloadState::Done)
+        .count();
+    let total = progress.total.map_or_else(|| "?".to_owned(), size);
+    let eta = progress
+        .eta_seconds
+        .map_or_else(String::new, |s| format!(", {}s left", s.ceil() as u64));
+    format!(
+        "{done}/{} done, {} of {total} at {}/s{eta}",
+        progress.items.len(),
+        size(progress.bytes),
+        size(progress.rate as u64)
+    )
+}
+
+/// Progress on stderr: a live line on a terminal, a plain line every 2 s otherwise, and a line
+/// whenever an item finishes or fails.
+async fn report(mut progress: tokio::sync::watch::Receiver<Progress>) {
+    let live = std::io::stderr().is_terminal();
+    let mut last_line = Instant::now();
+    let mut finished = std::collections::HashSet::new();
+    while progress.changed().await.is_ok() {
+        let snapshot = progress.borrow_and_update().clone();
+        for item in &snapshot.items {
+            let key = (item.call_id.clone(), item.index);
+            let ended = matches!(item.state, DownloadState::Done | DownloadState::Failed);
+            if ended && finished.insert(key) {
+                let what = match item.state {
+                    DownloadState::Done => format!("done, {}", size(item.bytes)),
+                    _ => format!(
+                        "failed: {}",
+                        item.error_message.as_deref().unwrap_or("unknown error")
+                    ),
+                };
+                if live {
+                    eprint!("\r\x1b[2K");
+                }
+                eprintln!(
+                    "{} segment {} ({}): {what}",
+                    item.call_id, item.index, item.label
+                );
+            }
+        }
+        if live {
+            eprint!("\r\x1b[2K{}", line(&snapshot));
+        } else if last_line.elapsed() >= Duration::from_secs(2) {
+            last_line = Instant::now();
+            eprintln!("{}", line(&snapshot));
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! `callrec recordings CALL_ID`: the call's segments from both recording endpoints, merged, and
+//! each endpoint's outcome. Signed URLs are secrets: shown only with `--show-urls`.
+
+use clap::Args;
+
+use callrec_core::ErrorCode;
+use callrec_core::config::Settings;
+use callrec_core::recordings::{EndpointOutcome, Recordings, Resolved};
+
+use crate::exit::CliError;
+use crate::output::Output;
+
+#[derive(Args, Debug)]
+pub struct RecordingsArgs {
+    /// The call's id (the internal one, as `callrec calls` lists it).
+    call_id: String,
+    /// Include each segment's signed URL (a credential for a few minutes: keep it private).
+    #[arg(long)]
+    show_urls: bool,
+}
+
+pub async fn run(output: &Output, flags: Settings, args: RecordingsArgs) -> Result<(), CliError> {
+    let signed_in = super::session::signed_in(flags).await?;
+    let resolved = Recordings::for_session(
+        &signed_in.manager,
+        &signed_in.http,
+        signed_in.store.as_ref(),
+    )?
+    .resolve(&args.call_id)
+    .await?;
+    if let Some(failure) = &resolved.failure {
+        // Neither endpoint has a recording: the combined reason; its kind is not-found (exit
+        // 4) whenever either endpoint said so.
+        return Err(CliError {
+            code: failure.code().into(),
+            message: failure.to_string(),
+            kind: failure.kind(),
+        });
+    }
+    // One endpoint failed: say so on stderr in both modes (`--json` users see it too; the
+    // document has it as well). Messages name their endpoint already.
+    for (_, outcome) in endpoints(&resolved) {
+        if let EndpointOutcome::Failed { code, message } = outcome {
+            output.note(format!("{message} ({code})"));
+        }
+    }
+    let mut document = serde_json::to_value(&resolved.recording)
+        .map_err(|error| CliError::other(format!("encoding the result: {error}")))?;
+    if args.show_urls
+        && let Some(segments) = document.get_mut("segments").and_then(|s| s.as_array_mut())
+    {
+        for (shown, segment) in segments.iter_mut().zip(&resolved.segments) {
+            if let Some(object) = shown.as_object_mut() {
+                object.insert("url".into(), segment.url.expose().as_str().into());
+            }
+        }
+    }
+    output.result(&document, || table(&resolved, args.show_urls));
+    Ok(())
+}
+
+fn endpoints(resolved: &Resolved) -> [(&'static str, &EndpointOutcome); 2] {
+    [
+        ("get-call-recording", &resolved.recording.call_recording),
+        (
+            "get-signed-recording-url",
+            &resolved.recording.signed_recording_url,
+        ),
+    ]
+}
+
+fn table(resolved: &Resolved, show_urls: bool) -> String {
+    let cell = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let mut lines = vec![format!(
+        "{:<3}  {:<24}  {:>8}  {:<12}  {:<12}  {:<26}  {}",
+        "#", "LABEL", "SECONDS", "SOURCE", "STATUS", "FROM", "EXPIRES IN"
+    )];
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    for (index, segment) in resolved.segments.iter().enumerate() {
+        let view = segment.view();
+        let mut line = format!(
+            "{:<3}  {:<24}  {:>8}  {:<12}  {:<12}  {:<26}  {}s",
+            index + 1,
+            view.label,
+            view.duration_seconds
+                .map(|d| format!("{d:.1}"))
+                .unwrap_or_else(|| "-".into()),
+            cell(&view.source),
+            cell(&view.status),
+            view.endpoint.function(),
+            view.expires_at - now,
+        );
+        if let Some(note) = &view.note {
+            line.push_str(&format!("  ({note})"));
+        }
+        lines.push(line);
+        if show_urls {
+            lines.push(format!("     {}", segment.url.expose()));
+        }
+    }
+    for (name, outcome) in endpoints(resolved) {
+        lines.push(match outcome {
+            EndpointOutcome::Ok { segments, notes } => {
+                let mut text = format!("{name}: ok, {segments} segment(s)");
+                for note in notes {
+                    text.push_str(&format!("\n  note: {note}"));
+                }
+                text
+            }
+            EndpointOutcome::Failed { code, message } => format!("{message} ({code})"),
+            EndpointOutcome::Disabled => format!("{name}: turned off"),
+        });
+    }
+    if !show_urls {
+        lines.push(
+            "URLs hidden (signed, short-lived credentials): add --show-urls to print them".into(),
+        );
+    }
+    lines.join("\n")
+}

@@ -1,0 +1,1017 @@
+//! Downloads that survive anything: a persistent queue of segment downloads in the library,
+//! run with bounded concurrency, each resumable and verified.
+//!
+//! * **Queue**: one `downloads` row per (call id, segment index), states queued → running →
+//!   done / failed / paused. A restart turns `running` back into `queued` ([`Downloads::new`]
+//!   runs [`Downloads::recover`]), so work resumes where the `.part` files left it.
+//! * **Files**: `<data dir>/recordings/<call id>/<index>.part` while in flight, then fsynced and
+//!   renamed to `<index>.<ext>` (extension sniffed from the bytes); only then is the `files`
+//!   row written (with size and SHA-256). Names come from validated ids only ([`paths`]).
+//! * **Resume**: `Range: bytes=N-` with `If-Range` (the ETag, else Last-Modified, persisted with
+//!   the row); a 200 restarts the file cleanly; the SHA-256 covers the prefix read back from disk.
+//! * **URLs**: through a [`SegmentSource`]'s leases, which re-resolve expired or refused URLs;
+//!   5xx and dropped connections back off and continue from the byte reached.
+//! * **Progress**: [`Downloads::subscribe`] gives a `watch` of [`Progress`] (per item and in
+//!   total: bytes, rate, ETA), ready to forward over a Tauri channel.
+
+pub mod paths;
+pub mod source;
+mod transfer;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Notify, watch};
+use ts_rs::TS;
+
+pub use source::{FixedSource, RecordingsSource, SegmentSource, SourceSegment};
+
+use crate::calls::CallRow;
+use crate::library::{DownloadRecord, DownloadState, FileRecord, Library, LibraryError};
+use crate::remote::RemoteError;
+use crate::{ErrorCode, ErrorKind};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    #[error("invalid call id \"{shown}\": it {reason}")]
+    InvalidCallId { shown: String, reason: String },
+    #[error("call {call_id} has no segment {index}")]
+    NoSegment { call_id: String, index: u32 },
+    #[error("call {call_id} has no recording to download")]
+    NoRecording { call_id: String },
+    #[error("segment {index} of call {call_id} is not downloaded (or its file is gone)")]
+    NotDownloaded { call_id: String, index: u32 },
+    #[error("no download of segment {index} of call {call_id} is queued")]
+    NotQueued { call_id: String, index: u32 },
+    /// The recording endpoints' own failure, code and kind kept.
+    #[error("{message}")]
+    Resolve {
+        code: &'static str,
+        kind: ErrorKind,
+        message: String,
+    },
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
+    #[error(
+        "not enough free space in {dir}: {needed} bytes needed (plus a reserve), {available} available"
+    )]
+    NoSpace {
+        needed: u64,
+        available: u64,
+        dir: String,
+    },
+    #[error("the download's length is wrong: {got} bytes where the server announced {expected}")]
+    Length { expected: u64, got: u64 },
+    #[error("refusing a path outside the data folder: {0}")]
+    UnsafePath(String),
+    #[error("the disk holding {path} is full")]
+    DiskFull { path: String },
+    #[error("another Callrec process is downloading into {dir}; let it finish or close it first")]
+    Busy { dir: String },
+    #[error("{path}: {reason}")]
+    Io { path: String, reason: String },
+    #[error(transparent)]
+    Library(#[from] LibraryError),
+}
+
+impl DownloadError {
+    pub fn resolve(error: &dyn ErrorCode) -> Self {
+        Self::Resolve {
+            code: error.code(),
+            kind: error.kind(),
+            message: error.to_string(),
+        }
+    }
+
+    fn io(path: &Path, error: &std::io::Error) -> Self {
+        if error.kind() == std::io::ErrorKind::StorageFull {
+            return Self::DiskFull {
+                path: path.display().to_string(),
+            };
+        }
+        Self::Io {
+            path: path.display().to_string(),
+            reason: error.to_string(),
+        }
+    }
+}
+
+impl ErrorCode for DownloadError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidCallId { .. } => "invalid_call_id",
+            Self::NoSegment { .. } => "no_segment",
+            Self::NoRecording { .. } => "no_recording",
+            Self::NotQueued { .. } => "not_queued",
+            Self::NotDownloaded { .. } => "not_downloaded",
+            Self::Resolve { code, .. } => code,
+            Self::Remote(error) => error.code(),
+            Self::NoSpace { .. } | Self::DiskFull { .. } => "no_space",
+            Self::Busy { .. } => "downloads_busy",
+            Self::Length { .. } => "length_mismatch",
+            Self::UnsafePath(_) => "unsafe_path",
+            Self::Io { .. } => "download_io",
+            Self::Library(error) => error.code(),
+        }
+    }
+
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidCallId { .. } | Self::UnsafePath(_) => ErrorKind::Usage,
+            Self::NoSegment { .. }
+            | Self::NoRecording { .. }
+            | Self::NotQueued { .. }
+            | Self::NotDownloaded { .. } => ErrorKind::NotFound,
+            Self::Resolve { kind, .. } => *kind,
+            Self::Remote(error) => error.kind(),
+            Self::Length { .. } => ErrorKind::Network,
+            Self::NoSpace { .. } | Self::DiskFull { .. } | Self::Busy { .. } | Self::Io { .. } => {
+                ErrorKind::Other
+            }
+            Self::Library(error) => error.kind(),
+        }
+    }
+}
+
+/// How the queue runs.
+#[derive(Debug, Clone)]
+pub struct DownloadOptions {
+    /// Downloads at once (at least 1).
+    pub concurrency: usize,
+    /// Free space to leave on the data dir's filesystem beyond the download itself.
+    pub reserve_bytes: u64,
+    /// Retries of a dropped connection, timeout or 5xx without progress in between.
+    pub max_retries: usize,
+    /// Refusals (401/403/410/400) in a row, each followed by a re-resolve, before giving up.
+    pub max_refusals: usize,
+    pub min_delay: Duration,
+    pub max_delay: Duration,
+    /// A request or body silent for this long is treated as dropped.
+    pub idle_timeout: Duration,
+    /// Progress is published at most this often per item.
+    pub progress_interval: Duration,
+}
+
+impl Default for DownloadOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            reserve_bytes: 16 * 1024 * 1024,
+            max_retries: 8,
+            max_refusals: 3,
+            min_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            progress_interval: Duration::from_millis(100),
+        }
+    }
+}
+
+/// One item's progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ItemProgress {
+    pub call_id: String,
+    pub index: u32,
+    pub label: String,
+    pub state: DownloadState,
+    #[ts(type = "number")]
+    pub bytes: u64,
+    #[ts(type = "number | null")]
+    pub total: Option<u64>,
+    /// Bytes per second (smoothed); 0 when not running.
+    pub rate: f64,
+    pub eta_seconds: Option<f64>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+}
+
+/// The whole queue's progress: every item and the sums over the unfinished ones.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Progress {
+    pub items: Vec<ItemProgress>,
+    #[ts(type = "number")]
+    pub bytes: u64,
+    /// `None` while some item's length is unknown.
+    #[ts(type = "number | null")]
+    pub total: Option<u64>,
+    pub rate: f64,
+    pub eta_seconds: Option<f64>,
+}
+
+/// What the reviewer asks of one queued item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum DownloadAction {
+    Pause,
+    Resume,
+    Cancel,
+    Retry,
+}
+
+/// What the downloaded files take on disk.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct LibraryUsage {
+    #[ts(type = "number")]
+    pub bytes: u64,
+    pub files: u32,
+    pub calls: u32,
+}
+
+/// The files downloaded so far, summed from the library (no network, no queue needed).
+pub fn usage(library: &Library) -> Result<LibraryUsage, DownloadError> {
+    let files = library.files(None)?;
+    let calls: std::collections::BTreeSet<&str> =
+        files.iter().map(|f| f.call_id.as_str()).collect();
+    Ok(LibraryUsage {
+        bytes: files.iter().map(|f| f.size).sum(),
+        files: u32::try_from(files.len()).unwrap_or(u32::MAX),
+        calls: u32::try_from(calls.len()).unwrap_or(u32::MAX),
+    })
+}
+
+/// The verified local file of segment `index` of `call_id`: recorded in the library, inside the
+/// data dir, and still of the recorded length (a cheap check; the SHA-256 was checked when it
+/// was written). What the player uses before any URL.
+pub fn local_file(library: &Library, call_id: &str, index: u32) -> Result<PathBuf, DownloadError> {
+    paths::check_call_id(call_id)?;
+    let not_downloaded = || DownloadError::NotDownloaded {
+        call_id: call_id.to_owned(),
+        index,
+    };
+    let file = library.file(call_id, index)?.ok_or_else(not_downloaded)?;
+    let path = paths::inside(library.dir(), Path::new(&file.path))?;
+    match std::fs::metadata(&path) {
+        Ok(meta) if meta.is_file() && meta.len() == file.size => Ok(path),
+        _ => Err(not_downloaded()),
+    }
+}
+
+/// What one [`Downloads::run_until_idle`] did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RunSummary {
+    pub done: Vec<FileRecord>,
+    pub failed: Vec<ItemProgress>,
+    pub paused: u32,
+    pub cancelled: u32,
+}
+
+/// What [`Downloads::recover`] found after a restart.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Recovery {
+    pub requeued: usize,
+    /// Final files renamed just before a crash, verified by length and recorded.
+    pub adopted: usize,
+    /// Orphaned `.part` or final files deleted, and rows whose file was gone.
+    pub removed: usize,
+}
+
+/// A running item's pause/cancel switch.
+pub(crate) struct Control {
+    state: AtomicU8,
+    notify: Notify,
+}
+
+impl Control {
+    const RUN: u8 = 0;
+    const PAUSE: u8 = 1;
+    const CANCEL: u8 = 2;
+
+    fn set(&self, state: u8) {
+        self.state.store(state, Ordering::SeqCst);
+        self.notify.notify_one();
+    }
+}
+
+type Key = (String, u32);
+
+struct Inner {
+    library: Arc<Library>,
+    data_dir: PathBuf,
+    source: Arc<dyn SegmentSource>,
+    http: reqwest::Client,
+    options: DownloadOptions,
+    progress: watch::Sender<Progress>,
+    items: Mutex<BTreeMap<Key, ItemProgress>>,
+    controls: Mutex<HashMap<Key, Arc<Control>>>,
+    /// Each call's segments (and leases) as resolved in this process.
+    resolved: tokio::sync::Mutex<HashMap<String, Vec<SourceSegment>>>,
+    wake: Notify,
+    /// An exclusive lock on `<data dir>/downloads.lock` for this queue's life: two processes
+    /// (the app and the CLI) must never write the same `.part`. The OS drops it when the
+    /// process dies, even by SIGKILL.
+    _lock: std::fs::File,
+}
+
+/// The lock file that makes one process at a time the queue's runner.
+pub const LOCK_FILE: &str = "downloads.lock";
+
+/// The download queue. Cheap to clone.
+#[derive(Clone)]
+pub struct Downloads {
+    inner: Arc<Inner>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn item_of(record: &DownloadRecord) -> ItemProgress {
+    ItemProgress {
+        call_id: record.call_id.clone(),
+        index: record.index,
+        label: record.label.clone(),
+        state: record.state,
+        bytes: record.bytes,
+        total: record.total,
+        rate: 0.0,
+        eta_seconds: None,
+        error_code: record.error_code.clone(),
+        error_message: record.error_message.clone(),
+    }
+}
+
+impl Downloads {
+    /// The queue over `library` (files go under `library.dir()`), after [`Downloads::recover`].
+    pub fn new(
+        library: Arc<Library>,
+        source: Arc<dyn SegmentSource>,
+        http: reqwest::Client,
+        options: DownloadOptions,
+    ) -> Result<Self, DownloadError> {
+        let data_dir = library.dir().to_owned();
+        let lock_path = data_dir.join(LOCK_FILE);
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| DownloadError::io(&lock_path, &e))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(DownloadError::Busy {
+                    dir: data_dir.display().to_string(),
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(DownloadError::io(&lock_path, &e)),
+        }
+        let downloads = Self {
+            inner: Arc::new(Inner {
+                library,
+                data_dir,
+                source,
+                http,
+                options: DownloadOptions {
+                    concurrency: options.concurrency.max(1),
+                    ..options
+                },
+                progress: watch::Sender::new(Progress::default()),
+                items: Mutex::new(BTreeMap::new()),
+                controls: Mutex::new(HashMap::new()),
+                resolved: tokio::sync::Mutex::new(HashMap::new()),
+                wake: Notify::new(),
+                _lock: lock,
+            }),
+        };
+        downloads.recover()?;
+        downloads.reload()?;
+        Ok(downloads)
+    }
+
+    /// The queue for `session`'s project: segments from both recording endpoints with the
+    /// profile's endpoint settings (B's API key, if any, from `store`).
+    pub fn for_session(
+        library: Arc<Library>,
+        session: &crate::session::SessionManager,
+        http: reqwest::Client,
+        store: &dyn crate::session::TokenStore,
+        options: DownloadOptions,
+    ) -> Result<Self, DownloadError> {
+        let recordings = crate::recordings::Recordings::for_session(session, &http, store)
+            .map_err(|e| DownloadError::resolve(&e))?;
+        Self::new(
+            library,
+            Arc::new(RecordingsSource::new(recordings)),
+            http,
+            options,
+        )
+    }
+
+    pub fn library(&self) -> &Library {
+        &self.inner.library
+    }
+
+    /// Progress of every item, updated as bytes arrive.
+    pub fn subscribe(&self) -> watch::Receiver<Progress> {
+        self.inner.progress.subscribe()
+    }
+
+    /// The queue as stored.
+    pub fn list(&self) -> Result<Vec<DownloadRecord>, DownloadError> {
+        Ok(self.inner.library.downloads()?)
+    }
+
+    /// Brings the library and the disk into agreement after a restart or a crash: running
+    /// rows are queued again; a final file without a `files` row is adopted when its length is
+    /// the one its download announced (it was renamed, then the process died), else deleted;
+    /// `.part` files nobody waits for and rows whose file is gone are removed.
+    pub fn recover(&self) -> Result<Recovery, DownloadError> {
+        let library = &self.inner.library;
+        let mut report = Recovery {
+            requeued: library.requeue_running()?,
+            ..Recovery::default()
+        };
+        for file in library.files(None)? {
+            let on_disk = std::fs::metadata(self.inner.data_dir.join(&file.path));
+            if !on_disk.is_ok_and(|m| m.is_file() && m.len() == file.size) {
+                library.forget_file(&file.call_id, file.index)?;
+                if library
+                    .download(&file.call_id, file.index)?
+                    .is_some_and(|d| d.state == DownloadState::Done)
+                {
+                    library.remove_download(&file.call_id, file.index)?;
+                }
+                report.removed += 1;
+            }
+        }
+        let root = self.inner.data_dir.join(paths::RECORDINGS_DIR);
+        let Ok(calls) = std::fs::read_dir(&root) else {
+            return Ok(report);
+        };
+        for call in calls.flatten() {
+            let Some(call_id) = call.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            if paths::check_call_id(&call_id).is_err() {
+                continue; // not ours: never touched
+            }
+            let Ok(entries) = std::fs::read_dir(call.path()) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let Some((stem, ext)) = name.split_once('.') else {
+                    continue;
+                };
+                let Ok(index) = stem.parse::<u32>() else {
+                    continue;
+                };
+                let path = entry.path();
+                let download = library.download(&call_id, index)?;
+                if ext == "part" {
+                    let wanted = download.is_some_and(|d| d.state != DownloadState::Done);
+                    if !wanted {
+                        let _ = std::fs::remove_file(&path);
+                        report.removed += 1;
+                    }
+                    continue;
+                }
+                if !paths::EXTENSIONS.contains(&ext) {
+                    continue;
+                }
+                let stored = format!("{}/{call_id}/{name}", paths::RECORDINGS_DIR);
+                if library
+                    .file(&call_id, index)?
+                    .is_some_and(|f| f.path == stored)
+                {
+                    continue;
+                }
+                let len = entry.metadata().map(|m| m.len()).ok();
+                let adoptable = download.filter(|d| d.total.is_some() && d.total == len);
+                if let Some(record) = adoptable
+                    && let Ok(sha256) = transfer::hash_file(&path)
+                {
+                    library.complete_download(&FileRecord {
+                        call_id: call_id.clone(),
+                        index,
+                        path: stored,
+                        size: len.unwrap_or(0),
+                        sha256,
+                        etag: record.validator.filter(|v| v.starts_with('"')),
+                        content_type: Some(paths::content_type(ext).to_owned()),
+                        completed_at: time::OffsetDateTime::now_utc().unix_timestamp(),
+                    })?;
+                    let _ = std::fs::remove_file(call.path().join(format!("{index}.part")));
+                    report.adopted += 1;
+                } else {
+                    let _ = std::fs::remove_file(&path);
+                    report.removed += 1;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    fn reload(&self) -> Result<(), DownloadError> {
+        let records = self.inner.library.downloads()?;
+        let mut items = lock(&self.inner.items);
+        items.clear();
+        for record in &records {
+            items.insert((record.call_id.clone(), record.index), item_of(record));
+        }
+        drop(items);
+        self.publish();
+        Ok(())
+    }
+
+    fn publish(&self) {
+        let items: Vec<ItemProgress> = lock(&self.inner.items).values().cloned().collect();
+        let open: Vec<&ItemProgress> = items
+            .iter()
+            .filter(|i| i.state != DownloadState::Done)
+            .collect();
+        let bytes = open.iter().map(|i| i.bytes).sum::<u64>();
+        let total = open
+            .iter()
+            .map(|i| i.total)
+            .try_fold(0u64, |sum, t| t.map(|t| sum + t));
+        let rate: f64 = open.iter().map(|i| i.rate).sum();
+        let eta_seconds = total
+            .filter(|_| rate > 0.0)
+            .map(|t| t.saturating_sub(bytes) as f64 / rate);
+        self.inner.progress.send_replace(Progress {
+            items,
+            bytes,
+            total,
+            rate,
+            eta_seconds,
+        });
+    }
+
+    fn set_item(&self, record: &DownloadRecord) {
+        lock(&self.inner.items).insert((record.call_id.clone(), record.index), item_of(record));
+        self.publish();
+    }
+
+    /// The call's segments, resolved once per process (leases renew themselves); `fresh`
+    /// resolves again.
+    async fn segments(
+        &self,
+        call_id: &str,
+        fresh: bool,
+    ) -> Result<Vec<SourceSegment>, DownloadError> {
+        let mut cache = self.inner.resolved.lock().await;
+        if !fresh && let Some(segments) = cache.get(call_id) {
+            return Ok(segments.clone());
+        }
+        let segments = self.inner.source.segments(call_id).await?;
+        if segments.is_empty() {
+            return Err(DownloadError::NoRecording {
+                call_id: call_id.to_owned(),
+            });
+        }
+        let records: Vec<_> = segments.iter().map(|s| s.record.clone()).collect();
+        self.inner.library.record_segments(call_id, &records)?;
+        cache.insert(call_id.to_owned(), segments.clone());
+        Ok(segments)
+    }
+
+    fn has_verified_file(&self, call_id: &str, index: u32) -> Result<bool, DownloadError> {
+        Ok(self.inner.library.file(call_id, index)?.is_some_and(|f| {
+            std::fs::metadata(self.inner.data_dir.join(&f.path)).is_ok_and(|m| m.len() == f.size)
+        }))
+    }
+
+    /// Queues every segment of `call_id` that has no verified file yet (resolving the call
+    /// now). Returns the call's queue rows.
+    pub async fn enqueue_call(&self, call_id: &str) -> Result<Vec<DownloadRecord>, DownloadError> {
+        paths::check_call_id(call_id)?;
+        let segments = self.segments(call_id, true).await?;
+        let mut rows = Vec::new();
+        for segment in &segments {
+            if self.has_verified_file(call_id, segment.record.index)? {
+                continue;
+            }
+            let record = self.inner.library.queue_download(&segment.record)?;
+            self.set_item(&record);
+            rows.push(record);
+        }
+        self.inner.wake.notify_one();
+        Ok(rows)
+    }
+
+    /// Queues one segment of `call_id`.
+    pub async fn enqueue_segment(
+        &self,
+        call_id: &str,
+        index: u32,
+    ) -> Result<DownloadRecord, DownloadError> {
+        paths::check_call_id(call_id)?;
+        let segments = self.segments(call_id, true).await?;
+        let segment = segments
+            .iter()
+            .find(|s| s.record.index == index)
+            .ok_or_else(|| DownloadError::NoSegment {
+                call_id: call_id.to_owned(),
+                index,
+            })?;
+        let record = self.inner.library.queue_download(&segment.record)?;
+        self.set_item(&record);
+        self.inner.wake.notify_one();
+        Ok(record)
+    }
+
+    fn queued(&self, call_id: &str, index: u32) -> Result<DownloadRecord, DownloadError> {
+        self.inner
+            .library
+            .download(call_id, index)?
+            .ok_or_else(|| DownloadError::NotQueued {
+                call_id: call_id.to_owned(),
+                index,
+            })
+    }
+
+    fn control(&self, call_id: &str, index: u32) -> Option<Arc<Control>> {
+        lock(&self.inner.controls)
+            .get(&(call_id.to_owned(), index))
+            .cloned()
+    }
+
+    /// Applies a reviewer's `action` to one item.
+    pub fn apply(
+        &self,
+        call_id: &str,
+        index: u32,
+        action: DownloadAction,
+    ) -> Result<(), DownloadError> {
+        match action {
+            DownloadAction::Pause => self.pause(call_id, index),
+            DownloadAction::Resume => self.resume(call_id, index),
+            DownloadAction::Cancel => self.cancel(call_id, index),
+            DownloadAction::Retry => self.retry(call_id, index),
+        }
+    }
+
+    /// Pauses an item: a running one stops after its current chunk (the `.part` is kept).
+    pub fn pause(&self, call_id: &str, index: u32) -> Result<(), DownloadError> {
+        let record = self.queued(call_id, index)?;
+        if let Some(control) = self.control(call_id, index) {
+            control.set(Control::PAUSE);
+        } else if record.state == DownloadState::Queued {
+            self.set_state(&record, DownloadState::Paused, None)?;
+        }
+        Ok(())
+    }
+
+    /// Queues a paused item again.
+    pub fn resume(&self, call_id: &str, index: u32) -> Result<(), DownloadError> {
+        let record = self.queued(call_id, index)?;
+        if record.state == DownloadState::Paused {
+            self.set_state(&record, DownloadState::Queued, None)?;
+            self.inner.wake.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Queues a failed item again.
+    pub fn retry(&self, call_id: &str, index: u32) -> Result<(), DownloadError> {
+        let record = self.queued(call_id, index)?;
+        if record.state == DownloadState::Failed {
+            self.set_state(&record, DownloadState::Queued, None)?;
+            self.inner.wake.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Cancels an item: removes its `.part` and its queue row (a finished file stays).
+    pub fn cancel(&self, call_id: &str, index: u32) -> Result<(), DownloadError> {
+        let record = self.queued(call_id, index)?;
+        if let Some(control) = self.control(call_id, index) {
+            control.set(Control::CANCEL);
+            return Ok(());
+        }
+        if record.state != DownloadState::Done {
+            self.discard(call_id, index)?;
+        }
+        Ok(())
+    }
+
+    fn discard(&self, call_id: &str, index: u32) -> Result<(), DownloadError> {
+        let part = paths::inside(&self.inner.data_dir, &paths::part_path(call_id, index)?);
+        if let Ok(part) = part {
+            let _ = std::fs::remove_file(part);
+        }
+        self.inner.library.remove_download(call_id, index)?;
+        lock(&self.inner.items).remove(&(call_id.to_owned(), index));
+        self.publish();
+        Ok(())
+    }
+
+    fn set_state(
+        &self,
+        record: &DownloadRecord,
+        state: DownloadState,
+        error: Option<&DownloadError>,
+    ) -> Result<(), DownloadError> {
+        let (code, message) = match error {
+            Some(e) => (Some(e.code().to_owned()), Some(e.to_string())),
+            None => (None, None),
+        };
+        self.inner.library.set_download_state(
+            &record.call_id,
+            record.index,
+            state,
+            code.as_deref().zip(message.as_deref()),
+        )?;
+        let mut items = lock(&self.inner.items);
+        let item = items
+            .entry((record.call_id.clone(), record.index))
+            .or_insert_with(|| item_of(record));
+        item.state = state;
+        item.rate = 0.0;
+        item.eta_seconds = None;
+        item.error_code = code;
+        item.error_message = message;
+        drop(items);
+        self.publish();
+        Ok(())
+    }
+
+    /// Runs queued items, `concurrency` at a time, until none is queued or running.
+    pub async fn run_until_idle(&self) -> Result<RunSummary, DownloadError> {
+        let mut summary = RunSummary::default();
+        let mut running = tokio::task::JoinSet::new();
+        loop {
+            while running.len() < self.inner.options.concurrency {
+                let Some(record) = self.inner.library.claim_next_download()? else {
+                    break;
+                };
+                self.set_item(&record);
+                let this = self.clone();
+                running.spawn(async move {
+                    let outcome = this.run_item(&record).await;
+                    (record, outcome)
+                });
+            }
+            let Some(joined) = running.join_next().await else {
+                break;
+            };
+            let Ok((record, outcome)) = joined else {
+                continue; // a panicked task: its row stays `running` and is requeued on restart
+            };
+            match outcome {
+                Ok(transfer::Ended::Done(file)) => {
+                    let mut done = record.clone();
+                    done.state = DownloadState::Done;
+                    done.bytes = file.size;
+                    done.total = Some(file.size);
+                    self.set_item(&done);
+                    summary.done.push(file);
+                }
+                Ok(transfer::Ended::Paused) => {
+                    self.set_state(&record, DownloadState::Paused, None)?;
+                    summary.paused += 1;
+                }
+                Ok(transfer::Ended::Cancelled) => {
+                    self.discard(&record.call_id, record.index)?;
+                    summary.cancelled += 1;
+                }
+                Err(error) => {
+                    tracing::warn!(
+                        call = %record.call_id,
+                        index = record.index,
+                        code = error.code(),
+                        "download failed: {error}"
+                    );
+                    self.set_state(&record, DownloadState::Failed, Some(&error))?;
+                    if let Some(item) = lock(&self.inner.items)
+                        .get(&(record.call_id.clone(), record.index))
+                        .cloned()
+                    {
+                        summary.failed.push(item);
+                    }
+                    // A later attempt resolves the call afresh.
+                    self.inner.resolved.lock().await.remove(&record.call_id);
+                }
+            }
+        }
+        Ok(summary)
+    }
+
+    /// Runs the queue for the life of the process: whenever something is queued, resumed or
+    /// retried. For the desktop app; the CLI uses [`Downloads::run_until_idle`].
+    pub fn start(&self) -> tokio::task::JoinHandle<()> {
+        let this = self.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(error) = this.run_until_idle().await {
+                    tracing::warn!("the download queue stopped: {error}");
+                }
+                this.inner.wake.notified().await;
+            }
+        })
+    }
+
+    async fn run_item(&self, record: &DownloadRecord) -> Result<transfer::Ended, DownloadError> {
+        let key = (record.call_id.clone(), record.index);
+        let control = Arc::new(Control {
+            state: AtomicU8::new(Control::RUN),
+            notify: Notify::new(),
+        });
+        lock(&self.inner.controls).insert(key.clone(), control.clone());
+        let result = self.transfer_item(record, &control).await;
+        lock(&self.inner.controls).remove(&key);
+        result
+    }
+
+    async fn transfer_item(
+        &self,
+        record: &DownloadRecord,
+        control: &Control,
+    ) -> Result<transfer::Ended, DownloadError> {
+        paths::check_call_id(&record.call_id)?;
+        let segments = self.segments(&record.call_id, false).await?;
+        let segment = segments
+            .iter()
+            .find(|s| s.record.segment_id == record.segment_id)
+            .or_else(|| segments.iter().find(|s| s.record.index == record.index))
+            .ok_or_else(|| DownloadError::NoSegment {
+                call_id: record.call_id.clone(),
+                index: record.index,
+            })?;
+        let key = (record.call_id.clone(), record.index);
+        let interval = self.inner.options.progress_interval;
+        // (last publish, bytes then, smoothed rate)
+        let meter = Mutex::new((Instant::now(), None::<u64>, 0.0f64));
+        let progress = |bytes: u64, total: Option<u64>| {
+            let mut meter = lock(&meter);
+            let elapsed = meter.0.elapsed();
+            let first = meter.1.is_none();
+            if !first && elapsed < interval {
+                return;
+            }
+            if let Some(before) = meter.1 {
+                let instant = bytes.saturating_sub(before) as f64 / elapsed.as_secs_f64();
+                meter.2 = if meter.2 == 0.0 {
+                    instant
+                } else {
+                    0.7 * meter.2 + 0.3 * instant
+                };
+            }
+            *meter = (Instant::now(), Some(bytes), meter.2);
+            let rate = meter.2;
+            drop(meter);
+            if let Some(item) = lock(&self.inner.items).get_mut(&key) {
+                item.bytes = bytes;
+                item.total = total;
+                item.state = DownloadState::Running;
+                item.rate = rate;
+                item.eta_seconds = total
+                    .filter(|_| rate > 0.0)
+                    .map(|t| t.saturating_sub(bytes) as f64 / rate);
+            }
+            self.publish();
+        };
+        transfer::transfer(transfer::Job {
+            data_dir: &self.inner.data_dir,
+            library: &self.inner.library,
+            record,
+            lease: segment.lease.clone(),
+            http: &self.inner.http,
+            options: &self.inner.options,
+            control,
+            progress: &progress,
+        })
+        .await
+    }
+
+    /// Deletes a call's downloaded files (and any download of it in flight).
+    pub fn remove_call(&self, call_id: &str) -> Result<Vec<FileRecord>, DownloadError> {
+        remove_call(&self.inner.library, call_id, Some(self))
+    }
+}
+
+/// Deletes `call_id`'s files and queue rows from `library` (rows first: a crash in between
+/// leaves an orphan that [`Downloads::recover`] sweeps, never a row without its file).
+pub fn remove_call(
+    library: &Library,
+    call_id: &str,
+    downloads: Option<&Downloads>,
+) -> Result<Vec<FileRecord>, DownloadError> {
+    paths::check_call_id(call_id)?;
+    for record in library.downloads()? {
+        if record.call_id == call_id && record.state != DownloadState::Done {
+            match downloads {
+                Some(downloads) => downloads.cancel(call_id, record.index)?,
+                None => {
+                    if let Ok(part) =
+                        paths::inside(library.dir(), &paths::part_path(call_id, record.index)?)
+                    {
+                        let _ = std::fs::remove_file(part);
+                    }
+                    library.remove_download(call_id, record.index)?;
+                }
+            }
+        }
+    }
+    let files = library.remove_files(call_id)?;
+    for file in &files {
+        let path = paths::inside(library.dir(), Path::new(&file.path))?;
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(DownloadError::io(&path, &e)),
+        }
+    }
+    if let Ok(dir) = paths::inside(library.dir(), &paths::call_dir(call_id)?) {
+        let _ = std::fs::remove_dir(dir); // only if empty
+    }
+    Ok(files)
+}
+
+/// Copies a call's files into `dest` with readable names,
+/// `2026-11-21_1405_+15551234567_main.mp3`, never overwriting (a `-2`… suffix instead).
+/// The call's details come from the library; labels are reduced to safe characters.
+pub fn export_call(
+    library: &Library,
+    call_id: &str,
+    dest: &Path,
+) -> Result<Vec<PathBuf>, DownloadError> {
+    paths::check_call_id(call_id)?;
+    let files = library.files(Some(call_id))?;
+    if files.is_empty() {
+        return Err(DownloadError::NoRecording {
+            call_id: call_id.to_owned(),
+        });
+    }
+    std::fs::create_dir_all(dest).map_err(|e| DownloadError::io(dest, &e))?;
+    let call = library.call(call_id)?;
+    let segments = library.segments(call_id)?;
+    let stem = export_stem(call.as_ref(), call_id);
+    let mut written = Vec::new();
+    for file in files {
+        let label = segments
+            .iter()
+            .find(|s| s.index == file.index)
+            .map_or_else(|| format!("segment{}", file.index), |s| s.label.clone());
+        let ext = Path::new(&file.path)
+            .extension()
+            .and_then(|e| e.to_str())
+            .filter(|e| paths::EXTENSIONS.contains(e))
+            .unwrap_or("bin");
+        let base = format!("{stem}_{}", paths::safe_fragment(&label));
+        let from = paths::inside(library.dir(), Path::new(&file.path))?;
+        let mut n = 1;
+        let target = loop {
+            let name = if n == 1 {
+                format!("{base}.{ext}")
+            } else {
+                format!("{base}-{n}.{ext}")
+            };
+            let candidate = dest.join(name);
+            if !candidate.exists() {
+                break candidate;
+            }
+            n += 1;
+        };
+        std::fs::copy(&from, &target).map_err(|e| DownloadError::io(&target, &e))?;
+        written.push(target);
+    }
+    Ok(written)
+}
+
+/// `2026-11-21_1405_+15551234567` from the call's creation time and the other party's number.
+fn export_stem(call: Option<&CallRow>, call_id: &str) -> String {
+    use time::format_description::well_known::Rfc3339;
+    let when = call
+        .and_then(|c| c.created_at.as_deref())
+        .and_then(|t| time::OffsetDateTime::parse(t, &Rfc3339).ok())
+        .map(|t| {
+            let t = t.to_offset(time::UtcOffset::UTC);
+            format!(
+                "{:04}-{:02}-{:02}_{:02}{:02}",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        });
+    let number = call.and_then(|c| {
+        if c.direction.as_deref() == Some("outbound") {
+            c.to_number.clone().or_else(|| c.from_number.clone())
+        } else {
+            c.from_number.clone().or_else(|| c.to_number.clone())
+        }
+    });
+    match (when, number) {
+        (Some(when), Some(number)) => format!("{when}_{}", paths::safe_fragment(&number)),
+        (Some(when), None) => format!("{when}_{call_id}"),
+        _ => call_id.to_owned(),
+    }
+}

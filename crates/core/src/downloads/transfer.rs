@@ -1,0 +1,495 @@
+//! One segment's transfer into `<index>.part`, then into place.
+//!
+//! Why not [`crate::remote::RemoteReader::stream_from`]: the downloader must persist the
+//! validator across process restarts (If-Range after a SIGKILL), restart cleanly when a server
+//! answers a ranged request with 200, and record the ETag; the reader keeps its validator and
+//! headers private and fails on a 200 instead. It does share the reader's URL lease
+//! ([`UrlLease`]: expiry margin, one re-resolve for all) and the process client's URL policy.
+
+use std::io::SeekFrom;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use backon::BackoffBuilder;
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, ETAG, IF_RANGE, LAST_MODIFIED, RANGE};
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufWriter};
+
+use super::{Control, DownloadError, DownloadOptions, paths};
+use crate::http;
+use crate::library::{DownloadRecord, FileRecord, Library};
+use crate::remote::{RemoteError, UrlLease};
+
+pub(super) enum Ended {
+    Done(FileRecord),
+    Paused,
+    Cancelled,
+}
+
+pub(super) struct Job<'a> {
+    pub data_dir: &'a Path,
+    pub library: &'a Library,
+    pub record: &'a DownloadRecord,
+    pub lease: Arc<dyn UrlLease>,
+    pub http: &'a reqwest::Client,
+    pub options: &'a DownloadOptions,
+    pub control: &'a Control,
+    /// Called with (bytes on disk, total) as bytes arrive.
+    pub progress: &'a (dyn Fn(u64, Option<u64>) + Send + Sync),
+}
+
+/// What the response to a request means for the `.part`.
+enum Answer {
+    /// The body continues the `.part` at `pos`.
+    Continue(reqwest::Response),
+    /// The body is the whole object: truncate the `.part` first.
+    Restart(reqwest::Response),
+    /// The `.part` already holds every byte.
+    Complete,
+}
+
+struct Part {
+    writer: BufWriter<tokio::fs::File>,
+    hasher: Sha256,
+    pos: u64,
+}
+
+impl Part {
+    async fn truncate(&mut self, path: &Path) -> Result<(), DownloadError> {
+        let io = |e: std::io::Error| DownloadError::io(path, &e);
+        self.writer.flush().await.map_err(io)?;
+        let file = self.writer.get_mut();
+        file.set_len(0).await.map_err(io)?;
+        file.seek(SeekFrom::Start(0)).await.map_err(io)?;
+        self.hasher = Sha256::new();
+        self.pos = 0;
+        Ok(())
+    }
+}
+
+fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// A strong ETag, else Last-Modified: what If-Range may carry (RFC 9110 §13.1.5).
+fn validator_of(response: &reqwest::Response) -> Option<String> {
+    header(response, ETAG)
+        .filter(|tag| tag.starts_with('"'))
+        .or_else(|| header(response, LAST_MODIFIED))
+}
+
+/// `bytes a-b/total` → (a, b, total).
+fn content_range(value: &str) -> Option<(u64, u64, Option<u64>)> {
+    let rest = value.trim().strip_prefix("bytes")?.trim_start();
+    let (range, total) = rest.split_once('/')?;
+    let (a, b) = range.trim().split_once('-')?;
+    let total = match total.trim() {
+        "*" => None,
+        n => Some(n.parse().ok()?),
+    };
+    Some((a.trim().parse().ok()?, b.trim().parse().ok()?, total))
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Waits `delay`, returning early if the item is paused or cancelled meanwhile.
+async fn sleep_or_control(control: &Control, delay: Duration) {
+    tokio::select! {
+        _ = tokio::time::sleep(delay) => {}
+        _ = control.notify.notified() => {}
+    }
+}
+
+pub(super) fn check_space(dir: &Path, needed: u64, reserve: u64) -> Result<(), DownloadError> {
+    let available = fs4::available_space(dir).map_err(|e| DownloadError::io(dir, &e))?;
+    if available < needed.saturating_add(reserve) {
+        return Err(DownloadError::NoSpace {
+            needed,
+            available,
+            dir: dir.display().to_string(),
+        });
+    }
+    Ok(())
+}
+
+pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
+    let record = job.record;
+    let options = job.options;
+    let call_dir = paths::inside(job.data_dir, &paths::call_dir(&record.call_id)?)?;
+    tokio::fs::create_dir_all(&call_dir)
+        .await
+        .map_err(|e| DownloadError::io(&call_dir, &e))?;
+    let part_path = paths::inside(
+        job.data_dir,
+        &paths::part_path(&record.call_id, record.index)?,
+    )?;
+    let io = |e: std::io::Error| DownloadError::io(&part_path, &e);
+
+    let mut file = tokio::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&part_path)
+        .await
+        .map_err(io)?;
+    let mut pos = file.metadata().await.map_err(io)?.len();
+    let mut total = record.total;
+    let mut validator = record.validator.clone();
+    if total.is_some_and(|t| pos > t) || (pos > 0 && total.is_none() && validator.is_none()) {
+        // Longer than the object, or nothing to check a resume against: start over.
+        file.set_len(0).await.map_err(io)?;
+        pos = 0;
+        validator = None;
+    }
+    // The hash covers the prefix already on disk, read back (not trusted from anywhere else).
+    let mut hasher = Sha256::new();
+    if pos > 0 {
+        file.seek(SeekFrom::Start(0)).await.map_err(io)?;
+        let mut buffer = vec![0u8; 1 << 20];
+        let mut hashed = 0u64;
+        while hashed < pos {
+            let n = file.read(&mut buffer).await.map_err(io)?;
+            if n == 0 {
+                break;
+            }
+            let n = n.min(usize::try_from(pos - hashed).unwrap_or(usize::MAX));
+            hasher.update(&buffer[..n]);
+            hashed += n as u64;
+        }
+        pos = hashed;
+    }
+    file.seek(SeekFrom::Start(pos)).await.map_err(io)?;
+    let mut part = Part {
+        writer: BufWriter::with_capacity(1 << 20, file),
+        hasher,
+        pos,
+    };
+    (job.progress)(part.pos, total);
+
+    let new_backoff = || {
+        backon::ExponentialBuilder::default()
+            .with_min_delay(options.min_delay)
+            .with_max_delay(options.max_delay)
+            .with_max_times(options.max_retries)
+            .with_jitter()
+            .build()
+    };
+    let mut backoff = new_backoff();
+    let mut refusals = 0usize;
+    let mut space_checked = false;
+    let mut last_saved = Instant::now();
+
+    // Gives up (with `error`) when the retries are spent, else waits and returns.
+    macro_rules! retry {
+        ($error:expr) => {{
+            match backoff.next() {
+                Some(delay) => {
+                    tracing::debug!(?delay, "retrying a download: {}", $error);
+                    sleep_or_control(job.control, delay).await;
+                }
+                None => return Err($error),
+            }
+        }};
+    }
+
+    'request: loop {
+        match job.control.state.load(Ordering::SeqCst) {
+            Control::PAUSE => {
+                part.writer.flush().await.map_err(io)?;
+                return Ok(Ended::Paused);
+            }
+            Control::CANCEL => return Ok(Ended::Cancelled),
+            _ => {}
+        }
+        // Each request asks the lease: it renews a URL about to expire before it is refused.
+        let leased = job.lease.current().await.map_err(DownloadError::Remote)?;
+        let url = leased.url.expose().clone();
+        let shown = http::redact(&url);
+        if !http::is_allowed_remote(&url) {
+            return Err(DownloadError::Remote(RemoteError::UnsafeUrl { url: shown }));
+        }
+        let mut request = job.http.get(url);
+        if part.pos > 0 {
+            request = request.header(RANGE, format!("bytes={}-", part.pos));
+            if let Some(validator) = &validator {
+                request = request.header(IF_RANGE, validator);
+            }
+        }
+        let response = match tokio::time::timeout(options.idle_timeout, request.send()).await {
+            Err(_) => {
+                retry!(DownloadError::Remote(RemoteError::Transport {
+                    url: shown,
+                    reason: "no answer in time".into(),
+                }));
+                continue;
+            }
+            Ok(Err(error)) => {
+                let failure = DownloadError::Remote(RemoteError::Transport {
+                    url: shown,
+                    reason: crate::auth::describe_transport_error(&error),
+                });
+                if error.is_redirect() {
+                    return Err(failure);
+                }
+                retry!(failure);
+                continue;
+            }
+            Ok(Ok(response)) => response,
+        };
+        let status = response.status();
+        let answer = match status {
+            StatusCode::PARTIAL_CONTENT => {
+                let range = header(&response, CONTENT_RANGE).and_then(|v| content_range(&v));
+                let fresh = validator_of(&response);
+                let changed = matches!((&validator, &fresh), (Some(old), Some(new)) if old != new);
+                match range {
+                    Some((start, _, object_len)) if start == part.pos && !changed => {
+                        if let Some(len) = object_len {
+                            if total.is_some_and(|t| t != len) && part.pos > 0 {
+                                // Same validator, another length: do not trust the prefix.
+                                part.truncate(&part_path).await?;
+                                total = None;
+                                validator = None;
+                                continue 'request;
+                            }
+                            total = Some(len);
+                        }
+                        validator = fresh.or(validator);
+                        Answer::Continue(response)
+                    }
+                    _ => {
+                        // Another range than asked, or a changed object: start over, unranged.
+                        part.truncate(&part_path).await?;
+                        total = None;
+                        validator = None;
+                        continue 'request;
+                    }
+                }
+            }
+            StatusCode::OK => {
+                total = header(&response, CONTENT_LENGTH).and_then(|v| v.parse().ok());
+                validator = validator_of(&response);
+                Answer::Restart(response)
+            }
+            StatusCode::RANGE_NOT_SATISFIABLE => {
+                let len = header(&response, CONTENT_RANGE).and_then(|v| {
+                    v.trim()
+                        .strip_prefix("bytes */")
+                        .and_then(|n| n.trim().parse::<u64>().ok())
+                });
+                if len == Some(part.pos) && total.is_none_or(|t| t == part.pos) {
+                    total = len;
+                    Answer::Complete
+                } else {
+                    part.truncate(&part_path).await?;
+                    total = None;
+                    validator = None;
+                    retry!(DownloadError::Remote(RemoteError::Http {
+                        status: 416,
+                        url: shown,
+                    }));
+                    continue;
+                }
+            }
+            // Expired or bad signatures: S3/CloudFront 403, Supabase Storage and GCS 400.
+            StatusCode::BAD_REQUEST
+            | StatusCode::UNAUTHORIZED
+            | StatusCode::FORBIDDEN
+            | StatusCode::GONE => {
+                refusals += 1;
+                if refusals > options.max_refusals {
+                    return Err(DownloadError::Remote(RemoteError::Refused {
+                        status: status.as_u16(),
+                        url: shown,
+                    }));
+                }
+                // The lease resolves again (once for every reader); the next request takes it.
+                job.lease
+                    .refused(&leased)
+                    .await
+                    .map_err(DownloadError::Remote)?;
+                continue;
+            }
+            status
+                if status.is_server_error()
+                    || status == StatusCode::REQUEST_TIMEOUT
+                    || status == StatusCode::TOO_MANY_REQUESTS =>
+            {
+                retry!(DownloadError::Remote(RemoteError::Http {
+                    status: status.as_u16(),
+                    url: shown,
+                }));
+                continue;
+            }
+            status => {
+                return Err(DownloadError::Remote(RemoteError::Http {
+                    status: status.as_u16(),
+                    url: shown,
+                }));
+            }
+        };
+        let mut response = match answer {
+            Answer::Complete => break 'request,
+            Answer::Restart(response) => {
+                if part.pos > 0 {
+                    tracing::info!(url = %shown, "the server sent the whole object: restarting the file");
+                    part.truncate(&part_path).await?;
+                }
+                response
+            }
+            Answer::Continue(response) => response,
+        };
+        refusals = 0;
+        // The validator and length are saved before any byte of this answer is written, so
+        // a restart after a kill resumes against the same object.
+        job.library.set_download_progress(
+            &record.call_id,
+            record.index,
+            part.pos,
+            total,
+            validator.as_deref(),
+        )?;
+        if !space_checked {
+            let needed = total.map_or(0, |t| t.saturating_sub(part.pos));
+            check_space(&call_dir, needed, options.reserve_bytes)?;
+            space_checked = true;
+        }
+        loop {
+            let chunk = tokio::select! {
+                chunk = tokio::time::timeout(options.idle_timeout, response.chunk()) => chunk,
+                _ = job.control.notify.notified() => continue 'request,
+            };
+            match chunk {
+                Ok(Ok(Some(bytes))) => {
+                    let end = part.pos + bytes.len() as u64;
+                    if let Some(t) = total
+                        && end > t
+                    {
+                        return Err(DownloadError::Length {
+                            expected: t,
+                            got: end,
+                        });
+                    }
+                    part.writer.write_all(&bytes).await.map_err(io)?;
+                    part.hasher.update(&bytes);
+                    part.pos = end;
+                    backoff = new_backoff();
+                    (job.progress)(part.pos, total);
+                    if last_saved.elapsed() >= Duration::from_secs(1) {
+                        last_saved = Instant::now();
+                        job.library.set_download_progress(
+                            &record.call_id,
+                            record.index,
+                            part.pos,
+                            total,
+                            validator.as_deref(),
+                        )?;
+                    }
+                }
+                Ok(Ok(None)) => {
+                    if total.is_none_or(|t| part.pos >= t) {
+                        break 'request;
+                    }
+                    retry!(DownloadError::Remote(RemoteError::Transport {
+                        url: shown.clone(),
+                        reason: "the body ended early".into(),
+                    }));
+                    continue 'request;
+                }
+                Ok(Err(error)) => {
+                    retry!(DownloadError::Remote(RemoteError::Transport {
+                        url: shown.clone(),
+                        reason: crate::auth::describe_transport_error(&error),
+                    }));
+                    continue 'request;
+                }
+                Err(_) => {
+                    retry!(DownloadError::Remote(RemoteError::Transport {
+                        url: shown.clone(),
+                        reason: "the body stalled".into(),
+                    }));
+                    continue 'request;
+                }
+            }
+        }
+    }
+
+    // Every byte is here: flush, check the length, fsync, sniff, rename, then record.
+    part.writer.flush().await.map_err(io)?;
+    let mut file = part.writer.into_inner();
+    file.sync_all().await.map_err(io)?;
+    let len = file.metadata().await.map_err(io)?.len();
+    if len != part.pos || total.is_some_and(|t| t != len) {
+        return Err(DownloadError::Length {
+            expected: total.unwrap_or(part.pos),
+            got: len,
+        });
+    }
+    let mut head = [0u8; 16];
+    file.seek(SeekFrom::Start(0)).await.map_err(io)?;
+    let mut filled = 0;
+    while filled < head.len() {
+        let n = file.read(&mut head[filled..]).await.map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    drop(file);
+    let ext = paths::sniff(&head[..filled]);
+    let final_rel = paths::final_path(&record.call_id, record.index, ext)?;
+    let final_path = paths::inside(job.data_dir, &final_rel)?;
+    tokio::fs::rename(&part_path, &final_path)
+        .await
+        .map_err(|e| DownloadError::io(&final_path, &e))?;
+    sync_dir(&call_dir);
+    let file = FileRecord {
+        call_id: record.call_id.clone(),
+        index: record.index,
+        path: paths::to_stored(&final_rel)?,
+        size: len,
+        sha256: hex(&part.hasher.finalize()),
+        etag: validator.filter(|v| v.starts_with('"')),
+        content_type: Some(paths::content_type(ext).to_owned()),
+        completed_at: time::OffsetDateTime::now_utc().unix_timestamp(),
+    };
+    job.library.complete_download(&file)?;
+    Ok(Ended::Done(file))
+}
+
+/// Makes a rename durable (the directory entry); best effort where directories cannot be
+/// opened (Windows).
+pub(super) fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(handle) = std::fs::File::open(dir) {
+        let _ = handle.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// SHA-256 of a whole file, hex (for adopting a file renamed just before a crash).
+pub(super) fn hash_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(hex(&hasher.finalize()))
+}

@@ -1,0 +1,500 @@
+//! The library's segments, verified files and download queue (migration 2).
+//!
+//! Invariant kept with [`crate::downloads`]: a `files` row exists only for a file that was
+//! fully written, length-checked, hashed, fsynced and renamed into place; everything in flight
+//! is a `downloads` row plus a `.part` file.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::{OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::{Library, LibraryError};
+use crate::calls::CallRow;
+
+/// SQL true for a `calls` row whose every known segment has a file (and at least one does).
+pub(super) const DOWNLOADED_SQL: &str = "(EXISTS (SELECT 1 FROM files f WHERE f.call_id = calls.id)
+    AND NOT EXISTS (SELECT 1 FROM segments s WHERE s.call_id = calls.id AND NOT EXISTS
+        (SELECT 1 FROM files g WHERE g.call_id = s.call_id AND g.segment_index = s.segment_index)))";
+
+/// A segment of a call as last resolved (no URL: those are secrets and short-lived).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SegmentRecord {
+    pub call_id: String,
+    pub index: u32,
+    /// The resolver's stable id (`b:main:0`), to find the segment again.
+    pub segment_id: String,
+    /// As the server said: shown, never used in a path.
+    pub label: String,
+    pub source: Option<String>,
+    pub status: Option<String>,
+    pub duration_seconds: Option<f64>,
+    pub created_at: Option<String>,
+    pub endpoint: Option<String>,
+}
+
+/// A complete, verified file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct FileRecord {
+    pub call_id: String,
+    pub index: u32,
+    /// Relative to the data dir, `/`-separated: `recordings/<call id>/<index>.<ext>`.
+    pub path: String,
+    #[ts(type = "number")]
+    pub size: u64,
+    /// Lowercase hex.
+    pub sha256: String,
+    pub etag: Option<String>,
+    pub content_type: Option<String>,
+    /// Unix seconds.
+    #[ts(type = "number")]
+    pub completed_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum DownloadState {
+    Queued,
+    Running,
+    Paused,
+    Failed,
+    Done,
+}
+
+impl DownloadState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Paused => "paused",
+            Self::Failed => "failed",
+            Self::Done => "done",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        match text {
+            "running" => Self::Running,
+            "paused" => Self::Paused,
+            "failed" => Self::Failed,
+            "done" => Self::Done,
+            _ => Self::Queued,
+        }
+    }
+}
+
+/// One queued (or finished) segment download.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DownloadRecord {
+    pub call_id: String,
+    pub index: u32,
+    pub segment_id: String,
+    pub label: String,
+    pub state: DownloadState,
+    #[ts(type = "number")]
+    pub bytes: u64,
+    #[ts(type = "number | null")]
+    pub total: Option<u64>,
+    /// ETag or Last-Modified the `.part` was started from (for If-Range).
+    #[serde(skip)]
+    #[ts(skip)]
+    pub validator: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub attempts: u32,
+    #[ts(type = "number")]
+    pub created_at: i64,
+    #[ts(type = "number")]
+    pub updated_at: i64,
+}
+
+const DOWNLOAD_COLUMNS: &str = "call_id, segment_index, segment_id, label, state, bytes, total,
+    validator, error_code, error_message, attempts, created_at, updated_at";
+
+fn download_row(row: &Row<'_>) -> rusqlite::Result<DownloadRecord> {
+    Ok(DownloadRecord {
+        call_id: row.get(0)?,
+        index: row.get(1)?,
+        segment_id: row.get(2)?,
+        label: row.get(3)?,
+        state: DownloadState::parse(&row.get::<_, String>(4)?),
+        bytes: row.get::<_, i64>(5)?.max(0) as u64,
+        total: row.get::<_, Option<i64>>(6)?.map(|t| t.max(0) as u64),
+        validator: row.get(7)?,
+        error_code: row.get(8)?,
+        error_message: row.get(9)?,
+        attempts: row.get(10)?,
+        created_at: row.get(11)?,
+        updated_at: row.get(12)?,
+    })
+}
+
+const FILE_COLUMNS: &str =
+    "call_id, segment_index, path, size, sha256, etag, content_type, completed_at";
+
+fn file_row(row: &Row<'_>) -> rusqlite::Result<FileRecord> {
+    Ok(FileRecord {
+        call_id: row.get(0)?,
+        index: row.get(1)?,
+        path: row.get(2)?,
+        size: row.get::<_, i64>(3)?.max(0) as u64,
+        sha256: row.get(4)?,
+        etag: row.get(5)?,
+        content_type: row.get(6)?,
+        completed_at: row.get(7)?,
+    })
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn size_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl Library {
+    /// Replaces what is known of `call_id`'s segments.
+    pub fn record_segments(
+        &self,
+        call_id: &str,
+        segments: &[SegmentRecord],
+    ) -> Result<(), LibraryError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute("DELETE FROM segments WHERE call_id = ?1", [call_id])?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO segments (call_id, segment_index, segment_id, label, source, status,
+                 duration_seconds, created_at, endpoint, seen_at)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+            )?;
+            for s in segments {
+                stmt.execute(params![
+                    call_id,
+                    s.index,
+                    s.segment_id,
+                    s.label,
+                    s.source,
+                    s.status,
+                    s.duration_seconds,
+                    s.created_at,
+                    s.endpoint,
+                    now(),
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn segments(&self, call_id: &str) -> Result<Vec<SegmentRecord>, LibraryError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT call_id, segment_index, segment_id, label, source, status, duration_seconds,
+             created_at, endpoint FROM segments WHERE call_id = ?1 ORDER BY segment_index",
+        )?;
+        let rows = stmt
+            .query_map([call_id], |row| {
+                Ok(SegmentRecord {
+                    call_id: row.get(0)?,
+                    index: row.get(1)?,
+                    segment_id: row.get(2)?,
+                    label: row.get(3)?,
+                    source: row.get(4)?,
+                    status: row.get(5)?,
+                    duration_seconds: row.get(6)?,
+                    created_at: row.get(7)?,
+                    endpoint: row.get(8)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Queues a segment: a new row, or a failed/paused/done one queued again (a running or
+    /// queued one is left as it is). Returns the row as it now is.
+    pub fn queue_download(&self, segment: &SegmentRecord) -> Result<DownloadRecord, LibraryError> {
+        let conn = self.conn();
+        let at = now();
+        conn.execute(
+            "INSERT INTO downloads (call_id, segment_index, segment_id, label, state, created_at,
+             updated_at) VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5)
+             ON CONFLICT (call_id, segment_index) DO UPDATE SET state = 'queued',
+               segment_id = excluded.segment_id, label = excluded.label, error_code = NULL,
+               error_message = NULL, updated_at = excluded.updated_at
+             WHERE downloads.state IN ('failed', 'paused', 'done')",
+            params![
+                segment.call_id,
+                segment.index,
+                segment.segment_id,
+                segment.label,
+                at
+            ],
+        )?;
+        drop(conn);
+        self.download(&segment.call_id, segment.index)?
+            .ok_or_else(|| LibraryError::Query("the queued download vanished".into()))
+    }
+
+    pub fn download(
+        &self,
+        call_id: &str,
+        index: u32,
+    ) -> Result<Option<DownloadRecord>, LibraryError> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {DOWNLOAD_COLUMNS} FROM downloads WHERE call_id = ?1 AND segment_index = ?2"
+        );
+        Ok(conn
+            .query_row(&sql, params![call_id, index], download_row)
+            .optional()?)
+    }
+
+    /// Every queue row, oldest first.
+    pub fn downloads(&self) -> Result<Vec<DownloadRecord>, LibraryError> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {DOWNLOAD_COLUMNS} FROM downloads ORDER BY created_at, call_id, segment_index"
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt
+            .query_map([], download_row)?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Takes the oldest queued row and marks it running (one more attempt), atomically.
+    pub fn claim_next_download(&self) -> Result<Option<DownloadRecord>, LibraryError> {
+        let conn = self.conn();
+        let sql = format!(
+            "UPDATE downloads SET state = 'running', attempts = attempts + 1, error_code = NULL,
+             error_message = NULL, updated_at = ?1
+             WHERE (call_id, segment_index) = (SELECT call_id, segment_index FROM downloads
+                 WHERE state = 'queued' ORDER BY created_at, call_id, segment_index LIMIT 1)
+             RETURNING {DOWNLOAD_COLUMNS}"
+        );
+        Ok(conn.query_row(&sql, [now()], download_row).optional()?)
+    }
+
+    /// After a restart nothing is running: what was is queued again. Returns how many.
+    pub fn requeue_running(&self) -> Result<usize, LibraryError> {
+        let conn = self.conn();
+        Ok(conn.execute(
+            "UPDATE downloads SET state = 'queued', updated_at = ?1 WHERE state = 'running'",
+            [now()],
+        )?)
+    }
+
+    pub fn set_download_state(
+        &self,
+        call_id: &str,
+        index: u32,
+        state: DownloadState,
+        error: Option<(&str, &str)>,
+    ) -> Result<(), LibraryError> {
+        let conn = self.conn();
+        conn.execute(
+            "UPDATE downloads SET state = ?3, error_code = ?4, error_message = ?5, updated_at = ?6
+             WHERE call_id = ?1 AND segment_index = ?2",
+            params![
+                call_id,
+                index,
+                state.as_str(),
+                error.map(|e| e.0),
+                error.map(|e| e.1),
+                now()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Bytes on disk so far, the object's length and validator once known.
+    pub fn set_download_progress(
+        &self,
+        call_id: &str,
+        index: u32,
+        bytes: u64,
+        total: Option<u64>,
+        validator: Option<&str>,
+    ) -> Result<(), LibraryError> {
+        let conn = self.conn();
+        conn.execute(
+            "UPDATE downloads SET bytes = ?3, total = ?4, validator = ?5, updated_at = ?6
+             WHERE call_id = ?1 AND segment_index = ?2",
+            params![
+                call_id,
+                index,
+                size_i64(bytes),
+                total.map(size_i64),
+                validator,
+                now()
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn remove_download(&self, call_id: &str, index: u32) -> Result<(), LibraryError> {
+        let conn = self.conn();
+        conn.execute(
+            "DELETE FROM downloads WHERE call_id = ?1 AND segment_index = ?2",
+            params![call_id, index],
+        )?;
+        Ok(())
+    }
+
+    /// The file is in place (fsynced, renamed): record it and mark its download done, in one
+    /// transaction.
+    pub fn complete_download(&self, file: &FileRecord) -> Result<(), LibraryError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            &format!(
+                "INSERT OR REPLACE INTO files ({FILE_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)"
+            ),
+            params![
+                file.call_id,
+                file.index,
+                file.path,
+                size_i64(file.size),
+                file.sha256,
+                file.etag,
+                file.content_type,
+                file.completed_at
+            ],
+        )?;
+        tx.execute(
+            "UPDATE downloads SET state = 'done', bytes = ?3, total = ?3, error_code = NULL,
+             error_message = NULL, updated_at = ?4 WHERE call_id = ?1 AND segment_index = ?2",
+            params![file.call_id, file.index, size_i64(file.size), now()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn file(&self, call_id: &str, index: u32) -> Result<Option<FileRecord>, LibraryError> {
+        let conn = self.conn();
+        let sql =
+            format!("SELECT {FILE_COLUMNS} FROM files WHERE call_id = ?1 AND segment_index = ?2");
+        Ok(conn
+            .query_row(&sql, params![call_id, index], file_row)
+            .optional()?)
+    }
+
+    /// Every file, or one call's, by call then segment.
+    pub fn files(&self, call_id: Option<&str>) -> Result<Vec<FileRecord>, LibraryError> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {FILE_COLUMNS} FROM files WHERE ?1 IS NULL OR call_id = ?1
+             ORDER BY call_id, segment_index"
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt
+            .query_map([call_id], file_row)?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Forgets a call's files and finished downloads (the caller deletes the files: rows go
+    /// first, so a crash in between leaves an orphan file to sweep, never a row without a file).
+    pub fn remove_files(&self, call_id: &str) -> Result<Vec<FileRecord>, LibraryError> {
+        let files = self.files(Some(call_id))?;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute("DELETE FROM files WHERE call_id = ?1", [call_id])?;
+        tx.execute(
+            "DELETE FROM downloads WHERE call_id = ?1 AND state = 'done'",
+            [call_id],
+        )?;
+        tx.commit()?;
+        Ok(files)
+    }
+
+    /// Forgets one file row (its file was found missing or damaged).
+    pub fn forget_file(&self, call_id: &str, index: u32) -> Result<(), LibraryError> {
+        let conn = self.conn();
+        conn.execute(
+            "DELETE FROM files WHERE call_id = ?1 AND segment_index = ?2",
+            params![call_id, index],
+        )?;
+        Ok(())
+    }
+
+    /// The bytes of every recorded file.
+    pub fn files_size(&self) -> Result<u64, LibraryError> {
+        let conn = self.conn();
+        let n: i64 =
+            conn.query_row("SELECT coalesce(sum(size), 0) FROM files", [], |r| r.get(0))?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// Sets `downloaded` on each row: true when the call has a verified file (its row, and a
+    /// file of that size on disk) for every segment the library knows of it, and at least one.
+    /// Works for remote pages as for offline ones: it only looks at the local library.
+    pub fn mark_downloaded(&self, rows: &mut [CallRow]) -> Result<(), LibraryError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let ids: HashSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        let mut files: HashMap<String, Vec<FileRecord>> = HashMap::new();
+        let mut segments: HashMap<String, Vec<u32>> = HashMap::new();
+        {
+            let conn = self.conn();
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {FILE_COLUMNS} FROM files WHERE call_id = ?1"
+            ))?;
+            let mut seg_stmt =
+                conn.prepare_cached("SELECT segment_index FROM segments WHERE call_id = ?1")?;
+            for id in &ids {
+                let found: Vec<FileRecord> =
+                    stmt.query_map([id], file_row)?.collect::<Result<_, _>>()?;
+                if found.is_empty() {
+                    continue;
+                }
+                files.insert((*id).to_owned(), found);
+                let known: Vec<u32> = seg_stmt
+                    .query_map([id], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                segments.insert((*id).to_owned(), known);
+            }
+        }
+        for row in rows.iter_mut() {
+            row.downloaded = files.get(&row.id).is_some_and(|found| {
+                let verified: HashSet<u32> = found
+                    .iter()
+                    .filter(|f| {
+                        std::fs::metadata(self.dir.join(&f.path))
+                            .is_ok_and(|m| m.is_file() && m.len() == f.size)
+                    })
+                    .map(|f| f.index)
+                    .collect();
+                !verified.is_empty()
+                    && segments
+                        .get(&row.id)
+                        .is_none_or(|known| known.iter().all(|i| verified.contains(i)))
+            });
+        }
+        Ok(())
+    }
+
+    /// The call as last seen (any project), for export names.
+    pub fn call(&self, id: &str) -> Result<Option<CallRow>, LibraryError> {
+        let conn = self.conn();
+        let raw: Option<String> = conn
+            .query_row(
+                "SELECT raw FROM calls WHERE id = ?1 ORDER BY seen_at DESC LIMIT 1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(raw.and_then(|raw| serde_json::from_str(&raw).ok()))
+    }
+}

@@ -1,0 +1,376 @@
+//! Playback: a call's segments as one timeline, decoded by symphonia 0.6, stretched for
+//! speed with the pitch kept, played through rodio — all on the player's own thread.
+//!
+//! The rest of the app talks to it by messages, as psst's player does: [`Command`]s in
+//! through [`Player::send`], [`Event`]s out through [`Player::subscribe`]. The media time in
+//! events is the player's own (rodio's position is output time, which speed changes).
+//! [`export_wav`] runs the same pipeline into a file instead of a device.
+
+mod call;
+mod decode;
+mod engine;
+mod export;
+mod media;
+mod mp3len;
+mod output;
+mod pipeline;
+mod reader;
+mod resample;
+mod stream;
+mod stretch;
+
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+pub use call::{CallTimeline, call_timeline};
+pub use export::{ExportSummary, export_wav};
+pub use media::{Media, RangeSource};
+pub use reader::{AudioBlock, TimelineReader};
+pub use stream::StreamedMedia;
+
+use crate::{ErrorCode, ErrorKind};
+
+pub const MIN_SPEED: f64 = 0.5;
+pub const MAX_SPEED: f64 = 3.0;
+pub const MAX_VOLUME: f64 = 1.5;
+
+/// One segment of a call's timeline.
+#[derive(Debug, Clone)]
+pub struct TimelineSegment {
+    /// Shown on the scrubber (`main`, `transfer_conference`, …).
+    pub label: String,
+    pub media: Media,
+}
+
+#[derive(Debug)]
+pub enum Command {
+    /// Replaces what is loaded; the player is then paused at 0.
+    Load(Vec<TimelineSegment>),
+    Play,
+    Pause,
+    Toggle,
+    /// Seconds on the timeline (clamped to it).
+    Seek(f64),
+    /// Seconds forward (or back, when negative) from where playback is.
+    SeekBy(f64),
+    /// 0.5–3.0; the pitch is kept.
+    Speed(f64),
+    /// 0–1.5 (150 %).
+    Volume(f64),
+    NextSegment,
+    /// To the start of this segment, or of the previous one within its first 3 s.
+    PrevSegment,
+    ChannelMode(ChannelMode),
+    /// Ends the player thread and releases the output device.
+    Stop,
+}
+
+/// What the UI asks of the player: the [`Command`]s that make sense over IPC (loading a
+/// timeline is the shell's `play_call`, which resolves the call first).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "camelCase")]
+#[ts(export)]
+pub enum PlayerControl {
+    Play,
+    Pause,
+    Toggle,
+    Seek { seconds: f64 },
+    SeekBy { seconds: f64 },
+    Speed { value: f64 },
+    Volume { value: f64 },
+    NextSegment,
+    PrevSegment,
+    ChannelMode { mode: ChannelMode },
+}
+
+impl From<PlayerControl> for Command {
+    fn from(control: PlayerControl) -> Self {
+        match control {
+            PlayerControl::Play => Command::Play,
+            PlayerControl::Pause => Command::Pause,
+            PlayerControl::Toggle => Command::Toggle,
+            PlayerControl::Seek { seconds } => Command::Seek(seconds),
+            PlayerControl::SeekBy { seconds } => Command::SeekBy(seconds),
+            PlayerControl::Speed { value } => Command::Speed(value),
+            PlayerControl::Volume { value } => Command::Volume(value),
+            PlayerControl::NextSegment => Command::NextSegment,
+            PlayerControl::PrevSegment => Command::PrevSegment,
+            PlayerControl::ChannelMode { mode } => Command::ChannelMode(mode),
+        }
+    }
+}
+
+/// For stereo recordings: the agent is on the left, the customer on the right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+#[repr(u8)]
+pub enum ChannelMode {
+    Both = 0,
+    /// The left channel alone (the customer's muted).
+    AgentOnly = 1,
+    /// The right channel alone (the agent's muted).
+    CustomerOnly = 2,
+}
+
+impl ChannelMode {
+    fn from_u8(value: u8) -> Self {
+        match value {
+            1 => Self::AgentOnly,
+            2 => Self::CustomerOnly,
+            _ => Self::Both,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum PlayState {
+    /// Nothing loaded.
+    Idle,
+    Paused,
+    Playing,
+    /// At the end of the timeline; `Play` starts it again.
+    Ended,
+}
+
+/// A segment's place on the timeline (seconds).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SegmentInfo {
+    pub label: String,
+    pub start: f64,
+    pub duration: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+#[ts(export, rename = "PlayerEvent")]
+pub enum Event {
+    Loaded {
+        duration: f64,
+        segments: Vec<SegmentInfo>,
+    },
+    /// At least 10 times a second while playing, and after every seek.
+    Position {
+        /// Timeline seconds of the audio last handed to the output.
+        position: f64,
+        segment: usize,
+    },
+    State {
+        state: PlayState,
+        speed: f64,
+        volume: f64,
+        channel_mode: ChannelMode,
+    },
+    Ended,
+    /// `code` is stable (see [`PlayerError`]'s `ErrorCode`); the player stays usable.
+    Error {
+        code: String,
+        message: String,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlayerError {
+    #[error("cannot read {media}: {source}")]
+    Open {
+        media: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{media} is not audio in a format Callrec can play ({reason})")]
+    UnsupportedFormat { media: String, reason: String },
+    #[error("{media} has no audio track")]
+    NoAudioTrack { media: String },
+    #[error("{media} uses a codec Callrec cannot decode ({reason})")]
+    UnsupportedCodec { media: String, reason: String },
+    #[error("fetching {media} failed: {reason}")]
+    Fetch { media: String, reason: String },
+    #[error("decoding {media} failed: {reason}")]
+    Decode { media: String, reason: String },
+    #[error("seeking in {media} failed: {reason}")]
+    Seek { media: String, reason: String },
+    #[error("segment {segment} is damaged: {bad_packets} unreadable packet(s) were skipped")]
+    Corrupt { segment: String, bad_packets: u32 },
+    #[error("segment {segment} ends early: {played:.1} s of {expected:.1} s could be read")]
+    Truncated {
+        segment: String,
+        played: f64,
+        expected: f64,
+    },
+    #[error("no audio output device: {0}")]
+    NoOutputDevice(String),
+    #[error("nothing to play: the timeline has no segments")]
+    EmptyTimeline,
+    #[error("nothing is loaded")]
+    NothingLoaded,
+    #[error("speed {0} is outside {MIN_SPEED}–{MAX_SPEED}")]
+    InvalidSpeed(f64),
+    #[error("volume {0} is outside 0–{MAX_VOLUME}")]
+    InvalidVolume(f64),
+    #[error("writing {path}: {source}")]
+    Export {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the player has stopped")]
+    Stopped,
+    /// Finding the call's recordings (or its downloaded files) failed; code and kind kept.
+    #[error("{message}")]
+    Resolve {
+        code: &'static str,
+        kind: ErrorKind,
+        message: String,
+    },
+    #[error("call {call_id} is not available offline: it was not downloaded, and {reason}")]
+    NotAvailableOffline { call_id: String, reason: String },
+}
+
+impl PlayerError {
+    /// Another module's failure, with its code and kind.
+    pub fn resolve(error: &dyn ErrorCode) -> Self {
+        Self::Resolve {
+            code: error.code(),
+            kind: error.kind(),
+            message: error.to_string(),
+        }
+    }
+}
+
+impl ErrorCode for PlayerError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Open { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                "media_not_found"
+            }
+            Self::Open { .. } => "media_unreadable",
+            Self::UnsupportedFormat { .. } => "unsupported_format",
+            Self::NoAudioTrack { .. } => "no_audio_track",
+            Self::UnsupportedCodec { .. } => "unsupported_codec",
+            Self::Fetch { .. } => "media_fetch_failed",
+            Self::Decode { .. } => "decode_failed",
+            Self::Seek { .. } => "seek_failed",
+            Self::Corrupt { .. } => "audio_corrupt",
+            Self::Truncated { .. } => "audio_truncated",
+            Self::NoOutputDevice(_) => "no_output_device",
+            Self::EmptyTimeline => "empty_timeline",
+            Self::NothingLoaded => "nothing_loaded",
+            Self::InvalidSpeed(_) => "invalid_speed",
+            Self::InvalidVolume(_) => "invalid_volume",
+            Self::Export { .. } => "export_failed",
+            Self::Stopped => "player_stopped",
+            Self::Resolve { code, .. } => code,
+            Self::NotAvailableOffline { .. } => "not_available_offline",
+        }
+    }
+
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Open { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                ErrorKind::NotFound
+            }
+            Self::EmptyTimeline
+            | Self::NothingLoaded
+            | Self::InvalidSpeed(_)
+            | Self::InvalidVolume(_)
+            | Self::Export { .. } => ErrorKind::Usage,
+            Self::Fetch { .. } | Self::NotAvailableOffline { .. } => ErrorKind::Network,
+            Self::Resolve { kind, .. } => *kind,
+            _ => ErrorKind::Other,
+        }
+    }
+}
+
+impl From<&PlayerError> for Event {
+    fn from(error: &PlayerError) -> Self {
+        Event::Error {
+            code: error.code().to_owned(),
+            message: error.to_string(),
+        }
+    }
+}
+
+/// Opens every segment of `timeline` (format detection, headers, and for a local MP3
+/// without a Xing header a walk over its frames) and says where each sits on the timeline.
+pub fn timeline_info(timeline: &[TimelineSegment]) -> Result<Vec<SegmentInfo>, PlayerError> {
+    Ok(pipeline::Pipeline::open(timeline, 1.0, None)?.segment_infos())
+}
+
+/// The output devices' names, for the settings' choice of [`PlayerOptions::device`].
+pub fn output_devices() -> Vec<String> {
+    engine::output_devices()
+}
+
+/// How to open the output.
+#[derive(Debug, Clone, Default)]
+pub struct PlayerOptions {
+    /// An output device's name (from settings); the system default when `None` or not found.
+    pub device: Option<String>,
+    /// The speed to start at (the app remembers the last one).
+    pub speed: Option<f64>,
+}
+
+type Subscribers = Arc<Mutex<Vec<Sender<Event>>>>;
+
+/// A handle on the player thread. Dropping it stops the thread.
+pub struct Player {
+    commands: Sender<Command>,
+    subscribers: Subscribers,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Player {
+    pub fn spawn(options: PlayerOptions) -> Self {
+        let (commands, inbox) = mpsc::channel();
+        let subscribers: Subscribers = Arc::default();
+        let thread = std::thread::Builder::new()
+            .name("callrec-player".into())
+            .spawn({
+                let subscribers = Arc::clone(&subscribers);
+                move || engine::run(options, inbox, subscribers)
+            })
+            .ok();
+        Self {
+            commands,
+            subscribers,
+            thread,
+        }
+    }
+
+    pub fn send(&self, command: Command) -> Result<(), PlayerError> {
+        self.commands
+            .send(command)
+            .map_err(|_| PlayerError::Stopped)
+    }
+
+    /// Every event from now on (each subscriber gets them all).
+    pub fn subscribe(&self) -> Receiver<Event> {
+        let (tx, rx) = mpsc::channel();
+        self.subscribers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(tx);
+        rx
+    }
+}
+
+impl Drop for Player {
+    fn drop(&mut self) {
+        let _ = self.commands.send(Command::Stop);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

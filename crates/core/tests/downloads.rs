@@ -1,0 +1,738 @@
+//! The download queue against the real backend (and, for a server that ignores Range, a small
+//! axum server): every download completes with the SHA-256 of the server's file through
+//! dropped connections, expiring URLs and restarts; hostile ids and labels never leave the
+//! data dir; no space is a clear error with nothing presented as complete.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use callrec_backend::fixtures as fx;
+use callrec_backend::{BackendArgs, Faults};
+use callrec_core::ErrorCode;
+use callrec_core::calls::{CallQuery, CallRow};
+use callrec_core::downloads::{self, DownloadOptions, Downloads, FixedSource};
+use callrec_core::library::{DownloadState, Library};
+use callrec_core::recordings::Recordings;
+use common::*;
+
+fn fast() -> DownloadOptions {
+    DownloadOptions {
+        min_delay: Duration::from_millis(20),
+        max_delay: Duration::from_millis(300),
+        max_retries: 12,
+        idle_timeout: Duration::from_secs(10),
+        reserve_bytes: 0,
+        ..DownloadOptions::default()
+    }
+}
+
+/// The reference SHA-256 and length of each segment of `call`, by index (plain GETs now).
+async fn references(recordings: &Recordings, call: &str) -> Vec<(String, u64)> {
+    let resolved = recordings.resolve(call).await.unwrap();
+    let mut out = Vec::new();
+    for segment in &resolved.segments {
+        out.push(sha256_of_url(segment.url.expose()).await);
+    }
+    out
+}
+
+/// Asserts the library holds exactly the completed files of `call`, matching `expected`,
+/// each at `recordings/<call>/<index>.<ext>` with no `.part` left.
+fn assert_verified(downloads: &Downloads, dir: &Path, call: &str, expected: &[(String, u64)]) {
+    let files = downloads.library().files(Some(call)).unwrap();
+    assert_eq!(files.len(), expected.len(), "{files:?}");
+    for (file, (sha, len)) in files.iter().zip(expected) {
+        assert_eq!(
+            &file.sha256, sha,
+            "recorded SHA-256 of segment {}",
+            file.index
+        );
+        assert_eq!(file.size, *len);
+        let on_disk = dir.join(&file.path);
+        assert_eq!(
+            &sha256_of_file(&on_disk),
+            sha,
+            "SHA-256 on disk of {}",
+            file.path
+        );
+        assert!(
+            file.path
+                .starts_with(&format!("recordings/{call}/{}.", file.index)),
+            "{}",
+            file.path
+        );
+    }
+    let parts: Vec<_> = files_under(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "part"))
+        .collect();
+    assert!(parts.is_empty(), "left over: {parts:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_downloads_verified_and_the_list_says_so() {
+    let backend = backend(BackendArgs::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (downloads, recordings) =
+        downloads_on(&backend, dir.path(), false, Duration::from_secs(30), fast()).await;
+    let expected = references(&recordings, fx::MULTI_SEGMENT).await;
+    assert!(expected.len() >= 3, "{expected:?}");
+    let progress = downloads.subscribe();
+
+    let queued = downloads.enqueue_call(fx::MULTI_SEGMENT).await.unwrap();
+    assert_eq!(queued.len(), expected.len());
+    let summary = downloads.run_until_idle().await.unwrap();
+    assert_eq!(summary.done.len(), expected.len(), "{summary:?}");
+    assert!(summary.failed.is_empty());
+    assert_verified(&downloads, dir.path(), fx::MULTI_SEGMENT, &expected);
+    for file in &summary.done {
+        assert!(
+            file.path.ends_with(".wav"),
+            "sniffed from RIFF/WAVE: {}",
+            file.path
+        );
+        assert_eq!(file.content_type.as_deref(), Some("audio/wav"));
+    }
+    // The last progress says every item is done with all its bytes.
+    let last = progress.borrow().clone();
+    assert_eq!(last.items.len(), expected.len());
+    for item in &last.items {
+        assert_eq!(item.state, DownloadState::Done);
+        assert_eq!(Some(item.bytes), item.total);
+    }
+    let json = serde_json::to_value(&last).unwrap();
+    assert!(
+        json["items"][0].get("callId").is_some(),
+        "camelCase: {json}"
+    );
+
+    // Queuing it again finds nothing to do.
+    assert!(
+        downloads
+            .enqueue_call(fx::MULTI_SEGMENT)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The list marks it (remote rows as offline ones), and the offline filter finds it.
+    let library = downloads.library();
+    let rows = vec![
+        CallRow {
+            id: fx::MULTI_SEGMENT.into(),
+            created_at: Some("2026-11-21T14:05:00Z".into()),
+            from_number: Some("+15551234567".into()),
+            direction: Some("inbound".into()),
+            ..CallRow::default()
+        },
+        CallRow {
+            id: fx::WAV_PCM16.into(),
+            created_at: Some("2026-11-20T10:00:00Z".into()),
+            ..CallRow::default()
+        },
+    ];
+    let mut marked = rows.clone();
+    library.mark_downloaded(&mut marked).unwrap();
+    assert!(marked[0].downloaded);
+    assert!(!marked[1].downloaded);
+    library.upsert_calls("p", &rows).unwrap();
+    let only = |downloaded| {
+        library
+            .query_calls_where("p", &CallQuery::default(), None, Some(downloaded))
+            .unwrap()
+            .rows
+            .into_iter()
+            .map(|r| (r.id, r.downloaded))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(only(true), vec![(fx::MULTI_SEGMENT.to_owned(), true)]);
+    assert_eq!(only(false), vec![(fx::WAV_PCM16.to_owned(), false)]);
+    assert_eq!(
+        library.files_size().unwrap(),
+        expected.iter().map(|e| e.1).sum::<u64>()
+    );
+
+    // Export: readable names, exact copies, never overwriting.
+    let out = dir.path().join("export");
+    let written = downloads::export_call(library, fx::MULTI_SEGMENT, &out).unwrap();
+    let names: Vec<String> = written
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names[0], "2026-11-21_1405_+15551234567_main.wav",
+        "{names:?}"
+    );
+    assert_eq!(sha256_of_file(&written[0]), expected[0].0);
+    let again = downloads::export_call(library, fx::MULTI_SEGMENT, &out).unwrap();
+    assert_eq!(again.len(), written.len());
+    assert!(
+        again.iter().all(|p| !written.contains(p)),
+        "never overwritten: {again:?}"
+    );
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 2 * written.len());
+
+    // A verified file deleted behind the library's back is no longer "downloaded".
+    let first = dir.path().join(&summary.done[0].path);
+    std::fs::remove_file(&first).unwrap();
+    let mut marked = rows.clone();
+    library.mark_downloaded(&mut marked).unwrap();
+    assert!(!marked[0].downloaded);
+
+    // Remove: rows and files go.
+    let removed = downloads.remove_call(fx::MULTI_SEGMENT).unwrap();
+    assert_eq!(removed.len(), expected.len());
+    assert!(library.files(Some(fx::MULTI_SEGMENT)).unwrap().is_empty());
+    assert!(
+        !dir.path()
+            .join("recordings")
+            .join(fx::MULTI_SEGMENT)
+            .exists()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_dropped_every_few_mb_still_complete_and_verify() {
+    let backend = backend(BackendArgs::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (downloads, recordings) =
+        downloads_on(&backend, dir.path(), true, Duration::from_secs(30), fast()).await;
+    // 60 minutes of 16 kHz PCM: ~115 MB, cut every 8 MB.
+    let expected = references(&recordings, fx::LONG_WAV).await;
+    assert!(expected[0].1 > 100_000_000, "{expected:?}");
+    backend
+        .set_faults(Faults {
+            drop_after: Some(8_000_000),
+            ..Faults::default()
+        })
+        .unwrap();
+    let before = backend.stats().dropped_connections;
+    downloads.enqueue_call(fx::LONG_WAV).await.unwrap();
+    let summary = downloads.run_until_idle().await.unwrap();
+    assert!(summary.failed.is_empty(), "{summary:?}");
+    let drops = backend.stats().dropped_connections - before;
+    assert!(drops >= 10, "only {drops} drops");
+    assert_verified(&downloads, dir.path(), fx::LONG_WAV, &expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn urls_expiring_every_two_seconds_are_resolved_again_mid_download() {
+    let backend = backend(BackendArgs {
+        url_lifetime: 2,
+        ..BackendArgs::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    // No margin: each URL is used to its last second, then resolved again.
+    let (downloads, recordings) =
+        downloads_on(&backend, dir.path(), true, Duration::ZERO, fast()).await;
+    let expected = references(&recordings, fx::WAV_PCM16).await;
+    // ~960 KB at 200 KB/s: ~5 s, cut every 250 KB; each reopen finds the URL expired.
+    backend
+        .set_faults(Faults {
+            bandwidth: Some(200_000),
+            drop_after: Some(250_000),
+            ..Faults::default()
+        })
+        .unwrap();
+    let before = backend.stats().function_b_requests;
+    downloads.enqueue_call(fx::WAV_PCM16).await.unwrap();
+    let summary = downloads.run_until_idle().await.unwrap();
+    assert!(summary.failed.is_empty(), "{summary:?}");
+    let resolves = backend.stats().function_b_requests - before;
+    // One for the queueing, then at least two re-resolves across the expiries.
+    assert!(resolves >= 3, "resolved {resolves} times");
+    assert_verified(&downloads, dir.path(), fx::WAV_PCM16, &expected);
+}
+
+/// A server that ignores Range and If-Range: always 200 with the whole body; the first
+/// `cut_first` responses are cut after 40 % of it. Returns the URL and the Range headers seen.
+async fn range_ignoring_server(
+    body: Arc<Vec<u8>>,
+    cut_first: usize,
+) -> (url::Url, Arc<std::sync::Mutex<Vec<Option<String>>>>) {
+    use axum::body::Body;
+    use axum::http::{HeaderMap, header};
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let served = Arc::new(AtomicUsize::new(0));
+    let app = {
+        let seen = seen.clone();
+        axum::Router::new().route(
+            "/{*path}",
+            axum::routing::get(move |headers: HeaderMap| {
+                let body = body.clone();
+                let seen = seen.clone();
+                let served = served.clone();
+                async move {
+                    seen.lock().unwrap().push(
+                        headers
+                            .get(header::RANGE)
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_owned),
+                    );
+                    let n = served.fetch_add(1, Ordering::SeqCst);
+                    let len = body.len();
+                    let cut = if n < cut_first { len * 2 / 5 } else { len };
+                    let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = body[..cut]
+                        .chunks(64 * 1024)
+                        .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
+                        .chain((cut < len).then(|| {
+                            Err(std::io::Error::new(
+                                std::io::ErrorKind::ConnectionReset,
+                                "cut",
+                            ))
+                        }))
+                        .collect();
+                    axum::response::Response::builder()
+                        .header(header::CONTENT_LENGTH, len)
+                        .header(header::ETAG, "\"v1\"")
+                        .header(header::CONTENT_TYPE, "text/html")
+                        .body(Body::from_stream(futures_util::stream::iter(chunks)))
+                        .unwrap()
+                }
+            }),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/files/audio", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url::Url::parse(&url).unwrap(), seen)
+}
+
+fn fixed_queue(
+    dir: &Path,
+    calls: Vec<(String, Vec<(String, url::Url)>)>,
+    options: DownloadOptions,
+) -> Downloads {
+    let library = Arc::new(Library::open(dir).unwrap());
+    Downloads::new(
+        library,
+        Arc::new(FixedSource { calls }),
+        callrec_core::http::client().unwrap(),
+        options,
+    )
+    .unwrap()
+}
+
+/// 3 MB of an MPEG audio frame sync followed by noise-ish bytes.
+fn mp3ish(len: usize) -> Vec<u8> {
+    let mut body: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+    body[..4].copy_from_slice(&[0xFF, 0xFB, 0x90, 0x64]);
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_ignoring_range_restarts_the_file_cleanly() {
+    let body = Arc::new(mp3ish(3_000_000));
+    let (url, seen) = range_ignoring_server(body.clone(), 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let call = "0b0e8d0a-1f7e-4a4e-9b8e-1c2d3e4f5a6b";
+    let downloads = fixed_queue(
+        dir.path(),
+        vec![(call.into(), vec![("main".into(), url)])],
+        fast(),
+    );
+    downloads.enqueue_call(call).await.unwrap();
+    let summary = downloads.run_until_idle().await.unwrap();
+    assert!(summary.failed.is_empty(), "{summary:?}");
+    let seen = seen.lock().unwrap().clone();
+    // The first request was unranged and cut at ~40 %; the next asked for the rest, got the
+    // whole object (200) and the file was restarted instead of spliced.
+    assert_eq!(seen[0], None);
+    let resumed_at = seen[1]
+        .as_deref()
+        .and_then(|r| r.strip_prefix("bytes="))
+        .and_then(|r| r.strip_suffix('-'))
+        .and_then(|n| n.parse::<usize>().ok());
+    assert!(
+        resumed_at.is_some_and(|n| n > 0 && n < body.len()),
+        "{seen:?}"
+    );
+    let expected = {
+        use sha2::Digest;
+        format!("{:x}", sha2::Sha256::digest(&*body))
+    };
+    assert_verified(
+        &downloads,
+        dir.path(),
+        call,
+        &[(expected, body.len() as u64)],
+    );
+    // Sniffed from the bytes, not from the server's `text/html` or the URL.
+    assert!(
+        summary.done[0].path.ends_with("/0.mp3"),
+        "{}",
+        summary.done[0].path
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_ids_and_labels_never_produce_a_path_outside_the_data_dir() {
+    let body = Arc::new(mp3ish(200_000));
+    let (url, _) = range_ignoring_server(body, 0).await;
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let long = "x".repeat(10_000);
+    let hostile_ids = [
+        "../escape",
+        "/etc/passwd",
+        "a/../../b",
+        "nul\0byte",
+        "..",
+        "C:\\Windows",
+        long.as_str(),
+        "",
+    ];
+    let good = "c0ffee00-0000-4000-8000-000000000001";
+    let labels = [
+        "../../../etc/passwd",
+        "/abs/olute",
+        "nul\0label",
+        long.as_str(),
+    ];
+    let mut calls: Vec<(String, Vec<(String, url::Url)>)> = hostile_ids
+        .iter()
+        .map(|id| ((*id).to_owned(), vec![("main".into(), url.clone())]))
+        .collect();
+    calls.push((
+        good.into(),
+        labels
+            .iter()
+            .map(|l| ((*l).to_owned(), url.clone()))
+            .collect(),
+    ));
+    let downloads = fixed_queue(&data, calls, fast());
+    for id in hostile_ids {
+        let error = downloads.enqueue_call(id).await.unwrap_err();
+        assert_eq!(error.code(), "invalid_call_id", "{id:?}");
+        assert_eq!(error.kind(), callrec_core::ErrorKind::Usage);
+        assert!(
+            error.to_string().len() < 300,
+            "short message for {} bytes",
+            id.len()
+        );
+        assert!(!error.to_string().contains('\0'));
+    }
+    downloads.enqueue_call(good).await.unwrap();
+    let summary = downloads.run_until_idle().await.unwrap();
+    assert_eq!(summary.done.len(), labels.len(), "{summary:?}");
+    // Nothing but the data dir was created next to it, and inside it only id-named files.
+    let outside: Vec<_> = std::fs::read_dir(root.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(outside, vec![std::ffi::OsString::from("data")]);
+    for path in files_under(&data) {
+        let text = path.to_string_lossy().into_owned();
+        let ok = text.starts_with("library.sqlite3")
+            || text == "downloads.lock"
+            || (text.starts_with(&format!("recordings/{good}/")) && text.ends_with(".mp3"));
+        assert!(ok, "unexpected file {text}");
+    }
+    // Export names keep only safe characters of the labels.
+    let out = root.path().join("export");
+    for written in downloads::export_call(downloads.library(), good, &out).unwrap() {
+        assert_eq!(written.parent(), Some(out.as_path()));
+        let name = written.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.len() < 120, "{name}");
+        assert!(
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-_.".contains(c)),
+            "{name}"
+        );
+    }
+
+    // A call folder that is a symlink out of the data dir is refused, nothing written there.
+    drop(downloads);
+    #[cfg(unix)]
+    {
+        let other = "c0ffee00-0000-4000-8000-000000000002";
+        let target = root.path().join("elsewhere");
+        std::fs::create_dir_all(&target).unwrap();
+        std::os::unix::fs::symlink(&target, data.join("recordings").join(other)).unwrap();
+        let downloads = fixed_queue(
+            &data,
+            vec![(other.into(), vec![("main".into(), url.clone())])],
+            fast(),
+        );
+        downloads.enqueue_call(other).await.unwrap();
+        let summary = downloads.run_until_idle().await.unwrap();
+        assert_eq!(summary.failed.len(), 1);
+        assert_eq!(summary.failed[0].error_code.as_deref(), Some("unsafe_path"));
+        assert!(std::fs::read_dir(&target).unwrap().next().is_none());
+    }
+}
+
+fn no_half_state(downloads: &Downloads, dir: &Path, call: &str) {
+    assert!(downloads.library().files(Some(call)).unwrap().is_empty());
+    let finals: Vec<PathBuf> = files_under(dir)
+        .into_iter()
+        .filter(|p| p.starts_with("recordings") && p.extension().is_some_and(|e| e != "part"))
+        .collect();
+    assert!(finals.is_empty(), "{finals:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_little_free_space_is_a_clear_error_and_nothing_looks_complete() {
+    let backend = backend(BackendArgs::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    // The check, with a reserve no disk has.
+    let (downloads, _) = downloads_on(
+        &backend,
+        dir.path(),
+        true,
+        Duration::from_secs(30),
+        DownloadOptions {
+            reserve_bytes: u64::MAX / 4,
+            ..fast()
+        },
+    )
+    .await;
+    downloads.enqueue_call(fx::WAV_PCM16).await.unwrap();
+    let summary = downloads.run_until_idle().await.unwrap();
+    assert_eq!(summary.failed.len(), 1, "{summary:?}");
+    let failed = &summary.failed[0];
+    assert_eq!(failed.error_code.as_deref(), Some("no_space"));
+    assert!(
+        failed
+            .error_message
+            .as_deref()
+            .unwrap()
+            .contains("not enough free space"),
+        "{failed:?}"
+    );
+    no_half_state(&downloads, dir.path(), fx::WAV_PCM16);
+    let row = downloads
+        .library()
+        .download(fx::WAV_PCM16, 0)
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.state, DownloadState::Failed);
+
+    // A real small filesystem: a 512 KB tmpfs (root only) and the ~960 KB recording.
+    let mount = tempfile::tempdir().unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=512k", "tmpfs"])
+        .arg(mount.path())
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !mounted {
+        eprintln!("SKIPPED the tmpfs part: `mount -t tmpfs` needs root");
+        return;
+    }
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(mount.path().to_owned());
+    let (downloads, _) = downloads_on(
+        &backend,
+        mount.path(),
+        true,
+        Duration::from_secs(30),
+        fast(),
+    )
+    .await;
+    downloads.enqueue_call(fx::WAV_PCM16).await.unwrap();
+    let summary = downloads.run_until_idle().await.unwrap();
+    assert_eq!(summary.failed.len(), 1, "{summary:?}");
+    assert_eq!(summary.failed[0].error_code.as_deref(), Some("no_space"));
+    no_half_state(&downloads, mount.path(), fx::WAV_PCM16);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_survives_restarts_and_obeys_pause_resume_cancel_retry() {
+    let backend = backend(BackendArgs::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (downloads, recordings) =
+        downloads_on(&backend, dir.path(), true, Duration::from_secs(30), fast()).await;
+    let expected = references(&recordings, fx::MULTI_SEGMENT).await;
+    assert_eq!(expected.len(), 3);
+    // ~300 KB/s per response: each segment takes a few seconds.
+    backend
+        .set_faults(Faults {
+            bandwidth: Some(150_000),
+            ..Faults::default()
+        })
+        .unwrap();
+    downloads.enqueue_call(fx::MULTI_SEGMENT).await.unwrap();
+    let runner = {
+        let downloads = downloads.clone();
+        tokio::spawn(async move { downloads.run_until_idle().await.unwrap() })
+    };
+    // Once bytes flow, pause segment 0 and cancel segment 1.
+    let mut progress = downloads.subscribe();
+    progress
+        .wait_for(|p| p.items.iter().filter(|i| i.bytes > 50_000).count() >= 2)
+        .await
+        .unwrap();
+    downloads.pause(fx::MULTI_SEGMENT, 0).unwrap();
+    downloads.cancel(fx::MULTI_SEGMENT, 1).unwrap();
+    backend.set_faults(Faults::default()).unwrap();
+    let summary = runner.await.unwrap();
+    assert_eq!(
+        (summary.paused, summary.cancelled, summary.done.len()),
+        (1, 1, 1),
+        "{summary:?}"
+    );
+    let library = downloads.library();
+    let paused = library.download(fx::MULTI_SEGMENT, 0).unwrap().unwrap();
+    assert_eq!(paused.state, DownloadState::Paused);
+    let part = dir
+        .path()
+        .join(format!("recordings/{}/0.part", fx::MULTI_SEGMENT));
+    assert!(
+        std::fs::metadata(&part).unwrap().len() > 0,
+        "the paused part is kept"
+    );
+    assert!(library.download(fx::MULTI_SEGMENT, 1).unwrap().is_none());
+    assert!(
+        !dir.path()
+            .join(format!("recordings/{}/1.part", fx::MULTI_SEGMENT))
+            .exists()
+    );
+    drop(downloads);
+
+    // A restart: the paused item stays paused until resumed, then resumes from its .part.
+    let (downloads, _) =
+        downloads_on(&backend, dir.path(), true, Duration::from_secs(30), fast()).await;
+    let summary = downloads.run_until_idle().await.unwrap();
+    assert!(summary.done.is_empty());
+    let served = backend.stats().storage_bytes_served;
+    downloads.resume(fx::MULTI_SEGMENT, 0).unwrap();
+    downloads
+        .enqueue_segment(fx::MULTI_SEGMENT, 1)
+        .await
+        .unwrap();
+    let summary = downloads.run_until_idle().await.unwrap();
+    assert_eq!(summary.done.len(), 2, "{summary:?}");
+    let resumed_bytes = backend.stats().storage_bytes_served - served;
+    assert!(
+        resumed_bytes < expected[0].1 + expected[1].1,
+        "segment 0 resumed rather than restarted ({resumed_bytes} bytes)"
+    );
+    assert_verified(&downloads, dir.path(), fx::MULTI_SEGMENT, &expected);
+
+    // A process killed mid-download leaves `running`: the next start queues it again.
+    downloads.remove_call(fx::MULTI_SEGMENT).unwrap();
+    downloads
+        .enqueue_segment(fx::MULTI_SEGMENT, 2)
+        .await
+        .unwrap();
+    let claimed = downloads.library().claim_next_download().unwrap().unwrap();
+    assert_eq!(claimed.state, DownloadState::Running);
+    drop(downloads);
+    let (downloads, _) =
+        downloads_on(&backend, dir.path(), true, Duration::from_secs(30), fast()).await;
+    let row = downloads
+        .library()
+        .download(fx::MULTI_SEGMENT, 2)
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.state, DownloadState::Queued);
+    // Queuing it again changes nothing (and resolves the call while the backend is healthy).
+    let again = downloads
+        .enqueue_segment(fx::MULTI_SEGMENT, 2)
+        .await
+        .unwrap();
+    assert_eq!(again.state, DownloadState::Queued);
+
+    // Retry: a backend failing every request fails the item with a stated reason; once it
+    // is healthy again a retry completes it.
+    backend
+        .set_faults(Faults {
+            error_rate: 1.0,
+            ..Faults::default()
+        })
+        .unwrap();
+    let summary = downloads.run_until_idle().await.unwrap();
+    assert_eq!(summary.failed.len(), 1, "{summary:?}");
+    let failed = &summary.failed[0];
+    assert_eq!(failed.state, DownloadState::Failed);
+    assert!(
+        failed.error_code.is_some() && failed.error_message.is_some(),
+        "{failed:?}"
+    );
+    let row = downloads
+        .library()
+        .download(fx::MULTI_SEGMENT, 2)
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.error_code, failed.error_code);
+    backend.set_faults(Faults::default()).unwrap();
+    downloads.retry(fx::MULTI_SEGMENT, 2).unwrap();
+    let summary = downloads.run_until_idle().await.unwrap();
+    assert_eq!(summary.done.len(), 1, "{summary:?}");
+    let file = downloads
+        .library()
+        .file(fx::MULTI_SEGMENT, 2)
+        .unwrap()
+        .unwrap();
+    assert_eq!(file.sha256, expected[2].0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recovery_adopts_a_file_renamed_before_a_crash_and_sweeps_orphans() {
+    let body = Arc::new(mp3ish(300_000));
+    let (url, _) = range_ignoring_server(body.clone(), 0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let call = "0b0e8d0a-1f7e-4a4e-9b8e-1c2d3e4f5a6c";
+    let source = || vec![(call.to_owned(), vec![("main".to_owned(), url.clone())])];
+    let downloads = fixed_queue(dir.path(), source(), fast());
+    downloads.enqueue_call(call).await.unwrap();
+    let done = downloads.run_until_idle().await.unwrap().done.remove(0);
+    // As if killed between the rename and the `files` row: the row is missing, the download
+    // still running. Plus an orphaned .part and a final file of a segment nobody queued.
+    let library = downloads.library();
+    library.forget_file(call, 0).unwrap();
+    library
+        .set_download_state(call, 0, DownloadState::Running, None)
+        .unwrap();
+    let call_dir = dir.path().join("recordings").join(call);
+    std::fs::write(call_dir.join("7.part"), b"orphan").unwrap();
+    std::fs::write(call_dir.join("8.wav"), b"RIFF orphan").unwrap();
+    std::fs::write(call_dir.join("notes.txt"), b"not ours").unwrap();
+    // One runner per data dir: a second process (here, a second queue) is told so.
+    let second = Downloads::new(
+        Arc::new(Library::open(dir.path()).unwrap()),
+        Arc::new(FixedSource { calls: source() }),
+        callrec_core::http::client().unwrap(),
+        fast(),
+    );
+    let busy = second.err().expect("a second queue on the same data dir");
+    assert_eq!(busy.code(), "downloads_busy");
+    assert!(
+        busy.to_string().contains("another Callrec process"),
+        "{busy}"
+    );
+    drop(downloads);
+
+    let downloads = fixed_queue(dir.path(), source(), fast());
+    let file = downloads.library().file(call, 0).unwrap().unwrap();
+    assert_eq!(file.sha256, done.sha256);
+    assert_eq!(
+        downloads
+            .library()
+            .download(call, 0)
+            .unwrap()
+            .unwrap()
+            .state,
+        DownloadState::Done
+    );
+    assert!(!call_dir.join("7.part").exists());
+    assert!(!call_dir.join("8.wav").exists());
+    assert!(
+        call_dir.join("notes.txt").exists(),
+        "files that are not ours stay"
+    );
+    // Nothing left to do.
+    assert!(downloads.run_until_idle().await.unwrap().done.is_empty());
+}
