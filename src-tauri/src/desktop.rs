@@ -1,0 +1,368 @@
+//! Desktop integration: one running instance (a second launch focuses the first window) and
+//! `callrec://call/<id>` links that open a call.
+//!
+//! Links reach the app as a command-line argument (Linux, Windows) or an OS event (macOS); the
+//! deep-link plugin turns all of them into one event, and single-instance's `deep-link` feature
+//! feeds it a second launch's arguments. Every link is untrusted input: only a well-formed call
+//! id ever reaches the webview, never the raw URL.
+
+use std::sync::Mutex;
+
+use serde::Serialize;
+use tauri::plugin::TauriPlugin;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri_plugin_deep_link::DeepLinkExt;
+use ts_rs::TS;
+
+use callrec_core::{ErrorCode, ErrorKind};
+
+/// Emitted to the main window with an [`OpenCall`] when a `callrec://call/<id>` link arrives.
+pub const OPEN_CALL_EVENT: &str = "open-call";
+
+/// The URL scheme registered for Callrec links (also in tauri.conf.json, `plugins.deep-link`).
+pub const LINK_SCHEME: &str = "callrec";
+
+const MAIN_WINDOW: &str = "main";
+
+/// Links longer than this are refused before parsing: a real one is under 60 characters.
+const MAX_LINK_LEN: usize = 512;
+
+/// The payload of [`OPEN_CALL_EVENT`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct OpenCall {
+    /// A call id (UUID, lowercase hyphenated) as the calls table stores it.
+    pub call_id: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum LinkError {
+    #[error("the link is empty")]
+    Empty,
+    #[error("the link is {0} characters long; a Callrec link is at most {MAX_LINK_LEN}")]
+    TooLong(usize),
+    #[error("the link is not a valid URL")]
+    NotAUrl,
+    #[error("the link is not a callrec:// link")]
+    WrongScheme,
+    #[error("callrec://{0} is not a link Callrec knows; expected callrec://call/<id>")]
+    UnknownTarget(String),
+    #[error("a call link is callrec://call/<id>, without user, port, query or fragment")]
+    Malformed,
+    #[error("the call id in the link is not a UUID")]
+    BadCallId,
+}
+
+impl ErrorCode for LinkError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Empty => "link_empty",
+            Self::TooLong(_) => "link_too_long",
+            Self::NotAUrl => "link_not_a_url",
+            Self::WrongScheme => "link_wrong_scheme",
+            Self::UnknownTarget(_) => "link_unknown_target",
+            Self::Malformed => "link_malformed",
+            Self::BadCallId => "link_bad_call_id",
+        }
+    }
+
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Usage
+    }
+}
+
+/// Reads the call id out of `callrec://call/<uuid>` (one trailing slash tolerated). The id is
+/// returned normalised (lowercase, hyphenated) so the UI can compare it with the table's ids.
+pub fn parse_call_link(link: &str) -> Result<OpenCall, LinkError> {
+    let link = link.trim();
+    if link.is_empty() {
+        return Err(LinkError::Empty);
+    }
+    if link.len() > MAX_LINK_LEN {
+        return Err(LinkError::TooLong(link.len()));
+    }
+    let url = url::Url::parse(link).map_err(|_| LinkError::NotAUrl)?;
+    if url.scheme() != LINK_SCHEME {
+        return Err(LinkError::WrongScheme);
+    }
+    match url.host_str() {
+        // The URL parser keeps a custom scheme's host as written; hosts are case-insensitive.
+        Some(host) if host.eq_ignore_ascii_case("call") => {}
+        other => {
+            // Only a short, printable name goes into the message: the link itself is hostile.
+            let shown: String = other.unwrap_or("").chars().take(40).collect();
+            return Err(LinkError::UnknownTarget(shown));
+        }
+    }
+    if !url.username().is_empty()
+        || url.password().is_some()
+        || url.port().is_some()
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(LinkError::Malformed);
+    }
+    // The URL parser has already resolved dot segments, so `call/../../x` arrives as `/x`.
+    let id = url.path().strip_prefix('/').unwrap_or_default();
+    let id = id.strip_suffix('/').unwrap_or(id);
+    if id.is_empty() || id.contains('/') {
+        return Err(LinkError::Malformed);
+    }
+    // Only the canonical 36-character form: `Uuid::try_parse` also takes braces, `urn:uuid:`
+    // and the unhyphenated form, which no Callrec link uses.
+    if id.len() != 36 {
+        return Err(LinkError::BadCallId);
+    }
+    let id = uuid::Uuid::try_parse(id).map_err(|_| LinkError::BadCallId)?;
+    Ok(OpenCall {
+        call_id: id.hyphenated().to_string(),
+    })
+}
+
+/// The single-instance plugin: a second launch hands its arguments (a link, with the
+/// `deep-link` feature) to this instance and exits; this instance comes to the front.
+pub fn single_instance<R: Runtime>() -> TauriPlugin<R> {
+    tauri_plugin_single_instance::init(|app, args, _cwd| {
+        tracing::info!(
+            arguments = args.len().saturating_sub(1),
+            "a second launch was handed to this instance"
+        );
+        focus_main_window(app);
+    })
+}
+
+/// Window size, position and maximised state, saved on exit and restored at start. Not the
+/// visibility or decorations: a window saved hidden must never come back hidden.
+pub fn window_state<R: Runtime>() -> TauriPlugin<R> {
+    use tauri_plugin_window_state::StateFlags;
+    tauri_plugin_window_state::Builder::default()
+        .with_state_flags(StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED)
+        .build()
+}
+
+/// A link the app was started with, kept until the UI asks for it (`take_open_call`) once it
+/// shows the calls: an event sent before then (the page loading, the reviewer signing in) would
+/// be lost.
+#[derive(Default)]
+pub struct PendingOpenCall(Mutex<Option<OpenCall>>);
+
+impl PendingOpenCall {
+    pub fn take(&self) -> Option<OpenCall> {
+        lock(&self.0).take()
+    }
+}
+
+/// Opens `callrec://call/<id>` links: those arriving while the app runs, and the one it was
+/// started with. Register after the deep-link plugin.
+pub fn deep_links<R: Runtime>() -> TauriPlugin<R> {
+    tauri::plugin::Builder::new("callrec-desktop")
+        .setup(|app, _api| {
+            let pending = PendingOpenCall::default();
+            // A cold start with a link: the deep-link plugin read it from the arguments.
+            if let Ok(Some(urls)) = app.deep_link().get_current()
+                && let Some(url) = urls.first()
+            {
+                match parse_call_link(url.as_str()) {
+                    Ok(call) => *lock(&pending.0) = Some(call),
+                    Err(error) => tracing::warn!(code = error.code(), %error, "ignored a link"),
+                }
+            }
+            app.manage(pending);
+            let handle = app.clone();
+            app.deep_link().on_open_url(move |event| {
+                for url in event.urls() {
+                    open_link(&handle, url.as_str());
+                }
+            });
+            Ok(())
+        })
+        .build()
+}
+
+fn open_link<R: Runtime>(app: &AppHandle<R>, link: &str) {
+    match parse_call_link(link) {
+        Ok(call) => {
+            emit_open_call(app, call);
+            focus_main_window(app);
+        }
+        // Not logged in full: it may be long or crafted; the error says what was wrong.
+        Err(error) => tracing::warn!(code = error.code(), %error, "ignored a link"),
+    }
+}
+
+fn emit_open_call<R: Runtime>(app: &AppHandle<R>, call: OpenCall) {
+    tracing::info!(call_id = %call.call_id, "opening a call from a link");
+    if let Err(error) = app.emit_to(MAIN_WINDOW, OPEN_CALL_EVENT, call) {
+        tracing::warn!(%error, "could not emit {OPEN_CALL_EVENT}");
+    }
+}
+
+fn focus_main_window<R: Runtime>(app: &AppHandle<R>) {
+    let Some(window) = app.get_webview_window(MAIN_WINDOW) else {
+        tracing::warn!("no main window to focus");
+        return;
+    };
+    // Each step can fail on its own (e.g. a Wayland compositor refusing focus); the others
+    // still help, so none of them stops the rest.
+    for (step, result) in [
+        ("unminimize", window.unminimize()),
+        ("show", window.show()),
+        ("set_focus", window.set_focus()),
+    ] {
+        if let Err(error) = result {
+            tracing::warn!(%error, "{step} of the main window failed");
+        }
+    }
+}
+
+/// A poisoned lock only means another thread panicked mid-update of an `Option`; the value
+/// is still usable.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "0b6f2c1e-8d3a-4f5b-9c7d-1e2f3a4b5c6d";
+
+    fn call_id(link: &str) -> Result<String, LinkError> {
+        parse_call_link(link).map(|call| call.call_id)
+    }
+
+    #[test]
+    fn reads_the_call_id_of_a_call_link() {
+        assert_eq!(call_id(&format!("callrec://call/{ID}")), Ok(ID.to_owned()));
+        assert_eq!(call_id(&format!("callrec://call/{ID}/")), Ok(ID.to_owned()));
+        // Browsers and shells may pass an uppercase id or surrounding whitespace.
+        let upper = format!(" callrec://call/{} ", ID.to_uppercase());
+        assert_eq!(call_id(&upper), Ok(ID.to_owned()));
+        // Scheme and host are case-insensitive in URLs.
+        assert_eq!(call_id(&format!("CALLREC://CALL/{ID}")), Ok(ID.to_owned()));
+    }
+
+    #[test]
+    fn refuses_path_traversal_and_extra_segments() {
+        assert_eq!(call_id("callrec://call/../../x"), Err(LinkError::BadCallId));
+        assert_eq!(
+            call_id(&format!("callrec://call/../{ID}")),
+            Ok(ID.to_owned()),
+            "dot segments resolve inside the link, never outside it"
+        );
+        // Encoded dots are dot segments too (WHATWG URL), resolved the same way.
+        assert_eq!(
+            call_id("callrec://call/%2e%2e/%2E%2E/x"),
+            Err(LinkError::BadCallId)
+        );
+        assert_eq!(
+            call_id(&format!("callrec://call/{ID}/x")),
+            Err(LinkError::Malformed)
+        );
+        assert_eq!(
+            call_id(&format!("callrec://call//{ID}")),
+            Err(LinkError::Malformed)
+        );
+        assert_eq!(call_id("callrec://call/"), Err(LinkError::Malformed));
+        assert_eq!(call_id("callrec://call"), Err(LinkError::Malformed));
+    }
+
+    #[test]
+    fn refuses_other_schemes_and_hosts() {
+        assert_eq!(
+            call_id(&format!("https://call/{ID}")),
+            Err(LinkError::WrongScheme)
+        );
+        assert_eq!(
+            call_id(&format!("file:///call/{ID}")),
+            Err(LinkError::WrongScheme)
+        );
+        assert_eq!(
+            call_id(&format!("callrecx://call/{ID}")),
+            Err(LinkError::WrongScheme)
+        );
+        assert_eq!(
+            call_id(&format!("callrec://settings/{ID}")),
+            Err(LinkError::UnknownTarget("settings".into()))
+        );
+        assert_eq!(
+            call_id(&format!("callrec:///call/{ID}")),
+            Err(LinkError::UnknownTarget(String::new()))
+        );
+        assert_eq!(
+            call_id(&format!("callrec:call/{ID}")),
+            Err(LinkError::UnknownTarget(String::new()))
+        );
+    }
+
+    #[test]
+    fn refuses_user_port_query_and_fragment() {
+        for link in [
+            format!("callrec://user@call/{ID}"),
+            format!("callrec://user:pw@call/{ID}"),
+            format!("callrec://call:80/{ID}"),
+            format!("callrec://call/{ID}?play=1"),
+            format!("callrec://call/{ID}#t=10"),
+        ] {
+            assert_eq!(call_id(&link), Err(LinkError::Malformed), "{link}");
+        }
+    }
+
+    #[test]
+    fn refuses_ids_that_are_not_canonical_uuids() {
+        for id in [
+            "42",
+            "x",
+            "0b6f2c1e8d3a4f5b9c7d1e2f3a4b5c6d",
+            "{0b6f2c1e-8d3a-4f5b-9c7d-1e2f3a4b5c6d}",
+            "0b6f2c1e-8d3a-4f5b-9c7d-1e2f3a4b5c6g",
+            "0b6f2c1e-8d3a-4f5b-9c7d-1e2f3a4b5c6d%00",
+            "%3Cscript%3E",
+            "' OR 1=1 --",
+        ] {
+            let link = format!("callrec://call/{id}");
+            assert!(
+                matches!(
+                    call_id(&link),
+                    Err(LinkError::BadCallId | LinkError::NotAUrl)
+                ),
+                "{link} gave {:?}",
+                call_id(&link)
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_empty_garbage_and_huge_links() {
+        assert_eq!(call_id(""), Err(LinkError::Empty));
+        assert_eq!(call_id("   "), Err(LinkError::Empty));
+        assert_eq!(call_id("not a url"), Err(LinkError::NotAUrl));
+        assert_eq!(call_id("--help"), Err(LinkError::NotAUrl));
+        let huge = format!("callrec://call/{ID}/{}", "a".repeat(10 * 1024));
+        assert_eq!(call_id(&huge), Err(LinkError::TooLong(huge.len())));
+        let huge_host = format!("callrec://{}/{ID}", "h".repeat(400));
+        let error = call_id(&huge_host).unwrap_err();
+        assert!(
+            error.to_string().len() < 120,
+            "the message stays short: {error}"
+        );
+    }
+
+    #[test]
+    fn errors_have_stable_codes() {
+        assert_eq!(LinkError::BadCallId.code(), "link_bad_call_id");
+        assert_eq!(LinkError::WrongScheme.kind(), ErrorKind::Usage);
+    }
+
+    #[test]
+    fn the_event_payload_is_camel_case() {
+        let payload = serde_json::to_value(OpenCall {
+            call_id: ID.to_owned(),
+        })
+        .unwrap();
+        assert_eq!(payload, serde_json::json!({ "callId": ID }));
+    }
+}
