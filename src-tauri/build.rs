@@ -12,6 +12,18 @@ fn main() {
             "sign_in",
             "sign_out",
             "list_calls",
+            "call_recordings",
+            "download_call",
+            "control_download",
+            "watch_downloads",
+            "library_usage",
+            "remove_call_files",
+            "export_call_files",
+            "show_call_files",
+            "play_call",
+            "player_control",
+            "watch_player",
+            "take_open_call",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri-build failed: {error:#}");

@@ -1,10 +1,15 @@
 //! Tauri commands: plain inputs, one core call, serde outputs. Nothing else.
 
 use tauri::State;
+use tauri::ipc::Channel;
 
 use callrec_core::calls::{self, CallPage, CallQuery, Cursor};
 use callrec_core::config::ProjectConfig;
+use callrec_core::downloads::{self, DownloadAction, LibraryUsage, Progress};
+use callrec_core::library::DownloadRecord;
+use callrec_core::player::{self, Command, Event as PlayerEvent, PlayerControl};
 use callrec_core::project::{self, ProjectStatus};
+use callrec_core::recordings::{self, Recording, Recordings};
 use callrec_core::secret::Secret;
 use callrec_core::session::{SessionError, SessionManager, SessionState, SignInRequest};
 
@@ -70,6 +75,7 @@ pub async fn sign_in(
 
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> Result<SessionState, IpcError> {
+    state.stop_downloads().await;
     Ok(state.session()?.sign_out().await?)
 }
 
@@ -83,4 +89,161 @@ pub async fn list_calls(
 ) -> Result<CallPage, IpcError> {
     let session = signed_in(&state).await?;
     Ok(calls::list(&session, state.library()?, &query, cursor.as_ref()).await?)
+}
+
+/// A call's recordings from both endpoints, merged; each endpoint's failure is part of the
+/// answer (the UI shows it inline), so only a failure before asking either is an error here.
+#[tauri::command]
+pub async fn call_recordings(
+    state: State<'_, AppState>,
+    call_id: String,
+) -> Result<Recording, IpcError> {
+    let session = signed_in(&state).await?;
+    let store = state.session()?.store();
+    Ok(recordings::resolve(&session, &state.http, store, &call_id).await?)
+}
+
+/// Queues every segment of a call for download; the queue runs in the background.
+#[tauri::command]
+pub async fn download_call(
+    state: State<'_, AppState>,
+    call_id: String,
+) -> Result<Vec<DownloadRecord>, IpcError> {
+    Ok(state.downloads().await?.enqueue_call(&call_id).await?)
+}
+
+#[tauri::command]
+pub async fn control_download(
+    state: State<'_, AppState>,
+    call_id: String,
+    index: u32,
+    action: DownloadAction,
+) -> Result<(), IpcError> {
+    Ok(state.downloads().await?.apply(&call_id, index, action)?)
+}
+
+/// Streams the queue's progress to `on_progress` (the current state first), until the UI
+/// drops the channel.
+#[tauri::command]
+pub async fn watch_downloads(
+    state: State<'_, AppState>,
+    on_progress: Channel<Progress>,
+) -> Result<(), IpcError> {
+    let mut progress = state.downloads().await?.subscribe();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let current = progress.borrow_and_update().clone();
+            if on_progress.send(current).is_err() || progress.changed().await.is_err() {
+                break;
+            }
+        }
+    });
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn library_usage(state: State<'_, AppState>) -> Result<LibraryUsage, IpcError> {
+    Ok(downloads::usage(state.library()?)?)
+}
+
+/// Deletes a call's downloaded files (and any download of it in flight).
+#[tauri::command]
+pub async fn remove_call_files(
+    state: State<'_, AppState>,
+    call_id: String,
+) -> Result<u32, IpcError> {
+    let removed = downloads::remove_call(
+        state.library()?,
+        &call_id,
+        state.running_downloads().await.as_ref(),
+    )?;
+    Ok(u32::try_from(removed.len()).unwrap_or(u32::MAX))
+}
+
+/// Copies a call's files into `folder` with readable names; without a folder, asks for one
+/// with the OS dialog (`None` back when the reviewer cancels it).
+#[tauri::command]
+pub async fn export_call_files(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    call_id: String,
+    folder: Option<String>,
+) -> Result<Option<Vec<String>>, IpcError> {
+    use tauri_plugin_dialog::DialogExt;
+    let folder = match folder {
+        Some(folder) => std::path::PathBuf::from(folder),
+        None => {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            app.dialog()
+                .file()
+                .set_title("Export the call's recordings to…")
+                .pick_folder(move |picked| {
+                    let _ = tx.send(picked);
+                });
+            match rx.await.ok().flatten().map(|p| p.into_path()) {
+                Some(Ok(path)) => path,
+                Some(Err(error)) => return Err(IpcError::new("export_folder", error.to_string())),
+                None => return Ok(None),
+            }
+        }
+    };
+    let written = downloads::export_call(state.library()?, &call_id, &folder)?;
+    Ok(Some(
+        written.iter().map(|p| p.display().to_string()).collect(),
+    ))
+}
+
+/// Shows a call's first downloaded file in the OS file manager.
+#[tauri::command]
+pub async fn show_call_files(state: State<'_, AppState>, call_id: String) -> Result<(), IpcError> {
+    let file = downloads::local_file(state.library()?, &call_id, 0)?;
+    tauri_plugin_opener::reveal_item_in_dir(&file)
+        .map_err(|error| IpcError::new("show_in_folder", error.to_string()))
+}
+
+/// Plays a call: its segments as one timeline (downloaded files first, else streamed), from
+/// `from` seconds. Progress comes as player events (`watch_player`).
+#[tauri::command]
+pub async fn play_call(
+    state: State<'_, AppState>,
+    call_id: String,
+    from: Option<f64>,
+) -> Result<(), IpcError> {
+    let session = signed_in(&state).await?;
+    let recordings = Recordings::for_session(&session, &state.http, state.session()?.store())?;
+    let timeline =
+        player::call_timeline(&recordings, state.library()?, &state.http, &call_id).await?;
+    let player = state.player();
+    player.send(Command::Load(timeline.segments))?;
+    if let Some(seconds) = from {
+        player.send(Command::Seek(seconds))?;
+    }
+    Ok(player.send(Command::Play)?)
+}
+
+#[tauri::command]
+pub fn player_control(state: State<'_, AppState>, control: PlayerControl) -> Result<(), IpcError> {
+    Ok(state.player().send(control.into())?)
+}
+
+/// Streams the player's events to `on_event` until the UI drops the channel.
+#[tauri::command]
+pub fn watch_player(state: State<'_, AppState>, on_event: Channel<PlayerEvent>) {
+    let events = state.player().subscribe();
+    // The player's events come on a std channel; a plain thread forwards them.
+    std::thread::spawn(move || {
+        while let Ok(event) = events.recv() {
+            if on_event.send(event).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+/// The `callrec://call/<id>` link the app was started with, once (then `None`).
+#[tauri::command]
+pub fn take_open_call(
+    pending: State<'_, crate::desktop::PendingOpenCall>,
+) -> Option<crate::OpenCall> {
+    pending.take()
 }

@@ -16,6 +16,14 @@ pub struct IpcError {
 }
 
 impl IpcError {
+    /// A failure of the shell itself (a dialog, the file manager), not of the core.
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+
     pub fn of(error: &impl ErrorCode) -> Self {
         Self {
             code: error.code().to_owned(),

@@ -2,6 +2,7 @@
 //! `callrec-core`; no product logic lives here.
 
 mod commands;
+mod desktop;
 mod error;
 mod state;
 #[cfg(test)]
@@ -11,6 +12,7 @@ use tauri::{Emitter, Manager};
 
 use callrec_core::ErrorCode;
 
+pub use desktop::{OPEN_CALL_EVENT, OpenCall};
 pub use error::IpcError;
 pub use state::AppInfo;
 
@@ -23,6 +25,13 @@ pub const SESSION_CHANGED_EVENT: &str = "session-changed";
 pub fn run() {
     init_logging();
     tauri::Builder::default()
+        // Single-instance first: a second launch must hand over and exit before anything else.
+        .plugin(desktop::single_instance())
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(desktop::deep_links())
+        .plugin(desktop::window_state())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .setup(|app| {
             let state = state::AppState::load()?;
             if let Err(error) = &state.config {
@@ -59,7 +68,19 @@ pub fn run() {
             commands::session_state,
             commands::sign_in,
             commands::sign_out,
-            commands::list_calls
+            commands::list_calls,
+            commands::call_recordings,
+            commands::download_call,
+            commands::control_download,
+            commands::watch_downloads,
+            commands::library_usage,
+            commands::remove_call_files,
+            commands::export_call_files,
+            commands::show_call_files,
+            commands::play_call,
+            commands::player_control,
+            commands::watch_player,
+            commands::take_open_call
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {

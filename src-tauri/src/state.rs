@@ -3,9 +3,13 @@
 use serde::Serialize;
 use ts_rs::TS;
 
+use std::sync::Arc;
+
 use callrec_core::config::{Config, ConfigError, ProjectConfig, Settings};
+use callrec_core::downloads::{DownloadOptions, Downloads};
 use callrec_core::http::{self, ClientBuildError};
 use callrec_core::library::Library;
+use callrec_core::player::{Player, PlayerOptions};
 use callrec_core::session::CurrentSession;
 
 use crate::error::IpcError;
@@ -19,7 +23,17 @@ pub struct AppState {
     pub session: Result<CurrentSession, IpcError>,
     /// The SQLite library under the data dir; a failure to open it is kept like the config's,
     /// so the app still signs in and lists calls online.
-    pub library: Result<Library, IpcError>,
+    pub library: Result<Arc<Library>, IpcError>,
+    /// The download queue, started on first use by a signed-in reviewer (it takes the data
+    /// dir's queue lock, so the CLI's `download` waits its turn) and dropped at sign-out.
+    downloads: tokio::sync::Mutex<Option<RunningQueue>>,
+    /// The player thread, started on the first play (it opens the output device then).
+    player: std::sync::OnceLock<Player>,
+}
+
+struct RunningQueue {
+    queue: Downloads,
+    runner: tokio::task::JoinHandle<()>,
 }
 
 impl AppState {
@@ -31,7 +45,9 @@ impl AppState {
             Err(error) => Err(IpcError::of(error)),
         };
         let library = match &config {
-            Ok(config) => Library::open(&config.data_dir).map_err(IpcError::from),
+            Ok(config) => Library::open(&config.data_dir)
+                .map(Arc::new)
+                .map_err(IpcError::from),
             Err(error) => Err(IpcError::of(error)),
         };
         if let Err(error) = &library {
@@ -42,6 +58,8 @@ impl AppState {
             http,
             session,
             library,
+            downloads: tokio::sync::Mutex::new(None),
+            player: std::sync::OnceLock::new(),
         })
     }
 
@@ -49,8 +67,57 @@ impl AppState {
         self.session.as_ref().map_err(Clone::clone)
     }
 
-    pub fn library(&self) -> Result<&Library, IpcError> {
+    pub fn library(&self) -> Result<&Arc<Library>, IpcError> {
         self.library.as_ref().map_err(Clone::clone)
+    }
+
+    /// The running download queue, started for the signed-in session on first use.
+    pub async fn downloads(&self) -> Result<Downloads, IpcError> {
+        let mut slot = self.downloads.lock().await;
+        if let Some(running) = slot.as_ref() {
+            return Ok(running.queue.clone());
+        }
+        let current = self.session()?;
+        let session = current
+            .manager()
+            .await
+            .ok_or_else(|| IpcError::of(&callrec_core::session::SessionError::NotSignedIn))?;
+        let queue = Downloads::for_session(
+            Arc::clone(self.library()?),
+            &session,
+            self.http.clone(),
+            current.store(),
+            DownloadOptions::default(),
+        )?;
+        let runner = queue.start();
+        *slot = Some(RunningQueue {
+            queue: queue.clone(),
+            runner,
+        });
+        Ok(queue)
+    }
+
+    /// The player, started on first use.
+    pub fn player(&self) -> &Player {
+        self.player
+            .get_or_init(|| Player::spawn(PlayerOptions::default()))
+    }
+
+    /// The queue if one runs (removing files must not start one).
+    pub async fn running_downloads(&self) -> Option<Downloads> {
+        self.downloads
+            .lock()
+            .await
+            .as_ref()
+            .map(|r| r.queue.clone())
+    }
+
+    /// Stops the queue (at sign-out: its URLs came from that session). Queued items stay in
+    /// the library and resume with the next session's queue.
+    pub async fn stop_downloads(&self) {
+        if let Some(running) = self.downloads.lock().await.take() {
+            running.runner.abort();
+        }
     }
 }
 
