@@ -10,84 +10,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { startBackend } from '../support/backend.mjs';
+import { appEnv, byId, normal, settledStatus, submitSignIn, waitForAccount, withShots } from '../support/app.mjs';
 import { openApp, saveScreenShot, saveWebviewShot, startTauriDriver } from '../support/driver.mjs';
 import { removeOnExit } from '../support/proc.mjs';
-
-const byId = (browser, id) => browser.$(`[data-testid="${id}"]`);
-
-/** The same variables `callrec demo` gives the app it starts. */
-function appEnv(backend, dataDir) {
-  const env = {
-    ...process.env,
-    CALLREC_SUPABASE_URL: backend.supabase_url,
-    CALLREC_SUPABASE_ANON_KEY: backend.anon_key,
-    CALLREC_DATA_DIR: dataDir,
-    CALLREC_DEMO: '1',
-    CALLREC_DEMO_EMAIL: backend.demo_email,
-  };
-  // Overrides inherited from the caller would point the app elsewhere.
-  delete env.CALLREC_FUNCTIONS_URL;
-  delete env.CALLREC_SIGNED_URL_FUNCTIONS_URL;
-  delete env.CALLREC_SIGNED_URL_API_KEY;
-  return env;
-}
-
-/** A URL in one spelling ("http://h:p" and "http://h:p/" are the same base). */
-const normal = (url) => new URL(url.trim()).href;
-
-/** Waits until the status card has finished a probe (state is not "checking"). */
-async function settledStatus(browser, { not } = {}) {
-  const card = await byId(browser, 'status-card');
-  await card.waitForExist({ timeout: 30000 });
-  await browser.waitUntil(
-    async () => {
-      const state = await card.getAttribute('data-state');
-      return state !== null && state !== 'checking' && state !== not;
-    },
-    { timeout: 30000, interval: 100, timeoutMsg: `the status card stayed "checking"${not ? ` or "${not}"` : ''} for 30 s` },
-  );
-  return {
-    state: await card.getAttribute('data-state'),
-    code: await card.getAttribute('data-code'),
-    text: await (await byId(browser, 'status-text')).getText(),
-  };
-}
-
-/** Runs `body`; on failure saves both screenshots as e2e-failed-<name>. */
-async function withShots(browser, name, body) {
-  try {
-    await body();
-  } catch (error) {
-    await saveWebviewShot(browser, `e2e-failed-${name}`).catch(() => {});
-    await saveScreenShot(`e2e-failed-${name}-screen`).catch(() => {});
-    throw error;
-  }
-}
-
-/** Waits until the signed-in header shows `email` (the DOM text of a displayed element). */
-async function waitForAccount(browser, email) {
-  const account = await byId(browser, 'account-email');
-  await account.waitForDisplayed({ timeout: 30000 });
-  await browser.waitUntil(async () => (await account.getProperty('textContent'))?.trim() === email, {
-    timeout: 30000,
-    timeoutMsg: `the header never showed ${email}`,
-  });
-}
-
-/** Types into a field after clearing it (setValue clears first). */
-async function fill(browser, id, value) {
-  const field = await byId(browser, id);
-  await field.waitForDisplayed();
-  await field.setValue(value);
-}
-
-/** Submits the sign-in form and waits until it is no longer busy. */
-async function submitSignIn(browser, password) {
-  await fill(browser, 'signin-password', password);
-  const submit = await byId(browser, 'signin-submit');
-  await submit.waitForClickable();
-  await submit.click();
-}
 
 describe('Callrec app against the local backend', { timeout: 300000 }, () => {
   let backend;
