@@ -81,6 +81,8 @@ enum Command {
     Calls(commands::calls::CallsArgs),
     /// A call's recording segments from both endpoints, merged (URLs only with --show-urls).
     Recordings(commands::recordings::RecordingsArgs),
+    /// Show or change the recording endpoints: each on or off, its URL, endpoint B's credential.
+    Endpoints(commands::endpoints::EndpointsArgs),
     /// Download calls (or one segment) for offline use: resumable, verified, queued.
     Download(commands::download::DownloadArgs),
     /// What is downloaded: list, remove, du (space used), export (copy with readable names).
@@ -112,6 +114,7 @@ fn main() -> ExitCode {
             Command::Whoami => commands::session::whoami(&output, settings).await,
             Command::Calls(args) => commands::calls::run(&output, settings, args).await,
             Command::Recordings(args) => commands::recordings::run(&output, settings, args).await,
+            Command::Endpoints(args) => commands::endpoints::run(&output, settings, args).await,
             Command::Download(args) => commands::download::run(&output, settings, args).await,
             Command::Library(args) => commands::library::run(&output, settings, args),
             Command::Play(args) => commands::play::run(&output, settings, args).await,

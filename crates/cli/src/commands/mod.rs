@@ -5,6 +5,7 @@ pub mod calls;
 pub mod config;
 pub mod demo;
 pub mod download;
+pub mod endpoints;
 pub mod export;
 pub mod library;
 pub mod play;
