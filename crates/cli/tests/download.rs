@@ -470,8 +470,20 @@ async fn download_by_filter_and_by_id_then_the_list_marks_them() {
         .collect();
     assert_eq!(ids(&read("not-downloaded.json")), rest);
     let table = read("downloaded.txt");
-    assert!(table.contains(fx::MULTI_SEGMENT) && table.contains(fx::WAV_PCM16), "{table}");
+    assert!(
+        table.contains(fx::MULTI_SEGMENT) && table.contains(fx::WAV_PCM16),
+        "{table}"
+    );
     assert!(table.trim_end().ends_with("2 call(s) of 2"), "{table}");
-    assert_eq!(read("both.rc").trim(), "2", "clap refuses both: {}", read("both.err"));
-    assert!(read("both.err").contains("cannot be used with"), "{}", read("both.err"));
+    assert_eq!(
+        read("both.rc").trim(),
+        "2",
+        "clap refuses both: {}",
+        read("both.err")
+    );
+    assert!(
+        read("both.err").contains("cannot be used with"),
+        "{}",
+        read("both.err")
+    );
 }

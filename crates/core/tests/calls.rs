@@ -479,7 +479,11 @@ async fn the_downloaded_filter_answers_from_the_library_and_pages_the_rest_from_
         ..Default::default()
     };
     let (rows, total) = list_all(&ctx.session, &library, &downloaded, CallSource::Offline).await;
-    assert_eq!(ctx.backend.stats().rest_requests, rest_before, "no server request");
+    assert_eq!(
+        ctx.backend.stats().rest_requests,
+        rest_before,
+        "no server request"
+    );
     assert_eq!(ids(&rows), done.map(String::clone).to_vec());
     assert_eq!(total, Some(3));
     assert!(rows.iter().all(|r| r.downloaded));
@@ -525,7 +529,10 @@ async fn the_downloaded_filter_answers_from_the_library_and_pages_the_rest_from_
     assert_eq!(parsed.downloaded, None);
     // PostgREST never hears of it.
     let params = not_downloaded.params(None).unwrap();
-    assert!(params.iter().all(|(k, _)| !k.contains("download")), "{params:?}");
+    assert!(
+        params.iter().all(|(k, _)| !k.contains("download")),
+        "{params:?}"
+    );
 }
 
 /// A signed-in manager on a canned project whose `/rest/v1/calls` answers `status` + `body`.

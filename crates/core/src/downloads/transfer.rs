@@ -9,14 +9,15 @@
 use std::io::SeekFrom;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use backon::BackoffBuilder;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, ETAG, IF_RANGE, LAST_MODIFIED, RANGE};
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufWriter};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio::sync::{mpsc, oneshot};
 
 use super::{Control, DownloadError, DownloadOptions, paths};
 use crate::http;
@@ -51,22 +52,153 @@ enum Answer {
     Complete,
 }
 
+/// Chunks queued for the writer before the receiving task waits (backpressure).
+const QUEUED_CHUNKS: usize = 32;
+
+enum Op {
+    Write(bytes::Bytes),
+    Flush(oneshot::Sender<std::io::Result<()>>),
+    Truncate(oneshot::Sender<std::io::Result<()>>),
+}
+
+/// The `.part` being written: a blocking thread hashes and writes the chunks the receiving
+/// task hands it, so receiving overlaps hashing and writing. (All three on one task capped a
+/// 1 GB loopback download at ~0.3x curl: SHA-256 alone was a third of the CPU time.)
 struct Part {
-    writer: BufWriter<tokio::fs::File>,
-    hasher: Sha256,
+    ops: mpsc::Sender<Op>,
+    worker: Option<tokio::task::JoinHandle<std::io::Result<(std::fs::File, Sha256)>>>,
+    /// Set when the transfer ends without [`Part::finish`]: the writer stops at once, so a
+    /// retry reopening the `.part` never races writes still queued here.
+    abandoned: Arc<AtomicBool>,
     pos: u64,
 }
 
+fn write_part(
+    file: std::fs::File,
+    mut hasher: Sha256,
+    mut ops: mpsc::Receiver<Op>,
+    abandoned: &AtomicBool,
+) -> std::io::Result<(std::fs::File, Sha256)> {
+    use std::io::{Seek, Write};
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    while let Some(op) = ops.blocking_recv() {
+        if abandoned.load(Ordering::SeqCst) {
+            // Drop the buffered bytes unwritten (a BufWriter flushes when dropped).
+            let _ = out.into_parts();
+            return Err(std::io::Error::other("the download stopped"));
+        }
+        match op {
+            Op::Write(bytes) => {
+                hasher.update(&bytes);
+                out.write_all(&bytes)?;
+            }
+            Op::Flush(ack) => {
+                let _ = ack.send(out.flush());
+            }
+            Op::Truncate(ack) => {
+                let result = out.flush().and_then(|()| {
+                    out.get_mut().set_len(0)?;
+                    out.get_mut().seek(std::io::SeekFrom::Start(0)).map(|_| ())
+                });
+                if result.is_ok() {
+                    hasher = Sha256::new();
+                }
+                let _ = ack.send(result);
+            }
+        }
+    }
+    out.flush()?;
+    let file = out.into_inner().map_err(|e| e.into_error())?;
+    Ok((file, hasher))
+}
+
 impl Part {
+    fn start(file: std::fs::File, hasher: Sha256, pos: u64) -> Self {
+        let (ops, receiver) = mpsc::channel(QUEUED_CHUNKS);
+        let abandoned = Arc::new(AtomicBool::new(false));
+        let stop = Arc::clone(&abandoned);
+        let worker = tokio::task::spawn_blocking(move || write_part(file, hasher, receiver, &stop));
+        Self {
+            ops,
+            worker: Some(worker),
+            abandoned,
+            pos,
+        }
+    }
+
+    /// The writer's own error, once it has stopped.
+    async fn failure(&mut self, path: &Path) -> DownloadError {
+        let reason = match self.worker.take() {
+            Some(worker) => match worker.await {
+                Ok(Err(e)) => return DownloadError::io(path, &e),
+                Ok(Ok(_)) => "the writer stopped early".to_owned(),
+                Err(e) => format!("the writer failed: {e}"),
+            },
+            None => "the writer is gone".to_owned(),
+        };
+        DownloadError::Io {
+            path: path.display().to_string(),
+            reason,
+        }
+    }
+
+    async fn write(&mut self, bytes: bytes::Bytes, path: &Path) -> Result<(), DownloadError> {
+        let len = bytes.len() as u64;
+        if self.ops.send(Op::Write(bytes)).await.is_err() {
+            return Err(self.failure(path).await);
+        }
+        self.pos += len;
+        Ok(())
+    }
+
+    async fn ask(
+        &mut self,
+        op: fn(oneshot::Sender<std::io::Result<()>>) -> Op,
+        path: &Path,
+    ) -> Result<(), DownloadError> {
+        let (ack, done) = oneshot::channel();
+        if self.ops.send(op(ack)).await.is_err() {
+            return Err(self.failure(path).await);
+        }
+        match done.await {
+            Ok(result) => result.map_err(|e| DownloadError::io(path, &e)),
+            Err(_) => Err(self.failure(path).await),
+        }
+    }
+
+    async fn flush(&mut self, path: &Path) -> Result<(), DownloadError> {
+        self.ask(Op::Flush, path).await
+    }
+
     async fn truncate(&mut self, path: &Path) -> Result<(), DownloadError> {
-        let io = |e: std::io::Error| DownloadError::io(path, &e);
-        self.writer.flush().await.map_err(io)?;
-        let file = self.writer.get_mut();
-        file.set_len(0).await.map_err(io)?;
-        file.seek(SeekFrom::Start(0)).await.map_err(io)?;
-        self.hasher = Sha256::new();
+        self.ask(Op::Truncate, path).await?;
         self.pos = 0;
         Ok(())
+    }
+
+    /// Every byte written: the file and the SHA-256 of its content.
+    async fn finish(mut self, path: &Path) -> Result<(std::fs::File, Sha256), DownloadError> {
+        let (ops, _) = mpsc::channel(1);
+        drop(std::mem::replace(&mut self.ops, ops)); // closing the queue ends the writer
+        match self.worker.take() {
+            Some(worker) => match worker.await {
+                Ok(Ok(written)) => Ok(written),
+                Ok(Err(e)) => Err(DownloadError::io(path, &e)),
+                Err(e) => Err(DownloadError::Io {
+                    path: path.display().to_string(),
+                    reason: format!("the writer failed: {e}"),
+                }),
+            },
+            None => Err(self.failure(path).await),
+        }
+    }
+}
+
+impl Drop for Part {
+    fn drop(&mut self) {
+        if self.worker.is_some() {
+            self.abandoned.store(true, Ordering::SeqCst);
+        }
     }
 }
 
@@ -169,11 +301,7 @@ pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
         pos = hashed;
     }
     file.seek(SeekFrom::Start(pos)).await.map_err(io)?;
-    let mut part = Part {
-        writer: BufWriter::with_capacity(1 << 20, file),
-        hasher,
-        pos,
-    };
+    let mut part = Part::start(file.into_std().await, hasher, pos);
     (job.progress)(part.pos, total);
 
     let new_backoff = || {
@@ -205,7 +333,7 @@ pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
     'request: loop {
         match job.control.state.load(Ordering::SeqCst) {
             Control::PAUSE => {
-                part.writer.flush().await.map_err(io)?;
+                part.flush(&part_path).await?;
                 return Ok(Ended::Paused);
             }
             Control::CANCEL => return Ok(Ended::Cancelled),
@@ -380,9 +508,7 @@ pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
                             got: end,
                         });
                     }
-                    part.writer.write_all(&bytes).await.map_err(io)?;
-                    part.hasher.update(&bytes);
-                    part.pos = end;
+                    part.write(bytes, &part_path).await?;
                     backoff = new_backoff();
                     (job.progress)(part.pos, total);
                     if last_saved.elapsed() >= Duration::from_secs(1) {
@@ -425,13 +551,14 @@ pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
     }
 
     // Every byte is here: flush, check the length, fsync, sniff, rename, then record.
-    part.writer.flush().await.map_err(io)?;
-    let mut file = part.writer.into_inner();
+    let written = part.pos;
+    let (file, hasher) = part.finish(&part_path).await?;
+    let mut file = tokio::fs::File::from_std(file);
     file.sync_all().await.map_err(io)?;
     let len = file.metadata().await.map_err(io)?.len();
-    if len != part.pos || total.is_some_and(|t| t != len) {
+    if len != written || total.is_some_and(|t| t != len) {
         return Err(DownloadError::Length {
-            expected: total.unwrap_or(part.pos),
+            expected: total.unwrap_or(written),
             got: len,
         });
     }
@@ -458,7 +585,7 @@ pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
         index: record.index,
         path: paths::to_stored(&final_rel)?,
         size: len,
-        sha256: hex(&part.hasher.finalize()),
+        sha256: hex(&hasher.finalize()),
         etag: validator.filter(|v| v.starts_with('"')),
         content_type: Some(paths::content_type(ext).to_owned()),
         completed_at: time::OffsetDateTime::now_utc().unix_timestamp(),
