@@ -5,6 +5,8 @@
 //   ?session=<s>    what the shell restored: signedOut (default), signedIn, offline, revoked
 //   ?keyring=keyutils   the keyutils fallback, with its warning
 //   ?signin=<code>  the first sign-in fails with <code> (e.g. rate_limited), the next one succeeds
+//   ?calls=<n>      how many synthetic calls the project has (default 100000); ?offline=1
+//                   serves them marked offline; ?callsError=<code> fails the first list_calls
 // In the console, `__CALLREC_MOCK__.emit('session-changed', state)` plays the shell's event.
 
 import {
@@ -73,7 +75,14 @@ export function installDevMock(): MockControl {
       ]
     : undefined;
 
+  const callCount = Number(params.get('calls') ?? '100000');
+  const callsError = params.get('callsError');
   const control = installMockIpc({
+    calls: {
+      count: Number.isFinite(callCount) ? callCount : 100_000,
+      source: params.get('offline') === '1' ? 'offline' : 'remote',
+      ...(callsError ? { errors: [{ code: callsError, message: `mock: list_calls failed with ${callsError}` }] } : {}),
+    },
     appInfo: { ok: info },
     probe: [probe],
     session: { ok: session },

@@ -10,6 +10,12 @@ import type { AppInfo } from '../lib/bindings/AppInfo';
 import type { KeyringInfo } from '../lib/bindings/KeyringInfo';
 import type { ProjectStatus } from '../lib/bindings/ProjectStatus';
 import type { SessionState } from '../lib/bindings/SessionState';
+import { listCalls, type CallsScenario } from './mock-calls';
+import { MockMedia, type MediaScenario } from './mock-media';
+import type { PlayerEvent } from '../lib/bindings/PlayerEvent';
+import type { Progress } from '../lib/bindings/Progress';
+
+export type { CallsScenario, MediaScenario };
 
 /** One scripted answer: a value, or the raw rejection the shell would send (any shape). */
 export type MockReply<T> = { ok: T } | { err: unknown };
@@ -27,6 +33,10 @@ export interface MockScenario {
   signIn?: MockReply<SessionState>[];
   /** `sign_out`'s answer; signed out (no notice) when absent. */
   signOut?: MockReply<SessionState>;
+  /** The calls `list_calls` serves (see mock-calls.ts); an empty project when absent. */
+  calls?: CallsScenario;
+  /** Recordings, downloads and the player (see mock-media.ts); sensible defaults when absent. */
+  media?: MediaScenario;
   /** Delay before every answer, in ms. */
   delayMs?: number;
 }
@@ -46,6 +56,10 @@ export interface MockControl {
   release(): void;
   /** Emits an event to the app, as the shell does (e.g. `session-changed`). */
   emit(event: string, payload: unknown): Promise<void>;
+  /** Sends a `Progress` message on the `watch_downloads` channel; false before the UI subscribed. */
+  progress(message: Progress): boolean;
+  /** Sends a player event on the `watch_player` channel; false before the UI subscribed. */
+  playerEvent(event: PlayerEvent): boolean;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -60,6 +74,7 @@ function answer<T>(reply: MockReply<T> | undefined, cmd: string): T {
 export function installMockIpc(scenario: MockScenario): MockControl {
   const calls: MockCall[] = [];
   let gate: { promise: Promise<void>; open: () => void } | null = null;
+  const media = new MockMedia(() => control.scenario.media);
 
   const control: MockControl = {
     scenario,
@@ -78,6 +93,16 @@ export function installMockIpc(scenario: MockScenario): MockControl {
       gate = null;
     },
     emit: (event, payload) => emit(event, payload),
+    progress(message) {
+      if (!media.progress) return false;
+      media.progress.send(message);
+      return true;
+    },
+    playerEvent(event) {
+      if (!media.playerEvents) return false;
+      media.playerEvents.send(event);
+      return true;
+    },
   };
 
   const handle = async (cmd: string, args: unknown): Promise<unknown> => {
@@ -86,6 +111,17 @@ export function installMockIpc(scenario: MockScenario): MockControl {
     const s = control.scenario;
     if (s.delayMs !== undefined && s.delayMs > 0) await sleep(s.delayMs);
     if (gate) await gate.promise;
+    if (cmd === 'list_calls') {
+      const extra = s.calls?.delays?.[nth] ?? 0;
+      if (extra > 0) await sleep(extra);
+      const failure = s.calls?.errors?.[nth];
+      // Rethrown as scripted: the shell's raw error value.
+      // eslint-disable-next-line @typescript-eslint/only-throw-error
+      if (failure !== undefined && failure !== null) throw failure;
+      return listCalls(s.calls, args);
+    }
+    const mediaAnswer = media.handle(cmd, args);
+    if (mediaAnswer) return mediaAnswer.value;
     switch (cmd) {
       case 'app_info':
         return answer(s.appInfo, cmd);
@@ -97,6 +133,9 @@ export function installMockIpc(scenario: MockScenario): MockControl {
         return s.signIn ? answer(s.signIn[Math.min(nth, s.signIn.length - 1)], cmd) : signedIn(emailOf(args));
       case 'sign_out':
         return s.signOut ? answer(s.signOut, cmd) : signedOut();
+      case 'take_open_call':
+        // The app was not started by a link.
+        return null;
       default:
         // What Tauri itself answers for a command it does not know.
         // eslint-disable-next-line @typescript-eslint/only-throw-error

@@ -3,15 +3,26 @@
 // Every command rejects with a `CommandError` carrying a stable `code`, so screens branch on
 // codes, never on message text. Payload types come from the Rust types (ts-rs, in ./bindings).
 
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { AppInfo } from './bindings/AppInfo';
+import type { OpenCall } from './bindings/OpenCall';
+import type { CallPage } from './bindings/CallPage';
+import type { CallQuery } from './bindings/CallQuery';
+import type { Cursor } from './bindings/Cursor';
+import type { DownloadAction } from './bindings/DownloadAction';
+import type { DownloadRecord } from './bindings/DownloadRecord';
 import type { IpcError } from './bindings/IpcError';
 import type { KeyringInfo } from './bindings/KeyringInfo';
+import type { LibraryUsage } from './bindings/LibraryUsage';
+import type { PlayerEvent } from './bindings/PlayerEvent';
+import type { Progress } from './bindings/Progress';
 import type { ProjectStatus } from './bindings/ProjectStatus';
+import type { Recording } from './bindings/Recording';
 import type { SessionNotice } from './bindings/SessionNotice';
 import type { SessionState } from './bindings/SessionState';
 import type { SessionUser } from './bindings/SessionUser';
+import type { PlayerControl } from './player';
 
 export type { AppInfo, IpcError, KeyringInfo, ProjectStatus, SessionNotice, SessionState, SessionUser };
 
@@ -120,7 +131,60 @@ export const commands = {
   sessionState: (): Promise<SessionState> => call<SessionState>('session_state'),
   signIn: (args: SignInArgs): Promise<SessionState> => call<SessionState>('sign_in', { ...args }),
   signOut: (): Promise<SessionState> => call<SessionState>('sign_out'),
+  /** One page of calls: `cursor` null for the first (which carries the total), else the last page's `next`. */
+  /** The `callrec://call/<id>` link the app was started with, once (then null). */
+  takeOpenCall: (): Promise<OpenCall | null> => call<OpenCall | null>('take_open_call'),
+  listCalls: (query: CallQuery, cursor: Cursor | null): Promise<CallPage> =>
+    call<CallPage>('list_calls', { query, cursor }),
+  /** Both recording endpoints' answers for a call, merged (issue 5). Segments carry no URL. */
+  callRecordings: (callId: string): Promise<Recording> => call<Recording>('call_recordings', { callId }),
+  /** Queues every segment of a call for download; answers the queued records. */
+  downloadCall: (callId: string): Promise<DownloadRecord[]> => call<DownloadRecord[]>('download_call', { callId }),
+  controlDownload: (callId: string, index: number, action: DownloadAction): Promise<null> =>
+    call<null>('control_download', { callId, index, action }),
+  /** Calls `handler` with every `Progress` message; resolves once subscribed, with a stop function. */
+  watchDownloads: (handler: (progress: Progress) => void): Promise<Unlisten> =>
+    subscribe('watch_downloads', 'onProgress', handler),
+  libraryUsage: (): Promise<LibraryUsage> => call<LibraryUsage>('library_usage'),
+  /** Deletes a call's downloaded files; answers how many were removed. */
+  removeCallFiles: (callId: string): Promise<number> => call<number>('remove_call_files', { callId }),
+  /** Asks for a folder (OS dialog) and copies the call's files there; null when the dialog was cancelled. */
+  exportCallFiles: (callId: string): Promise<string[] | null> =>
+    call<string[] | null>('export_call_files', { callId, folder: null }),
+  showCallFiles: (callId: string): Promise<null> => call<null>('show_call_files', { callId }),
+  /** Loads a call's segments as one timeline (local files first) and plays from `from` seconds. */
+  playCall: (callId: string, from: number | null = null): Promise<null> => call<null>('play_call', { callId, from }),
+  playerControl: (control: PlayerControl): Promise<null> => call<null>('player_control', { control }),
+  /** Calls `handler` with every `PlayerEvent`; resolves once subscribed, with a stop function. */
+  watchPlayer: (handler: (event: PlayerEvent) => void): Promise<Unlisten> =>
+    subscribe('watch_player', 'onEvent', handler),
 };
+
+/**
+ * Opens a Tauri channel for a `watch_*` command: the shell keeps sending on it until the UI
+ * drops it. Stopping drops our handler, so later messages go nowhere.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- ties the channel's messages to the handler
+async function subscribe<T>(command: string, argName: string, handler: (message: T) => void): Promise<Unlisten> {
+  // `new Channel` needs the IPC (it registers a callback): check first, as `call` does.
+  if (!hasTauriIpc()) {
+    throw new CommandError(
+      command,
+      ClientCode.IpcUnavailable,
+      'The Callrec shell is not available: this page is not running inside the app.',
+    );
+  }
+  let stopped = false;
+  const channel = new Channel<T>((message) => {
+    if (!stopped) handler(message);
+  });
+  await call<null>(command, { [argName]: channel });
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    channel.onmessage = () => undefined;
+  };
+}
 
 export type Commands = typeof commands;
 
@@ -128,6 +192,8 @@ export type Commands = typeof commands;
 export const EventName = {
   /** The session changed on its own (e.g. the refresh token was revoked). Payload: `SessionState`. */
   SessionChanged: 'session-changed',
+  /** A deep link asks to open a call. Payload: `{ callId: string }`. */
+  OpenCall: 'open-call',
 } as const;
 
 /** True for a payload shaped like `SessionState` (events are not type-checked on the way in). */
@@ -164,4 +230,29 @@ export async function onSessionChanged(handler: (state: SessionState) => void): 
 /** The event source the session store listens to (a fake one in unit tests). */
 export interface SessionEvents {
   onSessionChanged: typeof onSessionChanged;
+}
+
+/** The id in an `open-call` payload, or null when the payload is not `{ callId: non-empty string }`. */
+export function openCallId(payload: unknown): string | null {
+  if (typeof payload !== 'object' || payload === null) return null;
+  const { callId } = payload as { callId?: unknown };
+  return typeof callId === 'string' && callId.trim() !== '' ? callId.trim() : null;
+}
+
+/**
+ * Calls `handler` with the call id of every `open-call` event (deep links). Outside the app:
+ * a no-op. Malformed payloads are dropped.
+ */
+export async function onOpenCall(handler: (callId: string) => void): Promise<Unlisten> {
+  if (!hasTauriIpc()) return () => undefined;
+  let stopped = false;
+  const unlisten = await listen<unknown>(EventName.OpenCall, (event) => {
+    const id = openCallId(event.payload);
+    if (!stopped && id !== null) handler(id);
+  });
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    unlisten();
+  };
 }

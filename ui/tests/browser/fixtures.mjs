@@ -75,3 +75,14 @@ export const scenario = (over = {}) => ({
 
 /** @param {string} code @param {string} [message] */
 export const ipcError = (code, message = `mock ${code}`) => ({ err: { code, message } });
+
+/**
+ * Signed in, with `list_calls` serving these calls (see src/dev/mock-calls.ts).
+ * @param {NonNullable<MockScenario['calls']>} calls
+ * @param {Partial<MockScenario>} [over]
+ * @returns {MockScenario}
+ */
+export const callsScenario = (calls, over = {}) => scenario({ session: { ok: signedIn() }, calls, ...over });
+
+/** The id of synthetic call `i` (mock-calls.ts `syntheticCall`). */
+export const callId = (/** @type {number} */ i) => `c0000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;

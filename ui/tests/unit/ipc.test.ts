@@ -8,7 +8,9 @@ import {
   commands,
   isIpcError,
   isSessionState,
+  onOpenCall,
   onSessionChanged,
+  openCallId,
   toCommandError,
   type SessionState,
 } from '../../src/lib/ipc';
@@ -243,5 +245,117 @@ describe('onSessionChanged', () => {
     expect(() => {
       unlisten();
     }).not.toThrow();
+  });
+});
+
+describe('open-call', () => {
+  it('reads the call id from { callId }, and nothing else', () => {
+    expect(openCallId({ callId: ' abc ' })).toBe('abc');
+    expect(openCallId({ callId: '' })).toBeNull();
+    expect(openCallId({ callId: 42 })).toBeNull();
+    expect(openCallId({ id: 'abc' })).toBeNull();
+    expect(openCallId('abc')).toBeNull();
+    expect(openCallId(null)).toBeNull();
+  });
+
+  it('delivers open-call ids until unlistened, dropping malformed payloads', async () => {
+    mockIPC(() => undefined, { shouldMockEvents: true });
+    const got: string[] = [];
+    const unlisten = await onOpenCall((id) => got.push(id));
+    await emit('open-call', { callId: 'c1' });
+    await emit('open-call', { call_id: 'c2' });
+    await emit('session-changed', { callId: 'c3' });
+    expect(got).toEqual(['c1']);
+    unlisten();
+    await emit('open-call', { callId: 'c4' });
+    expect(got).toEqual(['c1']);
+  });
+});
+
+describe('listCalls', () => {
+  it('sends the query and the cursor as list_calls arguments', async () => {
+    const seen: { cmd: string; args: unknown }[] = [];
+    mockIPC((cmd, args) => {
+      seen.push({ cmd, args });
+      return { rows: [], next: null, total: 0, skipped: 0, source: 'remote' };
+    });
+    const query = {
+      sort: 'dateDesc' as const,
+      since: null,
+      until: null,
+      hasRecording: true,
+      direction: null,
+      status: null,
+      search: 'x',
+      limit: 200,
+      downloaded: null,
+    };
+    const page = await commands.listCalls(query, null);
+    expect(page.total).toBe(0);
+    expect(seen).toEqual([{ cmd: 'list_calls', args: { query, cursor: null } }]);
+  });
+});
+
+describe('channels (watch_player, watch_downloads)', () => {
+  it('passes a Channel, delivers its messages in order, and stops delivering once stopped', async () => {
+    let channelId = -1;
+    mockIPC((cmd, args) => {
+      expect(cmd).toBe('watch_player');
+      const channel = (args as { onEvent: { id: number; toJSON(): string } }).onEvent;
+      channelId = channel.id;
+      // What the shell gets on the wire.
+      expect(channel.toJSON()).toBe(`__CHANNEL__:${String(channel.id)}`);
+      return null;
+    });
+    const seen: unknown[] = [];
+    const stop = await commands.watchPlayer((event) => seen.push(event));
+    const run = (data: unknown): void => {
+      (globalThis as unknown as { __TAURI_INTERNALS__: { runCallback(id: number, d: unknown): void } }).__TAURI_INTERNALS__.runCallback(
+        channelId,
+        data,
+      );
+    };
+    // Out of order on the wire: the Channel reorders by index.
+    run({ index: 1, message: { type: 'ended' } });
+    run({ index: 0, message: { type: 'position', position: 1, segment: 0 } });
+    expect(seen).toEqual([{ type: 'position', position: 1, segment: 0 }, { type: 'ended' }]);
+    stop();
+    run({ index: 2, message: { type: 'ended' } });
+    expect(seen).toHaveLength(2);
+  });
+
+  it('rejects with a CommandError when the subscription fails, or outside the app', async () => {
+    await expect(commands.watchDownloads(() => undefined)).rejects.toMatchObject({
+      code: ClientCode.IpcUnavailable,
+      command: 'watch_downloads',
+    });
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    mockIPC(() => Promise.reject({ code: 'library_unavailable', message: 'no data dir' }));
+    await expect(commands.watchDownloads(() => undefined)).rejects.toMatchObject({
+      code: 'library_unavailable',
+      message: 'no data dir',
+    });
+  });
+
+  it('sends the documented arguments', async () => {
+    const sent: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      sent.push([cmd, args]);
+      return null;
+    });
+    await commands.playCall('c1');
+    await commands.playCall('c1', 12.5);
+    await commands.playerControl({ type: 'seekBy', seconds: -15 });
+    await commands.controlDownload('c1', 2, 'retry');
+    await commands.exportCallFiles('c1');
+    await commands.callRecordings('c1');
+    expect(sent).toEqual([
+      ['play_call', { callId: 'c1', from: null }],
+      ['play_call', { callId: 'c1', from: 12.5 }],
+      ['player_control', { control: { type: 'seekBy', seconds: -15 } }],
+      ['control_download', { callId: 'c1', index: 2, action: 'retry' }],
+      ['export_call_files', { callId: 'c1', folder: null }],
+      ['call_recordings', { callId: 'c1' }],
+    ]);
   });
 });

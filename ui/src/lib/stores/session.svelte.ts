@@ -205,6 +205,10 @@ export class SessionStore {
   #apply(state: SessionState): void {
     this.#version += 1;
     const before = this.user;
+    // For the benchmark (tests/bench/calls.mjs): signed in → first page of calls rendered.
+    if (before === null && state.status !== 'signedOut' && typeof performance !== 'undefined') {
+      performance.mark('callrec:signed-in');
+    }
     if (before && state.status === 'signedOut') this.previousEmail = before.email;
     this.state = state;
     this.loadError = null;

@@ -1,0 +1,271 @@
+// The scripted shell's recordings, downloads and player (issues 5, 7, 6). Channels are emulated
+// as the real shell does it: the UI's `Channel` registered a callback through
+// `__TAURI_INTERNALS__.transformCallback`; messages go to `runCallback(id, { index, message })`,
+// with `index` counting up per channel (the Channel object reorders by it).
+// Dev and tests only (see mock-ipc.ts).
+
+import type { ChannelMode } from '../lib/bindings/ChannelMode';
+import type { DownloadRecord } from '../lib/bindings/DownloadRecord';
+import type { LibraryUsage } from '../lib/bindings/LibraryUsage';
+import type { PlayerEvent } from '../lib/bindings/PlayerEvent';
+import type { PlayState } from '../lib/bindings/PlayState';
+import type { Progress } from '../lib/bindings/Progress';
+import type { Recording } from '../lib/bindings/Recording';
+import type { SegmentInfo } from '../lib/bindings/SegmentInfo';
+
+export interface MediaScenario {
+  /** `call_recordings` by call id (a raw rejection as `{ err }`); `recordings.default` for any other call. */
+  recordings?: Record<string, { ok: Recording } | { err: unknown }>;
+  /** `download_call`'s answer by call id; two queued segments when absent. */
+  downloads?: Record<string, { ok: DownloadRecord[] } | { err: unknown }>;
+  usage?: LibraryUsage;
+  /** The timeline `play_call` loads; three segments (60 s, 30 s, 90 s) when absent. */
+  timeline?: SegmentInfo[];
+  /** `play_call` fails with this raw rejection. */
+  playError?: unknown;
+  /** `export_call_files`'s answer (null: the folder dialog was cancelled); one file when absent. */
+  exported?: string[] | null;
+  /** `remove_call_files` fails with this raw rejection. */
+  removeError?: unknown;
+}
+
+interface ChannelLike {
+  id: number;
+}
+
+/** One emulated channel: sends in order, like the shell's `Channel::send`. */
+class MockChannel<T> {
+  readonly id: number;
+  #index = 0;
+
+  constructor(id: number) {
+    this.id = id;
+  }
+
+  send(message: T): void {
+    const internals = (window as unknown as { __TAURI_INTERNALS__: { runCallback(id: number, data: unknown): void } })
+      .__TAURI_INTERNALS__;
+    internals.runCallback(this.id, { index: this.#index, message });
+    this.#index += 1;
+  }
+}
+
+function channelOf<T>(args: unknown, name: string): MockChannel<T> {
+  const value = (args as Record<string, unknown> | undefined)?.[name] as ChannelLike | undefined;
+  if (typeof value?.id !== 'number') throw new Error(`mock: ${name} is not a Channel`);
+  return new MockChannel<T>(value.id);
+}
+
+export const DEFAULT_TIMELINE: SegmentInfo[] = [
+  { label: 'main', start: 0, duration: 60 },
+  { label: 'transfer', start: 60, duration: 30 },
+  { label: 'voicemail', start: 90, duration: 90 },
+];
+
+/** A recording with three segments from both endpoints (what most calls answer in the mock). */
+export function sampleRecording(callId: string): Recording {
+  return {
+    callId,
+    segments: [
+      {
+        id: 'b:main:0',
+        label: 'main',
+        durationSeconds: 60,
+        source: 'twilio',
+        status: 'completed',
+        createdAt: '2026-11-20T18:00:00Z',
+        endpoint: 'signedRecordingUrl',
+        expiresAt: 1_900_000_000,
+        expiry: 'signedQuery',
+        note: null,
+      },
+      {
+        id: 'b:transfer:1',
+        label: 'transfer',
+        durationSeconds: 30,
+        source: 'twilio',
+        status: 'completed',
+        createdAt: '2026-11-20T18:01:00Z',
+        endpoint: 'signedRecordingUrl',
+        expiresAt: 1_900_000_000,
+        expiry: 'signedQuery',
+        note: null,
+      },
+      {
+        id: 'b:voicemail:2',
+        label: 'voicemail',
+        durationSeconds: 90,
+        source: 'ultravox',
+        status: 'pending_sync',
+        createdAt: '2026-11-20T18:02:00Z',
+        endpoint: 'signedRecordingUrl',
+        expiresAt: 1_900_000_000,
+        expiry: 'assumed',
+        note: 'provider copy, may expire',
+      },
+    ],
+    callRecording: { state: 'ok', segments: 1, notes: [] },
+    signedRecordingUrl: { state: 'ok', segments: 3, notes: [] },
+    combined: null,
+    combinedCode: null,
+  };
+}
+
+function defaultRecords(callId: string): DownloadRecord[] {
+  return ['main', 'transfer'].map((label, index) => ({
+    callId,
+    index,
+    segmentId: `b:${label}:${index}`,
+    label,
+    state: 'queued',
+    bytes: 0,
+    total: null,
+    errorCode: null,
+    errorMessage: null,
+    attempts: 0,
+    createdAt: 1_763_700_000,
+    updatedAt: 1_763_700_000,
+  }));
+}
+
+/** The media part of the scripted shell: answers its commands and holds the channels. */
+export class MockMedia {
+  progress: MockChannel<Progress> | null = null;
+  playerEvents: MockChannel<PlayerEvent> | null = null;
+  #state: { state: PlayState; speed: number; volume: number; channelMode: ChannelMode } = {
+    state: 'idle',
+    speed: 1,
+    volume: 1,
+    channelMode: 'both',
+  };
+  #position = 0;
+  #duration = 0;
+
+  readonly #scenario: () => MediaScenario | undefined;
+
+  constructor(scenario: () => MediaScenario | undefined) {
+    this.#scenario = scenario;
+  }
+
+  /** The answer to `cmd`, or `undefined` when it is not a media command. */
+  handle(cmd: string, args: unknown): { value: unknown } | undefined {
+    const s = this.#scenario() ?? {};
+    const a = (args ?? {}) as Record<string, unknown>;
+    const callId = typeof a.callId === 'string' ? a.callId : '';
+    switch (cmd) {
+      case 'call_recordings': {
+        const reply = s.recordings?.[callId] ?? s.recordings?.default;
+        if (!reply) return { value: sampleRecording(callId) };
+        if ('err' in reply) throw reply.err;
+        return { value: { ...reply.ok, callId } };
+      }
+      case 'download_call': {
+        const reply = s.downloads?.[callId];
+        if (!reply) return { value: defaultRecords(callId) };
+        if ('err' in reply) throw reply.err;
+        return { value: reply.ok };
+      }
+      case 'control_download':
+        return { value: null };
+      case 'watch_downloads':
+        this.progress = channelOf<Progress>(args, 'onProgress');
+        return { value: null };
+      case 'library_usage':
+        return { value: s.usage ?? { bytes: 41_200_000, files: 7, calls: 3 } };
+      case 'remove_call_files':
+        // Rethrown as scripted: the shell's raw error value.
+        // eslint-disable-next-line @typescript-eslint/only-throw-error
+        if (s.removeError !== undefined) throw s.removeError;
+        return { value: 2 };
+      case 'export_call_files':
+        return {
+          value: s.exported !== undefined ? s.exported : ['/home/reviewer/Exports/2026-11-20_1800_+15550000000_main.mp3'],
+        };
+      case 'show_call_files':
+        return { value: null };
+      case 'watch_player':
+        this.playerEvents = channelOf<PlayerEvent>(args, 'onEvent');
+        return { value: null };
+      case 'play_call': {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error
+        if (s.playError !== undefined) throw s.playError;
+        const segments = s.timeline ?? DEFAULT_TIMELINE;
+        this.#duration = segments.reduce((end, x) => Math.max(end, x.start + x.duration), 0);
+        this.#position = typeof a.from === 'number' ? a.from : 0;
+        // As the player does, after the command returned.
+        setTimeout(() => {
+          this.playerEvents?.send({ type: 'loaded', duration: this.#duration, segments });
+          this.#state.state = 'playing';
+          this.#sendState();
+          this.#sendPosition(segments);
+        }, 0);
+        return { value: null };
+      }
+      case 'player_control': {
+        this.#control((a.control ?? {}) as Record<string, unknown>, s.timeline ?? DEFAULT_TIMELINE);
+        return { value: null };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  #sendState(): void {
+    this.playerEvents?.send({
+      type: 'state',
+      state: this.#state.state,
+      speed: this.#state.speed,
+      volume: this.#state.volume,
+      channelMode: this.#state.channelMode,
+    });
+  }
+
+  #sendPosition(segments: SegmentInfo[]): void {
+    let segment = 0;
+    segments.forEach((x, i) => {
+      if (x.start <= this.#position) segment = i;
+    });
+    this.playerEvents?.send({ type: 'position', position: this.#position, segment });
+  }
+
+  /** A few controls act, so the bar in dev mode behaves; the tests read what was sent. */
+  #control(c: Record<string, unknown>, segments: SegmentInfo[]): void {
+    const seekTo = (t: number): void => {
+      this.#position = Math.min(this.#duration, Math.max(0, t));
+      setTimeout(() => {
+        this.#sendPosition(segments);
+      }, 0);
+    };
+    switch (c.type) {
+      case 'toggle':
+        this.#state.state = this.#state.state === 'playing' ? 'paused' : 'playing';
+        break;
+      case 'play':
+        this.#state.state = 'playing';
+        break;
+      case 'pause':
+        this.#state.state = 'paused';
+        break;
+      case 'seek':
+        seekTo(Number(c.seconds));
+        return;
+      case 'seekBy':
+        seekTo(this.#position + Number(c.seconds));
+        return;
+      case 'speed':
+        this.#state.speed = Number(c.value);
+        break;
+      case 'volume':
+        this.#state.volume = Number(c.value);
+        break;
+      case 'channelMode':
+        this.#state.channelMode = c.mode as ChannelMode;
+        break;
+      default:
+        return;
+    }
+    setTimeout(() => {
+      this.#sendState();
+    }, 0);
+  }
+}

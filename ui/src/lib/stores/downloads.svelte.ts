@@ -1,0 +1,193 @@
+// The download queue as the UI sees it (issue 7): every item's progress from the shell's
+// `watch_downloads` channel, the totals, the library's size on disk, and the reviewer's actions.
+
+import {
+  isActive,
+  itemKey,
+  mergeItems,
+  recordToProgress,
+  type DownloadAction,
+  type DownloadRecord,
+  type ItemProgress,
+  type LibraryUsage,
+  type Progress,
+} from '../downloads';
+import { commands, toCommandError, type CommandError, type Unlisten } from '../ipc';
+
+export interface DownloadsApi {
+  downloadCall(callId: string): Promise<DownloadRecord[]>;
+  controlDownload(callId: string, index: number, action: DownloadAction): Promise<unknown>;
+  watchDownloads(handler: (progress: Progress) => void): Promise<Unlisten>;
+  libraryUsage(): Promise<LibraryUsage>;
+  removeCallFiles(callId: string): Promise<number>;
+  exportCallFiles(callId: string): Promise<string[] | null>;
+  showCallFiles(callId: string): Promise<unknown>;
+}
+
+/** The outcome of the last file action, shown next to the buttons. */
+export interface FilesNotice {
+  callId: string;
+  tone: 'ok' | 'error';
+  text: string;
+  code?: string;
+}
+
+export class DownloadsStore {
+  items: ItemProgress[] = $state.raw([]);
+  /** Sums over the unfinished items, from the last message. */
+  bytes = $state(0);
+  total: number | null = $state(null);
+  rate = $state(0);
+  etaSeconds: number | null = $state(null);
+  usage: LibraryUsage | null = $state(null);
+  /** The last failure of a queue action (download, control, watch). */
+  error: CommandError | null = $state(null);
+  notice: FilesNotice | null = $state(null);
+  /** Calls whose every item finished in this session, or that were removed (false). */
+  localState: Record<string, boolean> = $state({});
+
+  readonly #api: DownloadsApi;
+  #stop: Unlisten | null = null;
+  #starting: Promise<void> | null = null;
+
+  constructor(api?: DownloadsApi) {
+    this.#api = api ?? {
+      downloadCall: commands.downloadCall,
+      controlDownload: commands.controlDownload,
+      watchDownloads: commands.watchDownloads,
+      libraryUsage: commands.libraryUsage,
+      removeCallFiles: commands.removeCallFiles,
+      exportCallFiles: commands.exportCallFiles,
+      showCallFiles: commands.showCallFiles,
+    };
+  }
+
+  /** Items still queued, running or paused. */
+  get active(): ItemProgress[] {
+    return this.items.filter((i) => isActive(i.state));
+  }
+
+  itemsFor(callId: string): ItemProgress[] {
+    return this.items.filter((i) => i.callId === callId);
+  }
+
+  /** Subscribes to progress (once) and reads the library's size. */
+  start(): Promise<void> {
+    this.#starting ??= (async () => {
+      try {
+        this.#stop = await this.#api.watchDownloads((p) => {
+          this.apply(p);
+        });
+      } catch (err) {
+        this.error = toCommandError('watch_downloads', err);
+        this.#starting = null;
+      }
+      await this.refreshUsage();
+    })();
+    return this.#starting;
+  }
+
+  dispose(): void {
+    this.#stop?.();
+    this.#stop = null;
+    this.#starting = null;
+  }
+
+  /** One message from the channel. */
+  apply(progress: Progress): void {
+    // Local to this call, never rendered: plain collections on purpose.
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity
+    const before = new Map(this.items.map((i) => [itemKey(i), i.state] as const));
+    this.items = mergeItems(this.items, Array.isArray(progress.items) ? progress.items : []);
+    this.bytes = progress.bytes;
+    this.total = progress.total;
+    this.rate = progress.rate;
+    this.etaSeconds = progress.etaSeconds;
+    // A call whose last item just finished: it is on disk now.
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity
+    const finished = new Set<string>();
+    for (const item of progress.items) {
+      if (item.state === 'done' && before.get(itemKey(item)) !== 'done') finished.add(item.callId);
+    }
+    let grew = false;
+    for (const callId of finished) {
+      if (this.itemsFor(callId).every((i) => i.state === 'done')) {
+        this.localState = { ...this.localState, [callId]: true };
+        grew = true;
+      }
+    }
+    if (grew) void this.refreshUsage();
+  }
+
+  async download(callId: string): Promise<void> {
+    this.error = null;
+    try {
+      const records = await this.#api.downloadCall(callId);
+      this.items = mergeItems(this.items, records.map(recordToProgress));
+      if (records.length > 0 && records.every((r) => r.state === 'done')) {
+        this.localState = { ...this.localState, [callId]: true };
+      }
+    } catch (err) {
+      this.error = toCommandError('download_call', err);
+    }
+  }
+
+  async control(callId: string, index: number, action: DownloadAction): Promise<void> {
+    this.error = null;
+    try {
+      await this.#api.controlDownload(callId, index, action);
+    } catch (err) {
+      this.error = toCommandError('control_download', err);
+    }
+  }
+
+  async refreshUsage(): Promise<void> {
+    try {
+      this.usage = await this.#api.libraryUsage();
+    } catch {
+      // The size is a nicety: the panel says "size unknown" rather than an error.
+      this.usage = null;
+    }
+  }
+
+  async remove(callId: string): Promise<void> {
+    try {
+      const n = await this.#api.removeCallFiles(callId);
+      this.localState = { ...this.localState, [callId]: false };
+      this.items = this.items.filter((i) => i.callId !== callId);
+      this.notice = { callId, tone: 'ok', text: n === 1 ? 'Removed 1 file.' : `Removed ${n} files.` };
+      await this.refreshUsage();
+    } catch (err) {
+      const e = toCommandError('remove_call_files', err);
+      this.notice = { callId, tone: 'error', text: `Could not remove the files: ${e.message}`, code: e.code };
+    }
+  }
+
+  async exportFiles(callId: string): Promise<void> {
+    try {
+      const written = await this.#api.exportCallFiles(callId);
+      // null: the reviewer closed the folder dialog; nothing to say.
+      if (written === null) {
+        this.notice = null;
+        return;
+      }
+      this.notice = {
+        callId,
+        tone: 'ok',
+        text: written.length === 1 ? `Exported ${written[0] ?? ''}` : `Exported ${written.length} files.`,
+      };
+    } catch (err) {
+      const e = toCommandError('export_call_files', err);
+      this.notice = { callId, tone: 'error', text: `Could not export: ${e.message}`, code: e.code };
+    }
+  }
+
+  async show(callId: string): Promise<void> {
+    try {
+      await this.#api.showCallFiles(callId);
+    } catch (err) {
+      const e = toCommandError('show_call_files', err);
+      this.notice = { callId, tone: 'error', text: `Could not show the files: ${e.message}`, code: e.code };
+    }
+  }
+}

@@ -1,0 +1,128 @@
+// The player bar's state (issue 6): what the Rust player says on the `watch_player` channel, and
+// the controls the UI sends. Speed, volume and channel mode change here at once (so repeated
+// `]` presses step from the new speed) and are then confirmed by the player's `state` event.
+
+import { commands, toCommandError, type Unlisten } from '../ipc';
+import type { ChannelMode, PlayerControl, PlayerEvent, PlayState, SegmentInfo } from '../player';
+
+export interface PlayerApi {
+  playCall(callId: string, from: number | null): Promise<unknown>;
+  playerControl(control: PlayerControl): Promise<unknown>;
+  watchPlayer(handler: (event: PlayerEvent) => void): Promise<Unlisten>;
+}
+
+export class PlayerStore {
+  /** The call asked to play; null until one is. The bar shows from then on. */
+  callId: string | null = $state(null);
+  /** What is shown for the call (e.g. its date), for the bar's label. */
+  title = $state('');
+  loading = $state(false);
+  duration = $state(0);
+  segments: SegmentInfo[] = $state.raw([]);
+  position = $state(0);
+  segment = $state(-1);
+  state: PlayState = $state('idle');
+  speed = $state(1);
+  volume = $state(1);
+  channelMode: ChannelMode = $state('both');
+  /** The last `error` event, or a failed command. */
+  error: { code: string; message: string } | null = $state(null);
+  /** A drag on the scrubber: the thumb follows the pointer, not the position events. */
+  scrubbing: number | null = $state(null);
+
+  readonly #api: PlayerApi;
+  #stop: Unlisten | null = null;
+  #starting: Promise<void> | null = null;
+
+  constructor(api?: PlayerApi) {
+    this.#api = api ?? {
+      playCall: commands.playCall,
+      playerControl: commands.playerControl,
+      watchPlayer: commands.watchPlayer,
+    };
+  }
+
+  get playing(): boolean {
+    return this.state === 'playing';
+  }
+
+  /** Subscribes to the player's events (once). */
+  start(): Promise<void> {
+    this.#starting ??= (async () => {
+      try {
+        this.#stop = await this.#api.watchPlayer((e) => {
+          this.apply(e);
+        });
+      } catch (err) {
+        const e = toCommandError('watch_player', err);
+        this.error = { code: e.code, message: e.message };
+        this.#starting = null;
+      }
+    })();
+    return this.#starting;
+  }
+
+  dispose(): void {
+    this.#stop?.();
+    this.#stop = null;
+    this.#starting = null;
+  }
+
+  apply(event: PlayerEvent): void {
+    switch (event.type) {
+      case 'loaded':
+        this.duration = event.duration;
+        this.segments = event.segments;
+        this.position = 0;
+        this.segment = event.segments.length > 0 ? 0 : -1;
+        this.loading = false;
+        break;
+      case 'position':
+        this.position = event.position;
+        this.segment = event.segment;
+        break;
+      case 'state':
+        this.state = event.state;
+        this.speed = event.speed;
+        this.volume = event.volume;
+        this.channelMode = event.channelMode;
+        if (event.state === 'playing') this.error = null;
+        break;
+      case 'ended':
+        this.state = 'ended';
+        break;
+      case 'error':
+        this.error = { code: event.code, message: event.message };
+        this.loading = false;
+        break;
+    }
+  }
+
+  async play(callId: string, title: string, from: number | null = null): Promise<void> {
+    await this.start();
+    this.callId = callId;
+    this.title = title;
+    this.error = null;
+    this.loading = true;
+    try {
+      await this.#api.playCall(callId, from);
+    } catch (err) {
+      const e = toCommandError('play_call', err);
+      this.error = { code: e.code, message: e.message };
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  async send(control: PlayerControl): Promise<void> {
+    if (control.type === 'speed') this.speed = control.value;
+    if (control.type === 'volume') this.volume = control.value;
+    if (control.type === 'channelMode') this.channelMode = control.mode;
+    try {
+      await this.#api.playerControl(control);
+    } catch (err) {
+      const e = toCommandError('player_control', err);
+      this.error = { code: e.code, message: e.message };
+    }
+  }
+}

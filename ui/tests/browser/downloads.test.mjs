@@ -1,0 +1,265 @@
+// @ts-check
+// Issue 7 in headless Chromium: Download from the call detail and with `D` on the list, progress
+// arriving on the emulated `watch_downloads` channel moving the bars, the item controls sending
+// the right `control_download`, library usage, the file actions, and the Downloaded filter.
+// Screenshot: ../tests/artifacts/ui-downloads.png.
+
+/** @import { Page } from 'playwright-core' */
+/** @import { ItemProgress } from '../../src/lib/bindings/ItemProgress' */
+/** @import { Progress } from '../../src/lib/bindings/Progress' */
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { callId } from './fixtures.mjs';
+import { screenshot, textOf as text } from './harness.mjs';
+import { argsOf, mediaScenario, openDetail, suite, waitCount } from './media.mjs';
+
+const { open } = suite();
+
+/**
+ * @param {string} id
+ * @param {number} index
+ * @param {Partial<ItemProgress>} over
+ * @returns {ItemProgress}
+ */
+const item = (id, index, over) => ({
+  callId: id,
+  index,
+  label: index === 0 ? 'main' : 'transfer',
+  state: 'running',
+  bytes: 0,
+  total: null,
+  rate: 0,
+  etaSeconds: null,
+  errorCode: null,
+  errorMessage: null,
+  ...over,
+});
+
+/**
+ * Sends a progress message on the channel the UI subscribed with.
+ * @param {Page} page
+ * @param {Progress} message
+ */
+async function progress(page, message) {
+  const sent = await page.evaluate((m) => window.__CALLREC_MOCK__?.progress(m) ?? false, message);
+  assert.equal(sent, true, 'the UI subscribed to watch_downloads');
+}
+
+/**
+ * Waits until the first item's bar is filled to `fraction` of its width (±3 %).
+ * @param {Page} page
+ * @param {number} fraction
+ */
+const waitFill = (page, fraction) =>
+  page.waitForFunction((f) => {
+    const bar = document.querySelector('[data-testid="download-item"] [data-testid="download-bar"]');
+    const fill = bar?.firstElementChild;
+    return bar && fill ? Math.abs(fill.getBoundingClientRect().width / bar.clientWidth - f) < 0.03 : false;
+  }, fraction);
+
+/**
+ * The item rows in the panel.
+ * @param {Page} page
+ */
+const items = (page) =>
+  page.getByTestId('download-item').evaluateAll((els) =>
+    els.map((e) => ({
+      key: `${e.getAttribute('data-call-id')}#${e.getAttribute('data-index')}`,
+      state: e.getAttribute('data-state'),
+      percent: e.querySelector('[data-testid="download-bar"]')?.getAttribute('data-percent'),
+      text: e.textContent.replace(/\s+/g, ' ').trim(),
+    })),
+  );
+
+/**
+ * The `downloaded` filter of the last `list_calls` query.
+ * @param {Page} page
+ */
+async function lastDownloadedFilter(page) {
+  const last = (await argsOf(page, 'list_calls')).at(-1);
+  return /** @type {{ downloaded?: unknown } | undefined} */ (last?.query)?.downloaded;
+}
+
+describe('downloads', () => {
+  it('queues a call from its detail; progress on the channel moves the bars; controls send the right action', async () => {
+    const { page } = await open(mediaScenario());
+    await page.getByTestId('call-row').first().waitFor();
+    await waitCount(page, 'watch_downloads', 1);
+    await openDetail(page, 4);
+    const id = callId(4);
+
+    await page.getByTestId('download-call').click();
+    await waitCount(page, 'download_call', 1);
+    assert.deepEqual(await argsOf(page, 'download_call'), [{ callId: id }]);
+    await page.getByTestId('segment-download').first().waitFor();
+    assert.equal(await page.getByTestId('segment-download').first().getAttribute('data-state'), 'queued');
+
+    await page.getByTestId('downloads-toggle').click();
+    await page.getByTestId('downloads-panel').waitFor();
+    assert.equal(await page.getByTestId('download-item').count(), 2);
+    assert.equal(await text(page, 'library-usage'), '3 calls, 41.2 MB on disk');
+    assert.equal(await text(page, 'downloads-count'), '2');
+
+    await progress(page, {
+      items: [
+        item(id, 0, { bytes: 1_000_000, total: 4_000_000, rate: 500_000, etaSeconds: 6 }),
+        item(id, 1, { state: 'queued' }),
+      ],
+      bytes: 1_000_000,
+      total: null,
+      rate: 500_000,
+      etaSeconds: null,
+    });
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="download-item"] [data-testid="download-bar"]')?.getAttribute('data-percent') === '25.0',
+    );
+    await waitFill(page, 0.25);
+    let rows = await items(page);
+    const first = rows[0];
+    assert.ok(first);
+    assert.equal(first.state, 'running');
+    assert.match(first.text, /1\.0 MB of 4\.0 MB/);
+    assert.match(first.text, /500 kB\/s/);
+    assert.match(first.text, /6 s left/);
+    assert.match((await page.getByTestId('segment-download').first().textContent()) ?? '', /25 %/, 'the detail shows it too');
+
+    await progress(page, {
+      items: [item(id, 0, { bytes: 3_000_000, total: 4_000_000, rate: 1_000_000, etaSeconds: 1 })],
+      bytes: 3_000_000,
+      total: 5_000_000,
+      rate: 1_000_000,
+      etaSeconds: 2,
+    });
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="download-item"] [data-testid="download-bar"]')?.getAttribute('data-percent') === '75.0',
+    );
+    await waitFill(page, 0.75);
+    rows = await items(page);
+    assert.equal(rows[1]?.state, 'queued', 'an item the message does not name is kept');
+    assert.match(await text(page, 'downloads-total'), /3\.0 MB of 5\.0 MB/);
+    assert.match(await text(page, 'downloads-total'), /2 s left/);
+    await screenshot(page, 'downloads');
+
+    // Pause the running item, cancel the queued one.
+    await page.getByTestId('download-item').nth(0).getByTestId('download-pause').click();
+    await page.getByTestId('download-item').nth(1).getByTestId('download-cancel').click();
+    await waitCount(page, 'control_download', 2);
+    assert.deepEqual(await argsOf(page, 'control_download'), [
+      { callId: id, index: 0, action: 'pause' },
+      { callId: id, index: 1, action: 'cancel' },
+    ]);
+
+    // Paused offers Resume; failed offers Retry, with its message.
+    await progress(page, {
+      items: [
+        item(id, 0, { state: 'paused', bytes: 3_000_000, total: 4_000_000 }),
+        item(id, 1, { state: 'failed', errorCode: 'no_space', errorMessage: 'not enough free space: 2.1 MB left' }),
+      ],
+      bytes: 3_000_000,
+      total: null,
+      rate: 0,
+      etaSeconds: null,
+    });
+    await page.getByTestId('download-resume').waitFor();
+    await page.getByTestId('download-resume').click();
+    await page.getByTestId('download-retry').click();
+    await waitCount(page, 'control_download', 4);
+    assert.deepEqual((await argsOf(page, 'control_download')).slice(2), [
+      { callId: id, index: 0, action: 'resume' },
+      { callId: id, index: 1, action: 'retry' },
+    ]);
+    assert.match(await text(page, 'download-item-error'), /not enough free space/);
+
+    // Both done: the call is on disk, the usage is read again, the file actions show.
+    const usageCalls = (await argsOf(page, 'library_usage')).length;
+    await progress(page, {
+      items: [
+        item(id, 0, { state: 'done', bytes: 4_000_000, total: 4_000_000 }),
+        item(id, 1, { state: 'done', bytes: 1_000_000, total: 1_000_000 }),
+      ],
+      bytes: 0,
+      total: 0,
+      rate: 0,
+      etaSeconds: null,
+    });
+    await page.getByTestId('call-files').waitFor();
+    await waitCount(page, 'library_usage', usageCalls + 1);
+    assert.equal(await page.getByTestId('download-pause').count(), 0);
+    assert.equal(await page.getByTestId('badge-downloaded').count(), 1);
+
+    // Escape closes the panel, not the detail.
+    await page.getByTestId('downloads-close').focus();
+    await page.keyboard.press('Escape');
+    assert.equal(await page.getByTestId('downloads-panel').count(), 0);
+    assert.equal(await page.getByTestId('call-detail').count(), 1);
+  });
+
+  it('downloads the selected row with D', async () => {
+    const { page } = await open(mediaScenario());
+    await page.getByTestId('call-row').first().waitFor();
+    await page.getByTestId('call-list').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('d');
+    await waitCount(page, 'download_call', 1);
+    assert.deepEqual(await argsOf(page, 'download_call'), [{ callId: callId(2) }]);
+  });
+
+  it('offers Show in folder, Export and Remove for a downloaded call', async () => {
+    const { page } = await open(mediaScenario());
+    await page.getByTestId('call-row').first().waitFor();
+    await openDetail(page, 10); // i % 10 == 0 with a recording: downloaded in mock-calls.ts
+    await page.getByTestId('call-files').waitFor();
+    const id = callId(10);
+
+    await page.getByTestId('files-show').click();
+    await waitCount(page, 'show_call_files', 1);
+    assert.deepEqual(await argsOf(page, 'show_call_files'), [{ callId: id }]);
+
+    await page.getByTestId('files-export').click();
+    await waitCount(page, 'export_call_files', 1);
+    assert.deepEqual(await argsOf(page, 'export_call_files'), [{ callId: id, folder: null }]);
+    assert.match(await text(page, 'files-notice'), /Exported \/home\/reviewer\/Exports\/2026-11-20_1800_\+15550000000_main\.mp3/);
+
+    await page.getByTestId('files-remove').click();
+    await waitCount(page, 'remove_call_files', 1);
+    assert.deepEqual(await argsOf(page, 'remove_call_files'), [{ callId: id }]);
+    await page.getByTestId('call-files').waitFor({ state: 'detached' });
+    assert.equal(await text(page, 'files-notice'), 'Removed 2 files.');
+    assert.equal(await page.getByTestId('badge-downloaded').count(), 0);
+  });
+
+  it('an export whose folder dialog was cancelled says nothing; a failure says why', async () => {
+    const { page } = await open(
+      mediaScenario({
+        exported: null,
+        removeError: { code: 'library_busy', message: 'a download of this call is running' },
+      }),
+    );
+    await page.getByTestId('call-row').first().waitFor();
+    await openDetail(page, 20);
+    await page.getByTestId('files-export').click();
+    await waitCount(page, 'export_call_files', 1);
+    assert.equal(await page.getByTestId('files-notice').count(), 0, 'a cancelled dialog says nothing');
+    await page.getByTestId('files-remove').click();
+    const notice = page.getByTestId('files-notice');
+    await notice.waitFor();
+    assert.equal(await notice.getAttribute('data-code'), 'library_busy');
+    assert.match(await text(page, 'files-notice'), /a download of this call is running/);
+  });
+
+  it('filters the list by Downloaded', async () => {
+    const { page } = await open(mediaScenario());
+    await page.getByTestId('call-row').first().waitFor();
+    await page.getByTestId('filter-downloaded').selectOption('true');
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid="call-row"]')].every((r) => r.querySelector('[data-testid="badge-downloaded"]')),
+    );
+    assert.equal(await lastDownloadedFilter(page), true);
+    assert.equal(await text(page, 'call-total'), '5 calls'); // 0, 10, 20, 30, 40 (mock-calls.ts)
+    await page.getByTestId('filter-downloaded').selectOption('false');
+    await page.waitForFunction(() => document.querySelector('[data-testid="call-total"]')?.textContent.trim() === '45 calls');
+    assert.equal(await lastDownloadedFilter(page), false);
+  });
+});

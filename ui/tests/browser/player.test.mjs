@@ -1,0 +1,228 @@
+// @ts-check
+// Issue 6 in headless Chromium: the player bar through the scripted shell — it appears once a
+// call plays, follows position events from the emulated `watch_player` channel, seeks where the
+// scrubber is clicked, sends the right control for every shortcut (not while typing), shows the
+// help with `?` and the player's errors. Screenshots: ../tests/artifacts/ui-player.png and
+// ui-player-dark.png.
+
+/** @import { Page } from 'playwright-core' */
+/** @import { PlayerEvent } from '../../src/lib/bindings/PlayerEvent' */
+/** @import { OpenOptions } from './harness.mjs' */
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { callId } from './fixtures.mjs';
+import { luminance, screenshot, textOf as text } from './harness.mjs';
+import { argsOf, mediaScenario, openDetail, suite, waitCount } from './media.mjs';
+
+const { open } = suite();
+
+/**
+ * @param {Page} page
+ * @param {PlayerEvent} event
+ */
+async function playerEvent(page, event) {
+  const sent = await page.evaluate((e) => window.__CALLREC_MOCK__?.playerEvent(e) ?? false, event);
+  assert.equal(sent, true, 'the UI subscribed to watch_player');
+}
+
+/** @typedef {{ type: string, seconds?: number, value?: number, mode?: string }} Control */
+
+/**
+ * The `player_control` controls received so far.
+ * @param {Page} page
+ * @returns {Promise<Control[]>}
+ */
+const controls = async (page) =>
+  (await argsOf(page, 'player_control')).map((a) => /** @type {Control} */ (a.control));
+
+/**
+ * Opens call 6's detail, plays it, and waits for the bar with the mock's 3-minute timeline.
+ * @param {OpenOptions} [options]
+ */
+async function playing(options) {
+  const app = await open(mediaScenario(), options);
+  const { page } = app;
+  await page.getByTestId('call-row').first().waitFor();
+  await waitCount(page, 'watch_player', 1);
+  await openDetail(page, 6);
+  await page.getByTestId('play-call').click();
+  await page.getByTestId('player-bar').waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid="player-total"]')?.textContent === '3:00');
+  await page.waitForFunction(() => document.querySelector('[data-testid="player-bar"]')?.getAttribute('data-state') === 'playing');
+  return app;
+}
+
+describe('the player bar', () => {
+  it('appears when a call plays and follows position events', async () => {
+    const { page } = await open(mediaScenario());
+    await page.getByTestId('call-row').first().waitFor();
+    assert.equal(await page.getByTestId('player-bar').count(), 0, 'no bar before anything plays');
+    await waitCount(page, 'watch_player', 1);
+    await openDetail(page, 6);
+    await page.getByTestId('play-call').click();
+    await page.getByTestId('player-bar').waitFor();
+    assert.deepEqual(await argsOf(page, 'play_call'), [{ callId: callId(6), from: null }]);
+    await page.waitForFunction(() => document.querySelector('[data-testid="player-total"]')?.textContent === '3:00');
+    assert.deepEqual(
+      await page.getByTestId('player-segment-mark').evaluateAll((els) => els.map((e) => e.getAttribute('data-label'))),
+      ['main', 'transfer', 'voicemail'],
+    );
+    assert.equal(await page.getByTestId('player-toggle').getAttribute('aria-label'), 'Pause');
+
+    await playerEvent(page, { type: 'position', position: 75.4, segment: 1 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="player-time"]')?.textContent === '1:15');
+    assert.equal(await text(page, 'player-segment'), 'transfer');
+    assert.equal(await page.getByTestId('player-scrubber').getAttribute('aria-valuenow'), '75');
+    await playerEvent(page, { type: 'position', position: 100, segment: 2 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="player-time"]')?.textContent === '1:40');
+    assert.equal(await text(page, 'player-segment'), 'voicemail');
+    // The segment boundaries sit where the segments start: 0 %, 33 %, 50 % of the scrubber.
+    const lefts = await page.getByTestId('player-segment-mark').evaluateAll((els) => {
+      const track = els[0]?.parentElement?.getBoundingClientRect();
+      return els.map((e) => (track ? (e.getBoundingClientRect().left - track.left) / track.width : -1));
+    });
+    assert.ok(Math.abs((lefts[1] ?? 0) - 1 / 3) < 0.01 && Math.abs((lefts[2] ?? 0) - 0.5) < 0.01, `marks at ${lefts.join(', ')}`);
+    await screenshot(page, 'player');
+
+    // The toggle and the Play button on the detail both toggle once a call is loaded.
+    await page.getByTestId('player-toggle').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="player-bar"]')?.getAttribute('data-state') === 'paused');
+    assert.equal(await page.getByTestId('player-toggle').getAttribute('aria-label'), 'Play');
+    assert.deepEqual(await controls(page), [{ type: 'toggle' }]);
+  });
+
+  it('seeks where the scrubber is clicked', async () => {
+    const { page } = await playing();
+    const box = await page.getByTestId('player-scrubber').locator('.track').boundingBox();
+    assert.ok(box);
+    // A quarter of the way along the track of a 180 s call: 45 s.
+    await page.mouse.click(box.x + box.width * 0.25, box.y + box.height / 2);
+    await waitCount(page, 'player_control', 1);
+    const [seek] = await controls(page);
+    assert.equal(seek?.type, 'seek');
+    assert.ok(Math.abs((seek.seconds ?? -1) - 45) < 0.5, `seek to ≈45 s, got ${String(seek.seconds)}`);
+    await page.waitForFunction(() => document.querySelector('[data-testid="player-time"]')?.textContent === '0:45');
+
+    // A drag sends one seek, where it was released.
+    await page.mouse.move(box.x + box.width * 0.1, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
+    assert.equal(await text(page, 'player-time'), '1:30', 'the thumb follows the drag');
+    await page.mouse.move(box.x + box.width * 0.75, box.y + box.height / 2, { steps: 3 });
+    await page.mouse.up();
+    await waitCount(page, 'player_control', 2);
+    const all = await controls(page);
+    assert.equal(all.length, 2, 'one seek per click or drag');
+    const released = all[1]?.seconds ?? -1;
+    assert.ok(Math.abs(released - 135) < 0.5, `drag released at ≈135 s, got ${String(released)}`);
+  });
+
+  it('sends the right control for each shortcut, and opens the help with ?', async () => {
+    const { page } = await playing();
+    // Focus on the page, not on a button or field.
+    await page.locator('#call-detail-heading').focus();
+    /** @type {[string, Control][]} */
+    const keys = [
+      ['Space', { type: 'toggle' }],
+      ['ArrowRight', { type: 'seekBy', seconds: 5 }],
+      ['ArrowLeft', { type: 'seekBy', seconds: -5 }],
+      ['Shift+ArrowRight', { type: 'seekBy', seconds: 15 }],
+      ['Shift+ArrowLeft', { type: 'seekBy', seconds: -15 }],
+      ['j', { type: 'seekBy', seconds: -10 }],
+      ['k', { type: 'toggle' }],
+      ['l', { type: 'seekBy', seconds: 10 }],
+      [']', { type: 'speed', value: 1.25 }],
+      [']', { type: 'speed', value: 1.5 }],
+      ['[', { type: 'speed', value: 1.25 }],
+      ['Alt+ArrowUp', { type: 'volume', value: 1.1 }],
+      ['Alt+ArrowDown', { type: 'volume', value: 1 }],
+      ['n', { type: 'nextSegment' }],
+      ['p', { type: 'prevSegment' }],
+    ];
+    for (const [n, [key, expected]] of keys.entries()) {
+      await page.keyboard.press(key);
+      await waitCount(page, 'player_control', n + 1);
+      assert.deepEqual((await controls(page))[n], expected, `${key} sends ${JSON.stringify(expected)}`);
+    }
+    // Plain ↑/↓ are the list's: no volume change outside the bar.
+    await page.keyboard.press('ArrowUp');
+    // …but with focus in the bar they are the volume.
+    await page.getByTestId('player-scrubber').focus();
+    await page.keyboard.press('ArrowUp');
+    await waitCount(page, 'player_control', keys.length + 1);
+    assert.deepEqual((await controls(page)).slice(keys.length), [{ type: 'volume', value: 1.1 }]);
+
+    await page.keyboard.press('?');
+    const help = page.getByTestId('shortcut-help');
+    await help.waitFor({ state: 'visible' });
+    const helpText = (await help.textContent()) ?? '';
+    for (const words of ['Space', 'Shift+←', 'Alt+↑', 'Slower / faster', 'Next / previous segment', 'J', 'L']) {
+      assert.ok(helpText.includes(words), `the help lists ${words}`);
+    }
+    await page.keyboard.press('Escape');
+    await help.waitFor({ state: 'hidden' });
+    assert.equal(await page.getByTestId('call-detail').count(), 1, 'Escape closed the help, not the detail');
+    assert.equal((await controls(page)).length, keys.length + 1, 'no control while the help was open');
+  });
+
+  it('keeps the keys for text fields and buttons', async () => {
+    const { page } = await playing();
+    await page.getByTestId('call-detail-back').click();
+    await page.getByTestId('filter-search').click();
+    await page.keyboard.type('k j l ');
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await page.getByTestId('filter-search').inputValue(), 'k j l ');
+    await page.getByTestId('player-help').focus();
+    await page.keyboard.press('Space'); // the focused button's own action: the help
+    await page.getByTestId('shortcut-help').waitFor({ state: 'visible' });
+    await page.keyboard.press('Escape');
+    assert.deepEqual(await controls(page), [], 'no control sent');
+  });
+
+  it('sends speed, volume and channel mode from the controls, and shows player errors', async () => {
+    const { page } = await playing();
+    await page.getByTestId('player-speed').selectOption('2');
+    await page.getByTestId('player-channel').selectOption('customerOnly');
+    await page.getByTestId('player-volume').fill('130');
+    await waitCount(page, 'player_control', 3);
+    assert.deepEqual(await controls(page), [
+      { type: 'speed', value: 2 },
+      { type: 'channelMode', mode: 'customerOnly' },
+      { type: 'volume', value: 1.3 },
+    ]);
+    await page.waitForFunction(() => document.querySelector('[data-testid="player-volume"]')?.getAttribute('aria-valuetext') === '130 %');
+
+    await playerEvent(page, { type: 'error', code: 'decode_failed', message: 'segment 2 is truncated after 1:12' });
+    const error = page.getByTestId('player-error');
+    await error.waitFor();
+    assert.equal(await error.getAttribute('data-code'), 'decode_failed');
+    assert.equal(await text(page, 'player-error'), 'segment 2 is truncated after 1:12');
+    await playerEvent(page, { type: 'ended' });
+    await page.waitForFunction(() => document.querySelector('[data-testid="player-bar"]')?.getAttribute('data-state') === 'ended');
+  });
+
+  it('says why a call cannot play', async () => {
+    const { page } = await open(
+      mediaScenario({ playError: { code: 'no_output_device', message: 'no audio output device was found' } }),
+    );
+    await page.getByTestId('call-row').first().waitFor();
+    await openDetail(page, 1);
+    await page.getByTestId('play-call').click();
+    const error = page.getByTestId('player-error');
+    await error.waitFor();
+    assert.equal(await error.getAttribute('data-code'), 'no_output_device');
+    assert.equal(await page.getByTestId('call-detail').count(), 1, 'the app stays usable');
+  });
+
+  it('has a dark theme', async () => {
+    const { page } = await playing({ colorScheme: 'dark' });
+    await playerEvent(page, { type: 'position', position: 70, segment: 1 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="player-time"]')?.textContent === '1:10');
+    const bg = await page.getByTestId('player-bar').evaluate((e) => getComputedStyle(e).backgroundColor);
+    assert.ok(luminance(bg) < 0.1, `dark bar: ${bg}`);
+    await page.getByTestId('downloads-toggle').click();
+    await page.getByTestId('downloads-panel').waitFor();
+    await screenshot(page, 'player-dark');
+  });
+});

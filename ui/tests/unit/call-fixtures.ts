@@ -1,0 +1,24 @@
+// A well-formed call row for the unit tests; `over` makes it odd.
+import type { CallRow } from '../../src/lib/calls';
+
+export function row(id: string, over: Partial<CallRow> = {}): CallRow {
+  return {
+    id,
+    agencyId: 'a1',
+    hasRecording: true,
+    downloaded: false,
+    createdAt: '2026-11-20T10:00:00Z',
+    ultravoxCallId: `uv-${id}`,
+    startedAt: null,
+    endedAt: null,
+    durationSeconds: 61,
+    direction: 'inbound',
+    fromNumber: '+15550001',
+    toNumber: '+14440001',
+    status: 'completed',
+    agentName: 'Ana',
+    extra: {},
+    invalid: [],
+    ...over,
+  };
+}

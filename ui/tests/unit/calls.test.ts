@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import {
+  appendPage,
+  DEFAULT_FILTERS,
+  extraColumns,
+  formatDate,
+  formatDuration,
+  formatTotal,
+  formatValue,
+  isDay,
+  isUnfiltered,
+  nextDay,
+  sameQuery,
+  scrollToRow,
+  statusOptions,
+  toQuery,
+  visibleRange,
+  type CallFilters,
+  type CallRow,
+} from '../../src/lib/calls';
+import { row } from './call-fixtures';
+
+const filters = (over: Partial<CallFilters> = {}): CallFilters => ({ ...DEFAULT_FILTERS, ...over });
+
+describe('toQuery', () => {
+  it('maps the empty filter bar to a query with every filter null', () => {
+    expect(toQuery(filters(), 200)).toEqual({
+      sort: 'dateDesc',
+      since: null,
+      until: null,
+      hasRecording: null,
+      direction: null,
+      status: null,
+      search: null,
+      limit: 200,
+      downloaded: null,
+    });
+  });
+
+  it('maps every filter, with "until" made exclusive (the day after)', () => {
+    const q = toQuery(
+      filters({
+        since: '2026-11-01',
+        until: '2026-11-30',
+        hasRecording: 'false',
+        direction: 'outbound',
+        status: 'missed',
+        search: '  +1555  ',
+        sort: 'durationAsc',
+      }),
+      1000,
+    );
+    expect(q).toEqual({
+      sort: 'durationAsc',
+      since: '2026-11-01',
+      until: '2026-12-01',
+      hasRecording: false,
+      direction: 'outbound',
+      status: 'missed',
+      search: '+1555',
+      limit: 1000,
+      downloaded: null,
+    });
+    expect(toQuery(filters({ hasRecording: 'true' }), 1).hasRecording).toBe(true);
+  });
+
+  it('leaves out dates that are not real days instead of sending them', () => {
+    expect(toQuery(filters({ since: '2026-02-30', until: '2026-13' }), 1)).toMatchObject({ since: null, until: null });
+    expect(isDay('2026-02-28')).toBe(true);
+    expect(isDay('2026-02-29')).toBe(false);
+    expect(isDay('2024-02-29')).toBe(true);
+    expect(nextDay('2026-12-31')).toBe('2027-01-01');
+  });
+
+  it('treats filters producing the same query as the same (no new request)', () => {
+    expect(sameQuery(filters({ search: 'x ' }), filters({ search: ' x' }))).toBe(true);
+    expect(sameQuery(filters({ since: '2026-1' }), filters())).toBe(true);
+    expect(sameQuery(filters({ sort: 'dateAsc' }), filters())).toBe(false);
+    expect(isUnfiltered(filters({ sort: 'durationDesc', search: '  ' }))).toBe(true);
+    expect(isUnfiltered(filters({ status: 'missed' }))).toBe(false);
+  });
+});
+
+describe('appendPage', () => {
+  it('appends new rows and drops ids already shown', () => {
+    const seen = new Set<string>();
+    const first = appendPage([], seen, [row('a'), row('b'), row('b')]);
+    expect(first.map((r) => r.id)).toEqual(['a', 'b']);
+    const second = appendPage(first, seen, [row('b'), row('c')]);
+    expect(second.map((r) => r.id)).toEqual(['a', 'b', 'c']);
+    expect(first.map((r) => r.id)).toEqual(['a', 'b']);
+    expect(appendPage(second, seen, [row('a')])).toBe(second);
+  });
+});
+
+describe('windowing', () => {
+  it('renders the rows in view plus the overscan, never more than exist', () => {
+    expect(visibleRange(0, 360, 36, 100_000, 10)).toEqual({ start: 0, end: 21 });
+    expect(visibleRange(36 * 50_000, 360, 36, 100_000, 10)).toEqual({ start: 49_990, end: 50_021 });
+    expect(visibleRange(36 * 99_990, 360, 36, 100_000, 10)).toEqual({ start: 99_980, end: 100_000 });
+    expect(visibleRange(0, 360, 36, 0)).toEqual({ start: 0, end: 0 });
+    // Scrolled past the end (rows just removed by a new query): still a window at the end.
+    expect(visibleRange(36 * 500, 360, 36, 5, 10)).toEqual({ start: 0, end: 5 });
+  });
+
+  it('keeps the window small at any position of 100,000 rows', () => {
+    for (const top of [0, 1234, 36 * 77_777, 36 * 100_000]) {
+      const { start, end } = visibleRange(top, 700, 36, 100_000);
+      expect(end - start).toBeLessThanOrEqual(45);
+    }
+  });
+
+  it('scrolls only as far as needed to show a row', () => {
+    expect(scrollToRow(5, 0, 360, 36)).toBe(0);
+    expect(scrollToRow(10, 0, 360, 36)).toBe(36);
+    expect(scrollToRow(2, 180, 360, 36)).toBe(72);
+  });
+});
+
+describe('odd rows', () => {
+  it('finds the extra columns, skipping known ones kept as unreadable raw values', () => {
+    const rows = [
+      row('a', { extra: { campaign: 'x', duration_seconds: 'abc' }, invalid: ['duration_seconds'] }),
+      row('b', { extra: { sentiment: 0.4, campaign: 'y' } }),
+      { ...row('c'), extra: null } as unknown as CallRow,
+    ];
+    expect(extraColumns(rows)).toEqual(['campaign', 'sentiment']);
+    expect(extraColumns(rows, 1)).toEqual(['campaign']);
+  });
+
+  it('formats missing, null and unreadable values as "—"', () => {
+    expect(formatDate(null)).toBe('—');
+    expect(formatDate('not a date')).toBe('—');
+    expect(formatDate('2026-11-20T10:05:00Z')).toMatch(/2026/);
+    expect(formatDuration(null)).toBe('—');
+    expect(formatDuration(Number.NaN)).toBe('—');
+    expect(formatDuration(-3)).toBe('—');
+    expect(formatDuration(61)).toBe('1:01');
+    expect(formatDuration(3725)).toBe('1:02:05');
+    expect(formatValue(undefined)).toBe('—');
+    expect(formatValue({ a: 1 })).toBe('{"a":1}');
+    expect(formatValue('x'.repeat(10), 4)).toBe('xxxx…');
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(formatValue(cyclic)).toBe('—');
+  });
+
+  it('counts calls in words', () => {
+    expect(formatTotal(12_345)).toBe('12,345 calls');
+    expect(formatTotal(1)).toBe('1 call');
+    expect(formatTotal(0)).toBe('0 calls');
+  });
+
+  it('offers the statuses seen next to the common ones', () => {
+    const rows = [row('a', { status: 'transferred' }), row('b', { status: null })];
+    expect(statusOptions(rows, ['completed'])).toEqual(['completed', 'transferred']);
+  });
+});

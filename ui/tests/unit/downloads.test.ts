@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import {
+  actionsFor,
+  formatAmount,
+  formatBytes,
+  formatEta,
+  formatRate,
+  formatUsage,
+  mergeItems,
+  percent,
+  stateLabel,
+  type ItemProgress,
+} from '../../src/lib/downloads';
+
+function item(callId: string, index: number, over: Partial<ItemProgress> = {}): ItemProgress {
+  return {
+    callId,
+    index,
+    label: 'main',
+    state: 'running',
+    bytes: 0,
+    total: null,
+    rate: 0,
+    etaSeconds: null,
+    errorCode: null,
+    errorMessage: null,
+    ...over,
+  };
+}
+
+describe('formatting', () => {
+  it('shows bytes in decimal units with three significant digits', () => {
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(999)).toBe('999 B');
+    expect(formatBytes(1000)).toBe('1.0 kB');
+    expect(formatBytes(812_400)).toBe('812 kB');
+    expect(formatBytes(41_234_567)).toBe('41.2 MB');
+    expect(formatBytes(1_500_000_000)).toBe('1.5 GB');
+    expect(formatBytes(-1)).toBe('—');
+    expect(formatBytes(Number.NaN)).toBe('—');
+  });
+
+  it('shows a rate, or a dash when not moving', () => {
+    expect(formatRate(2_400_000)).toBe('2.4 MB/s');
+    expect(formatRate(0)).toBe('—');
+    expect(formatRate(null)).toBe('—');
+  });
+
+  it('shows the time left in seconds, minutes and hours', () => {
+    expect(formatEta(0.2)).toBe('1 s left');
+    expect(formatEta(59)).toBe('59 s left');
+    expect(formatEta(60)).toBe('1 min left');
+    expect(formatEta(185)).toBe('3 min 5 s left');
+    expect(formatEta(3720)).toBe('1 h 2 min left');
+    expect(formatEta(null)).toBe('');
+    expect(formatEta(Number.POSITIVE_INFINITY)).toBe('');
+  });
+
+  it('computes a clamped percentage, null for an unknown total', () => {
+    expect(percent(25, 100)).toBe(25);
+    expect(percent(150, 100)).toBe(100);
+    expect(percent(10, null)).toBeNull();
+    expect(percent(10, 0)).toBeNull();
+  });
+
+  it('shows the amount, with the total when known', () => {
+    expect(formatAmount(12_100_000, 40_000_000)).toBe('12.1 MB of 40.0 MB');
+    expect(formatAmount(12_100_000, null)).toBe('12.1 MB');
+  });
+
+  it('shows the library usage', () => {
+    expect(formatUsage({ bytes: 41_200_000, files: 7, calls: 3 })).toBe('3 calls, 41.2 MB on disk');
+    expect(formatUsage({ bytes: 1000, files: 1, calls: 1 })).toBe('1 call, 1.0 kB on disk');
+    expect(formatUsage({ bytes: 0, files: 0, calls: 0 })).toBe('Nothing downloaded yet');
+  });
+});
+
+describe('items', () => {
+  it('offers the controls that fit the state', () => {
+    expect(actionsFor('running')).toEqual(['pause', 'cancel']);
+    expect(actionsFor('queued')).toEqual(['pause', 'cancel']);
+    expect(actionsFor('paused')).toEqual(['resume', 'cancel']);
+    expect(actionsFor('failed')).toEqual(['retry', 'cancel']);
+    expect(actionsFor('done')).toEqual([]);
+    expect(actionsFor('weird')).toEqual([]);
+    expect(stateLabel('weird')).toBe('weird');
+    expect(stateLabel('running')).toBe('Downloading');
+  });
+
+  it('merges a message into the known items by call and index, keeping order and the rest', () => {
+    const known = [item('a', 0), item('a', 1), item('b', 0)];
+    const merged = mergeItems(known, [item('a', 1, { bytes: 500, state: 'done' }), item('c', 0)]);
+    expect(merged.map((i) => `${i.callId}${i.index}`)).toEqual(['a0', 'a1', 'b0', 'c0']);
+    expect(merged[1]?.bytes).toBe(500);
+    expect(merged[1]?.state).toBe('done');
+  });
+});

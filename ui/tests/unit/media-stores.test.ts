@@ -1,0 +1,188 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { ItemProgress, Progress } from '../../src/lib/downloads';
+import type { PlayerEvent } from '../../src/lib/player';
+import { DownloadsStore, type DownloadsApi } from '../../src/lib/stores/downloads.svelte';
+import { PlayerStore, type PlayerApi } from '../../src/lib/stores/player.svelte';
+import { RecordingsStore } from '../../src/lib/stores/recordings.svelte';
+import type { Recording } from '../../src/lib/recordings';
+
+function item(callId: string, index: number, over: Partial<ItemProgress> = {}): ItemProgress {
+  return {
+    callId,
+    index,
+    label: 'main',
+    state: 'running',
+    bytes: 0,
+    total: null,
+    rate: 0,
+    etaSeconds: null,
+    errorCode: null,
+    errorMessage: null,
+    ...over,
+  };
+}
+
+function downloadsApi(over: Partial<DownloadsApi> = {}) {
+  let handler: ((p: Progress) => void) | null = null;
+  const watchDownloads = vi.fn((h: (p: Progress) => void) => {
+    handler = h;
+    return Promise.resolve(() => {
+      handler = null;
+    });
+  });
+  const libraryUsage = vi.fn(() => Promise.resolve({ bytes: 10, files: 1, calls: 1 }));
+  const api: DownloadsApi = {
+    downloadCall: vi.fn(() => Promise.resolve([])),
+    controlDownload: vi.fn(() => Promise.resolve(null)),
+    watchDownloads,
+    libraryUsage,
+    removeCallFiles: vi.fn(() => Promise.resolve(1)),
+    exportCallFiles: vi.fn(() => Promise.resolve(null)),
+    showCallFiles: vi.fn(() => Promise.resolve(null)),
+    ...over,
+  };
+  const send = (p: Progress): void => {
+    if (!handler) throw new Error('not subscribed');
+    handler(p);
+  };
+  return { api, send, watchDownloads, libraryUsage };
+}
+
+const progress = (items: ItemProgress[], over: Partial<Progress> = {}): Progress => ({
+  items,
+  bytes: 0,
+  total: null,
+  rate: 0,
+  etaSeconds: null,
+  ...over,
+});
+
+describe('DownloadsStore', () => {
+  it('subscribes once, applies progress, and marks a call local when all its items are done', async () => {
+    const { api, send, watchDownloads, libraryUsage } = downloadsApi();
+    const store = new DownloadsStore(api);
+    await Promise.all([store.start(), store.start()]);
+    expect(watchDownloads).toHaveBeenCalledTimes(1);
+    expect(store.usage?.calls).toBe(1);
+
+    send(progress([item('a', 0, { bytes: 5, total: 10 }), item('a', 1, { state: 'queued' })], { bytes: 5, rate: 3 }));
+    expect(store.items).toHaveLength(2);
+    expect(store.active).toHaveLength(2);
+    expect(store.rate).toBe(3);
+
+    send(progress([item('a', 0, { state: 'done' })]));
+    expect(store.localState.a).toBeUndefined();
+    send(progress([item('a', 1, { state: 'done' })]));
+    expect(store.localState.a).toBe(true);
+    expect(store.active).toHaveLength(0);
+    await vi.waitFor(() => {
+      expect(libraryUsage).toHaveBeenCalledTimes(2);
+    });
+
+    store.dispose();
+    expect(() => {
+      send(progress([]));
+    }).toThrow('not subscribed');
+  });
+
+  it('keeps a failed subscription as an error and tries again on the next start', async () => {
+    const watch = vi.fn(() => Promise.reject(new Error('boom')));
+    const { api } = downloadsApi({ watchDownloads: watch });
+    const store = new DownloadsStore(api);
+    await store.start();
+    expect(store.error?.command).toBe('watch_downloads');
+    await store.start();
+    expect(watch).toHaveBeenCalledTimes(2);
+  });
+
+  it('says nothing when the export dialog is cancelled, and why a removal failed', async () => {
+    const { api } = downloadsApi({
+      // The shell rejects with its plain `{ code, message }`, not an Error.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      removeCallFiles: vi.fn(() => Promise.reject({ code: 'library_busy', message: 'busy' })),
+    });
+    const store = new DownloadsStore(api);
+    await store.exportFiles('a');
+    expect(store.notice).toBeNull();
+    await store.remove('a');
+    expect(store.notice).toMatchObject({ callId: 'a', tone: 'error', code: 'library_busy' });
+  });
+});
+
+describe('PlayerStore', () => {
+  function playerApi() {
+    let handler: ((e: PlayerEvent) => void) | null = null;
+    const playCall = vi.fn(() => Promise.resolve(null));
+    const api: PlayerApi = {
+      playCall,
+      playerControl: vi.fn(() => Promise.resolve(null)),
+      watchPlayer: vi.fn((h: (e: PlayerEvent) => void) => {
+        handler = h;
+        return Promise.resolve(() => undefined);
+      }),
+    };
+    return { api, playCall, emit: (e: PlayerEvent) => handler?.(e) };
+  }
+
+  it('follows the player events', async () => {
+    const { api, playCall, emit } = playerApi();
+    const store = new PlayerStore(api);
+    await store.play('call-1', 'A call');
+    expect(playCall).toHaveBeenCalledWith('call-1', null);
+    emit({ type: 'loaded', duration: 180, segments: [{ label: 'main', start: 0, duration: 180 }] });
+    emit({ type: 'state', state: 'playing', speed: 1.5, volume: 0.8, channelMode: 'agentOnly' });
+    emit({ type: 'position', position: 42.5, segment: 0 });
+    expect(store).toMatchObject({ duration: 180, position: 42.5, segment: 0, speed: 1.5, volume: 0.8, playing: true });
+    emit({ type: 'error', code: 'decode_failed', message: 'bad frame' });
+    expect(store.error).toEqual({ code: 'decode_failed', message: 'bad frame' });
+    emit({ type: 'ended' });
+    expect(store.state).toBe('ended');
+  });
+
+  it('steps speed and volume from the value just sent, before the player confirms', async () => {
+    const { api } = playerApi();
+    const store = new PlayerStore(api);
+    await store.send({ type: 'speed', value: 1.25 });
+    expect(store.speed).toBe(1.25);
+    await store.send({ type: 'volume', value: 1.3 });
+    expect(store.volume).toBe(1.3);
+  });
+
+  it('shows a failed play as an error', async () => {
+    const { api } = playerApi();
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    api.playCall = vi.fn(() => Promise.reject({ code: 'no_output_device', message: 'no device' }));
+    const store = new PlayerStore(api);
+    await store.play('c', 't');
+    expect(store.error).toEqual({ code: 'no_output_device', message: 'no device' });
+    expect(store.loading).toBe(false);
+  });
+});
+
+describe('RecordingsStore', () => {
+  it('drops an answer to an older request', async () => {
+    const answers: ((r: Recording) => void)[] = [];
+    const store = new RecordingsStore({
+      callRecordings: () =>
+        new Promise<Recording>((resolve) => {
+          answers.push(resolve);
+        }),
+    });
+    const first = store.load('a');
+    const second = store.load('a');
+    const rec = (n: number): Recording => ({
+      callId: 'a',
+      segments: [],
+      callRecording: { state: 'ok', segments: n, notes: [] },
+      signedRecordingUrl: { state: 'disabled' },
+      combined: null,
+      combinedCode: null,
+    });
+    answers[1]?.(rec(2));
+    await second;
+    answers[0]?.(rec(1));
+    await first;
+    expect(store.recording?.callRecording).toEqual({ state: 'ok', segments: 2, notes: [] });
+    expect(store.status).toBe('ready');
+  });
+});
