@@ -4,6 +4,12 @@ export const FIXTURES = {
   WAV_PCM16: '99b94321-557b-498b-a3e8-d950e6160a39',
   /** Three synced WAV segments: main, transfer_conference, reconnect_to_agent. */
   MULTI_SEGMENT: '32ffa868-8700-423f-b228-89b138bf8b71',
+  /** Mixed formats: main MP3 synced, transfer_conference WAV and reconnect_to_agent Opus pending_sync. */
+  multiSegmentPending: '7417aa87-a9eb-403a-b9ee-2c0edcfc7fcf',
+  /** No Ultravox id (endpoint A 404); endpoint B has a synced MP3 main segment. */
+  segmentsOnly: '7e22c0cd-bf32-4cb0-baca-5c49b472bb13',
+  /** has_recording = true but the audio is gone: both endpoints 404. */
+  missingRecording: '4de21bb8-76af-4475-acf2-dadc2d575817',
   /** A missed call, has_recording = false: both functions answer 404. */
   NO_RECORDING: '3c0b59aa-1252-4378-9ba8-3a204de1dd9e',
   /** Harbor Health Partners' call: invisible to the Northwind reviewer. */
