@@ -67,6 +67,7 @@ export async function clearMarks(browser) {
   await browser.execute(() => {
     performance.clearMarks('callrec:query');
     performance.clearMarks('callrec:rows-rendered');
+    performance.clearMarks('callrec:answered');
   });
 }
 

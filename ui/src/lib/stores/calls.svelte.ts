@@ -110,6 +110,7 @@ export class CallListStore {
     let page: CallPage;
     try {
       page = await this.#api.listCalls(query, null);
+      if (this.#marks) mark('callrec:answered');
     } catch (err) {
       if (seq !== this.#seq) return;
       this.error = toCommandError('list_calls', err);
