@@ -89,7 +89,8 @@ describe('recordings in the call detail', () => {
     });
     const { page } = await open(mediaScenario({ recordings: { default: { ok: both } } }));
     await page.getByTestId('call-row').first().waitFor();
-    await openDetail(page, 0);
+    // Call 1 is not downloaded (the mock marks every tenth call with a recording as downloaded).
+    await openDetail(page, 1);
     const combined = page.getByTestId('recordings-combined');
     assert.equal(await combined.getAttribute('data-code'), 'no_recording');
     assert.equal(await combined.getAttribute('role'), 'alert');
@@ -101,6 +102,10 @@ describe('recordings in the call detail', () => {
     assert.equal(await page.getByTestId('endpoint-a').getAttribute('data-code'), 'ultravox_key_missing');
     assert.match(await text(page, 'endpoint-a-hint'), /agency admin/);
     assert.equal(await page.getByTestId('endpoint-b').getAttribute('data-code'), 'no_recording');
+    // A downloaded call plays from its files even when neither endpoint answers (offline).
+    await page.keyboard.press('Escape');
+    await openDetail(page, 0);
+    assert.equal(await page.getByTestId('play-call').isDisabled(), false);
   });
 
   it('gives each documented failure code its own words (Refresh asks again)', async () => {
