@@ -1,27 +1,18 @@
 //! `callrec calls` as a process: signed in (in a private kernel keyring session), one JSON
 //! document with `--json`, a table without; offline it serves the library and says so.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use callrec_backend::BackendArgs;
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_callrec");
+mod common;
 
-fn keyctl_available() -> bool {
-    Command::new("keyctl")
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success())
-}
+const BIN: &str = env!("CARGO_BIN_EXE_callrec");
 
 #[tokio::test(flavor = "multi_thread")]
 async fn calls_lists_pages_as_json_and_as_a_table_and_offline() {
-    if !cfg!(target_os = "linux") || !keyctl_available() {
-        if std::env::var("CALLREC_REQUIRE_KEYRING").is_ok_and(|v| v == "1") {
-            panic!("CALLREC_REQUIRE_KEYRING=1 but `keyctl` is not installed");
-        }
-        eprintln!("SKIPPED calls_lists_pages_as_json_and_as_a_table_and_offline: no keyctl");
+    if !common::keyctl_or_skip("calls_lists_pages_as_json_and_as_a_table_and_offline") {
         return;
     }
     let backend = callrec_backend::start(BackendArgs {
@@ -42,25 +33,15 @@ while [ ! -e "$OUT/stopped" ]; do sleep 0.05; done
 "$CALLREC" --json calls --limit 5 --sort -date > "$OUT/offline.json" 2> "$OUT/offline.err" || exit 13
 "$CALLREC" --json calls --all --limit 5 > "$OUT/offline-all.json" 2>/dev/null || exit 15
 "#;
-    let mut command = Command::new("keyctl");
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CALLREC_") {
-            command.env_remove(name);
-        }
-    }
+    let mut command = common::in_keyring_session(script);
     command
         .env("CALLREC_DATA_DIR", dir.path())
         .env("CALLREC_SUPABASE_URL", backend.base_url())
         .env("CALLREC_SUPABASE_ANON_KEY", backend.anon_key())
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/callrec-test-bus",
-        )
         .env("CALLREC", BIN)
         .env("OUT", dir.path())
         .env("PW", &user.password)
         .env("EMAIL", &user.email)
-        .args(["session", "-", "sh", "-c", script])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -12,15 +12,10 @@ use callrec_backend::{BackendArgs, Faults};
 use callrec_core::library::{DownloadState, Library};
 use serde_json::Value;
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_callrec");
 const KILLS: usize = 20;
-
-fn keyctl_available() -> bool {
-    Command::new("keyctl")
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success())
-}
 
 /// A small xorshift generator: the kill points differ per run, and the seed is printed so a
 /// failing run can be replayed (`CALLREC_KILL_SEED`).
@@ -73,11 +68,7 @@ fn assert_consistent(data: &Path, call: &str, round: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn download_survives_sigkill_at_20_random_points() {
-    if !cfg!(target_os = "linux") || !keyctl_available() {
-        if std::env::var("CALLREC_REQUIRE_KEYRING").is_ok_and(|v| v == "1") {
-            panic!("CALLREC_REQUIRE_KEYRING=1 but `keyctl` is not installed");
-        }
-        eprintln!("SKIPPED download_survives_sigkill_at_20_random_points: no keyctl");
+    if !common::keyctl_or_skip("download_survives_sigkill_at_20_random_points") {
         return;
     }
     // Paced so 20 kill points fit in the transfer: ~115 MB at 40 MB/s.
@@ -109,26 +100,16 @@ while :; do
 done
 "$CALLREC" --json recordings --show-urls "$CALL" > "$OUT/recordings.json" || exit 10
 "#;
-    let mut command = Command::new("keyctl");
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CALLREC_") {
-            command.env_remove(name);
-        }
-    }
+    let mut command = common::in_keyring_session(script);
     command
         .env("CALLREC_DATA_DIR", &data)
         .env("CALLREC_SUPABASE_URL", backend.base_url())
         .env("CALLREC_SUPABASE_ANON_KEY", backend.anon_key())
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/callrec-test-bus",
-        )
         .env("CALLREC", BIN)
         .env("CALL", call)
         .env("OUT", &out)
         .env("PW", &user.password)
         .env("EMAIL", &user.email)
-        .args(["session", "-", "sh", "-c", script])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -335,11 +316,7 @@ done
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn download_by_filter_and_by_id_then_the_list_marks_them() {
-    if !cfg!(target_os = "linux") || !keyctl_available() {
-        if std::env::var("CALLREC_REQUIRE_KEYRING").is_ok_and(|v| v == "1") {
-            panic!("CALLREC_REQUIRE_KEYRING=1 but `keyctl` is not installed");
-        }
-        eprintln!("SKIPPED download_by_filter_and_by_id_then_the_list_marks_them: no keyctl");
+    if !common::keyctl_or_skip("download_by_filter_and_by_id_then_the_list_marks_them") {
         return;
     }
     let backend = callrec_backend::start(BackendArgs {
@@ -361,28 +338,18 @@ async fn download_by_filter_and_by_id_then_the_list_marks_them() {
 "$CALLREC" calls --downloaded > "$OUT/downloaded.txt" || exit 16
 "$CALLREC" calls --downloaded --not-downloaded 2> "$OUT/both.err"; echo $? > "$OUT/both.rc"
 "#;
-    let mut command = Command::new("keyctl");
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CALLREC_") {
-            command.env_remove(name);
-        }
-    }
+    let mut command = common::in_keyring_session(script);
     let out = dir.path().to_owned();
     command
         .env("CALLREC_DATA_DIR", &data)
         .env("CALLREC_SUPABASE_URL", backend.base_url())
         .env("CALLREC_SUPABASE_ANON_KEY", backend.anon_key())
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/callrec-test-bus",
-        )
         .env("CALLREC", BIN)
         .env("ONE", fx::WAV_PCM16)
         .env("MULTI", fx::MULTI_SEGMENT)
         .env("OUT", &out)
         .env("PW", &user.password)
         .env("EMAIL", &user.email)
-        .args(["session", "-", "sh", "-c", script])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

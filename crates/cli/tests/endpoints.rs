@@ -1,26 +1,17 @@
 //! `callrec endpoints` as a process: shows the defaults, switches an endpoint off, sets a URL,
 //! refuses an unsafe one, keeps endpoint B's API key in the keyring (never in profiles.toml).
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_callrec");
+mod common;
 
-fn keyctl_available() -> bool {
-    Command::new("keyctl")
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success())
-}
+const BIN: &str = env!("CARGO_BIN_EXE_callrec");
 
 #[test]
 fn endpoints_show_change_refuse_and_keep_the_key_in_the_keyring() {
-    if !cfg!(target_os = "linux") || !keyctl_available() {
-        if std::env::var("CALLREC_REQUIRE_KEYRING").is_ok_and(|v| v == "1") {
-            panic!("CALLREC_REQUIRE_KEYRING=1 but `keyctl` is not installed");
-        }
-        eprintln!("SKIPPED endpoints test: no keyctl");
+    if !common::keyctl_or_skip("endpoints test") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -34,23 +25,13 @@ echo $? > "$OUT/refused.code"
 printf 'sk-test-0123456789' | "$CALLREC" --json endpoints --api-key-stdin > "$OUT/key.json" || exit 12
 "$CALLREC" --json endpoints --use-jwt --call-recording on --signed-url-url default > "$OUT/jwt.json" || exit 13
 "#;
-    let mut command = Command::new("keyctl");
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CALLREC_") {
-            command.env_remove(name);
-        }
-    }
+    let mut command = common::in_keyring_session(script);
     let output = command
         .env("CALLREC_DATA_DIR", dir.path())
         .env("CALLREC_SUPABASE_URL", "http://127.0.0.1:9")
         .env("CALLREC_SUPABASE_ANON_KEY", "anon")
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/callrec-test-bus",
-        )
         .env("CALLREC", BIN)
         .env("OUT", dir.path())
-        .args(["session", "-", "sh", "-c", script])
         .stdin(Stdio::null())
         .output()
         .unwrap();

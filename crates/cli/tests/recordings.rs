@@ -2,30 +2,21 @@
 //! merged segments as JSON (no URL unless asked), a table, an endpoint's failure on stderr, and
 //! exit code 4 with one error document when neither endpoint has a recording.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use callrec_backend::BackendArgs;
 use callrec_backend::fixtures as fx;
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_callrec");
+mod common;
 
-fn keyctl_available() -> bool {
-    Command::new("keyctl")
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success())
-}
+const BIN: &str = env!("CARGO_BIN_EXE_callrec");
 
 #[tokio::test(flavor = "multi_thread")]
 async fn recordings_prints_merged_segments_hides_urls_and_exits_4_without_any() {
-    if !cfg!(target_os = "linux") || !keyctl_available() {
-        if std::env::var("CALLREC_REQUIRE_KEYRING").is_ok_and(|v| v == "1") {
-            panic!("CALLREC_REQUIRE_KEYRING=1 but `keyctl` is not installed");
-        }
-        eprintln!(
-            "SKIPPED recordings_prints_merged_segments_hides_urls_and_exits_4_without_any: no keyctl"
-        );
+    if !common::keyctl_or_skip(
+        "recordings_prints_merged_segments_hides_urls_and_exits_4_without_any",
+    ) {
         return;
     }
     let backend = callrec_backend::start(BackendArgs {
@@ -48,20 +39,11 @@ echo $? > "$OUT/missing-human.code"
 "$CALLREC" --json recordings " " > "$OUT/blank.json" 2>/dev/null
 echo $? > "$OUT/blank.code"
 "#;
-    let mut command = Command::new("keyctl");
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CALLREC_") {
-            command.env_remove(name);
-        }
-    }
+    let mut command = common::in_keyring_session(script);
     command
         .env("CALLREC_DATA_DIR", dir.path())
         .env("CALLREC_SUPABASE_URL", backend.base_url())
         .env("CALLREC_SUPABASE_ANON_KEY", backend.anon_key())
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/callrec-test-bus",
-        )
         .env("CALLREC", BIN)
         .env("OUT", dir.path())
         .env("PW", &user.password)
@@ -70,7 +52,6 @@ echo $? > "$OUT/blank.code"
         .env("PENDING", fx::MULTI_SEGMENT_PENDING)
         .env("SEGMENTS_ONLY", fx::SEGMENTS_ONLY)
         .env("MISSING", fx::MISSING_RECORDING)
-        .args(["session", "-", "sh", "-c", script])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
