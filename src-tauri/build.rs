@@ -24,6 +24,8 @@ fn main() {
             "player_control",
             "watch_player",
             "take_open_call",
+            "player_preferences",
+            "set_output_device",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri-build failed: {error:#}");

@@ -3,18 +3,20 @@
 use tauri::State;
 use tauri::ipc::Channel;
 
+use callrec_core::ErrorCode;
 use callrec_core::calls::{self, CallPage, CallQuery, Cursor};
 use callrec_core::config::ProjectConfig;
 use callrec_core::downloads::{self, DownloadAction, LibraryUsage, Progress};
 use callrec_core::library::DownloadRecord;
 use callrec_core::player::{self, Command, Event as PlayerEvent, PlayerControl};
+use callrec_core::preferences::PreferencesFile;
 use callrec_core::project::{self, ProjectStatus};
 use callrec_core::recordings::{self, Recording, Recordings};
 use callrec_core::secret::Secret;
 use callrec_core::session::{SessionError, SessionManager, SessionState, SignInRequest};
 
 use crate::error::IpcError;
-use crate::state::{AppInfo, AppState};
+use crate::state::{AppInfo, AppState, PlayerPreferences};
 
 /// The project the session is on (sign-in may have switched it), else the configured one.
 async fn current_project(state: &AppState) -> Option<ProjectConfig> {
@@ -221,9 +223,46 @@ pub async fn play_call(
     Ok(player.send(Command::Play)?)
 }
 
+/// Sends a control; a speed the player accepts is also remembered for the next start.
 #[tauri::command]
 pub fn player_control(state: State<'_, AppState>, control: PlayerControl) -> Result<(), IpcError> {
-    Ok(state.player().send(control.into())?)
+    state.player().send(control.into())?;
+    if let (PlayerControl::Speed { value }, Some(preferences)) = (control, &state.preferences)
+        && (player::MIN_SPEED..=player::MAX_SPEED).contains(&value)
+        && let Err(error) = preferences.set_speed(value)
+    {
+        // Playing at the new speed matters more than remembering it.
+        tracing::warn!(code = error.code(), "{error}");
+    }
+    Ok(())
+}
+
+/// The remembered speed and device, and the devices there are to choose from.
+#[tauri::command]
+pub async fn player_preferences(state: State<'_, AppState>) -> Result<PlayerPreferences, IpcError> {
+    let saved = state
+        .preferences
+        .as_ref()
+        .map(PreferencesFile::load)
+        .unwrap_or_default();
+    // Listing devices asks the sound server; off the main thread.
+    let devices = tauri::async_runtime::spawn_blocking(player::output_devices)
+        .await
+        .unwrap_or_default();
+    Ok(PlayerPreferences {
+        speed: saved.speed.unwrap_or(1.0),
+        output_device: saved.output_device,
+        devices,
+    })
+}
+
+/// Plays on `name` from now on (`None`: the system default) and remembers the choice.
+#[tauri::command]
+pub fn set_output_device(state: State<'_, AppState>, name: Option<String>) -> Result<(), IpcError> {
+    if let Some(preferences) = &state.preferences {
+        preferences.set_output_device(name.clone())?;
+    }
+    Ok(state.player().send(Command::OutputDevice(name))?)
 }
 
 /// Streams the player's events to `on_event` until the UI drops the channel.

@@ -80,7 +80,9 @@ pub fn run() {
             commands::play_call,
             commands::player_control,
             commands::watch_player,
-            commands::take_open_call
+            commands::take_open_call,
+            commands::player_preferences,
+            commands::set_output_device
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {

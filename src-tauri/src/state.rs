@@ -10,6 +10,7 @@ use callrec_core::downloads::{DownloadOptions, Downloads};
 use callrec_core::http::{self, ClientBuildError};
 use callrec_core::library::Library;
 use callrec_core::player::{Player, PlayerOptions};
+use callrec_core::preferences::PreferencesFile;
 use callrec_core::session::CurrentSession;
 
 use crate::error::IpcError;
@@ -29,6 +30,8 @@ pub struct AppState {
     downloads: tokio::sync::Mutex<Option<RunningQueue>>,
     /// The player thread, started on the first play (it opens the output device then).
     player: std::sync::OnceLock<Player>,
+    /// The last speed and the output device, under the data dir (none without a config).
+    pub preferences: Option<PreferencesFile>,
 }
 
 struct RunningQueue {
@@ -53,6 +56,10 @@ impl AppState {
         if let Err(error) = &library {
             tracing::warn!(code = %error.code, "the library is not usable: {}", error.message);
         }
+        let preferences = config
+            .as_ref()
+            .ok()
+            .map(|config| PreferencesFile::in_data_dir(&config.data_dir));
         Ok(Self {
             config,
             http,
@@ -60,6 +67,7 @@ impl AppState {
             library,
             downloads: tokio::sync::Mutex::new(None),
             player: std::sync::OnceLock::new(),
+            preferences,
         })
     }
 
@@ -97,10 +105,19 @@ impl AppState {
         Ok(queue)
     }
 
-    /// The player, started on first use.
+    /// The player, started on first use at the remembered speed, on the chosen device.
     pub fn player(&self) -> &Player {
-        self.player
-            .get_or_init(|| Player::spawn(PlayerOptions::default()))
+        self.player.get_or_init(|| {
+            let saved = self
+                .preferences
+                .as_ref()
+                .map(PreferencesFile::load)
+                .unwrap_or_default();
+            Player::spawn(PlayerOptions {
+                device: saved.output_device,
+                speed: saved.speed,
+            })
+        })
     }
 
     /// The queue if one runs (removing files must not start one).
@@ -119,6 +136,19 @@ impl AppState {
             running.runner.abort();
         }
     }
+}
+
+/// The player's settings as the UI shows them.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PlayerPreferences {
+    /// The speed the player starts at (the last one chosen).
+    pub speed: f64,
+    /// `None`: the system default.
+    pub output_device: Option<String>,
+    /// What the system offers now.
+    pub devices: Vec<String>,
 }
 
 /// What the UI shows about this installation and the project it points at. No secrets.

@@ -4,7 +4,7 @@
 // and the captured sound is checked for the segment's 440 Hz tone.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,42 +16,7 @@ import { openApp, saveScreenShot, saveWebviewShot, startTauriDriver } from '../s
 import { FIXTURES } from '../support/fixtures.mjs';
 import { openCall } from '../support/list.mjs';
 import { removeOnExit } from '../support/proc.mjs';
-
-/**
- * The tone in a 16-bit WAV's left channel: the median frequency (by zero crossings) of the
- * 50 ms windows where sound is playing, so fades and pauses between the fixture's tone bursts
- * do not count. Also how many seconds of sound there were.
- */
-function toneOf(wav) {
-  const data = wav.indexOf(Buffer.from('data'));
-  assert.ok(data > 0, 'the capture is a WAV file');
-  const rate = wav.readUInt32LE(24);
-  const channels = wav.readUInt16LE(22);
-  const frames = Math.floor((wav.length - data - 8) / (2 * channels));
-  const window = Math.floor(rate / 20);
-  const found = [];
-  for (let start = 0; start + window <= frames; start += window) {
-    let crossings = 0;
-    let first = -1;
-    let last = -1;
-    let energy = 0;
-    let previous = 0;
-    for (let i = start; i < start + window; i++) {
-      const sample = wav.readInt16LE(data + 8 + i * 2 * channels);
-      energy += sample * sample;
-      if (i > start && ((previous < 0 && sample >= 0) || (previous >= 0 && sample < 0))) {
-        crossings++;
-        if (first < 0) first = i;
-        last = i;
-      }
-      previous = sample;
-    }
-    // Half a period between neighbouring crossings: measured from the first to the last.
-    if (Math.sqrt(energy / window) > 1000 && crossings > 2) found.push((crossings - 1) / 2 / ((last - first) / rate));
-  }
-  found.sort((a, b) => a - b);
-  return { hz: found[Math.floor(found.length / 2)] ?? 0, loudSeconds: found.length / 20 };
-}
+import { alsaCapture, toneOf } from '../support/audio.mjs';
 
 describe('offline: a downloaded call plays with the backend gone', { timeout: 300000 }, () => {
   let backend;
@@ -63,14 +28,9 @@ describe('offline: a downloaded call plays with the backend gone', { timeout: 30
   before(async () => {
     backend = await startBackend();
     dir = removeOnExit(await mkdtemp(join(tmpdir(), 'callrec-test-offline-')));
-    capture = join(dir, 'capture.wav');
-    const alsa = join(dir, 'asound.conf');
-    await writeFile(
-      alsa,
-      `pcm.!default { type plug; slave { pcm "capfile"; format S16_LE; rate 48000; channels 2 } }\n` +
-        `pcm.capfile { type file; slave.pcm "null"; file "${capture}"; format "wav" }\n`,
-    );
-    const env = { ...appEnv(backend, join(dir, 'data')), ALSA_CONFIG_PATH: `/usr/share/alsa/alsa.conf:${alsa}` };
+    const alsa = await alsaCapture(dir);
+    capture = alsa.capture;
+    const env = { ...appEnv(backend, join(dir, 'data')), ...alsa.env };
     driver = await startTauriDriver({ env });
     browser = await openApp(driver);
     await (await byId(browser, 'signin-form')).waitForDisplayed({ timeout: 30000 });

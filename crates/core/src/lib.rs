@@ -11,6 +11,7 @@ pub mod downloads;
 pub mod http;
 pub mod library;
 pub mod player;
+pub mod preferences;
 pub mod project;
 pub mod recordings;
 pub mod remote;

@@ -353,12 +353,16 @@ fn child_scenario() {
             "prev" => Command::PrevSegment,
             "volume" => Command::Volume(value.parse().unwrap()),
             "seekby" => Command::SeekBy(value.parse().unwrap()),
+            "device" => Command::OutputDevice(Some(value.to_owned())),
             other => panic!("unknown test command {other}"),
         };
         player.send(command).unwrap();
     }
     player.send(Command::Play).unwrap();
-    let mut seen = Vec::new();
+    let mut seen = vec![serde_json::json!({
+        "type": "devices",
+        "names": callrec_core::player::output_devices(),
+    })];
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut device_error = false;
     while Instant::now() < deadline {
@@ -726,6 +730,58 @@ fn no_output_device_is_an_error_event_and_the_player_stays_usable() {
         1e-6,
         "position after a seek",
     );
+}
+
+/// The device chosen in settings is the one played on: a second capture device is listed
+/// by the player, and once chosen (before `Play`) the audio lands in its file, not the
+/// default's.
+#[test]
+fn the_chosen_output_device_is_the_one_played_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let tone = render(dir.path(), "tone", AudioFormat::WavPcm16, 2, 440.0);
+    let default_capture = dir.path().join("capture.wav");
+    let chosen_capture = dir.path().join("chosen.wav");
+    let conf = format!(
+        "pcm.!default {{ type plug; slave {{ pcm \"capfile\"; format S16_LE; rate 48000; channels 2 }} }}\n\
+         pcm.capfile {{ type file; slave.pcm \"null\"; file \"{}\"; format \"wav\" }}\n\
+         pcm.callrec_headset {{ type plug; slave {{ pcm \"headsetfile\"; format S16_LE; rate 48000; channels 2 }}\n\
+           hint {{ show on; description \"Callrec test headset\" }} }}\n\
+         pcm.headsetfile {{ type file; slave.pcm \"null\"; file \"{}\"; format \"wav\" }}\n",
+        default_capture.display(),
+        chosen_capture.display()
+    );
+    let capture = play(
+        dir.path(),
+        Scenario {
+            files: vec![tone],
+            commands: Some("device=Callrec test headset"),
+            alsa_conf: Some(conf),
+            ..Scenario::default()
+        },
+    );
+    let names = &capture.events[0]["names"];
+    assert!(
+        names
+            .as_array()
+            .is_some_and(|n| n.iter().any(|n| n == "Callrec test headset")),
+        "the device is listed: {names}"
+    );
+    assert!(capture.ended(), "{:?}", capture.events);
+    assert!(capture.errors().is_empty(), "{:?}", capture.errors());
+    let chosen = read_wav(&chosen_capture);
+    assert_near(
+        median_frequency(&chosen.channels[0], chosen.rate),
+        440.0,
+        440.0 * 0.02,
+        "the tone on the chosen device",
+    );
+    let default_sound = default_capture
+        .exists()
+        .then(|| read_wav(&default_capture))
+        .map_or(0, |a| {
+            a.channels[0].iter().filter(|s| s.abs() > 0.01).count()
+        });
+    assert_eq!(default_sound, 0, "nothing played on the default device");
 }
 
 // ---------------------------------------------------------------------------------------

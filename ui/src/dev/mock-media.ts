@@ -8,6 +8,7 @@ import type { ChannelMode } from '../lib/bindings/ChannelMode';
 import type { DownloadRecord } from '../lib/bindings/DownloadRecord';
 import type { LibraryUsage } from '../lib/bindings/LibraryUsage';
 import type { PlayerEvent } from '../lib/bindings/PlayerEvent';
+import type { PlayerPreferences } from '../lib/bindings/PlayerPreferences';
 import type { PlayState } from '../lib/bindings/PlayState';
 import type { Progress } from '../lib/bindings/Progress';
 import type { Recording } from '../lib/bindings/Recording';
@@ -27,6 +28,10 @@ export interface MediaScenario {
   exported?: string[] | null;
   /** `remove_call_files` fails with this raw rejection. */
   removeError?: unknown;
+  /** `player_preferences`' answer; speed 1, the default device and two devices when absent. */
+  preferences?: PlayerPreferences;
+  /** `set_output_device` fails with this raw rejection. */
+  setDeviceError?: unknown;
 }
 
 interface ChannelLike {
@@ -201,6 +206,14 @@ export class MockMedia {
         }, 0);
         return { value: null };
       }
+      case 'player_preferences':
+        return {
+          value: s.preferences ?? { speed: 1, outputDevice: null, devices: ['Built-in Audio', 'USB Headset'] },
+        };
+      case 'set_output_device':
+        // eslint-disable-next-line @typescript-eslint/only-throw-error
+        if (s.setDeviceError !== undefined) throw s.setDeviceError;
+        return { value: null };
       case 'player_control': {
         this.#control((a.control ?? {}) as Record<string, unknown>, s.timeline ?? DEFAULT_TIMELINE);
         return { value: null };

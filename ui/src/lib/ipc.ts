@@ -16,6 +16,7 @@ import type { IpcError } from './bindings/IpcError';
 import type { KeyringInfo } from './bindings/KeyringInfo';
 import type { LibraryUsage } from './bindings/LibraryUsage';
 import type { PlayerEvent } from './bindings/PlayerEvent';
+import type { PlayerPreferences } from './bindings/PlayerPreferences';
 import type { Progress } from './bindings/Progress';
 import type { ProjectStatus } from './bindings/ProjectStatus';
 import type { Recording } from './bindings/Recording';
@@ -158,6 +159,10 @@ export const commands = {
   /** Calls `handler` with every `PlayerEvent`; resolves once subscribed, with a stop function. */
   watchPlayer: (handler: (event: PlayerEvent) => void): Promise<Unlisten> =>
     subscribe('watch_player', 'onEvent', handler),
+  /** The remembered speed and output device, and the devices there are now. */
+  playerPreferences: (): Promise<PlayerPreferences> => call<PlayerPreferences>('player_preferences'),
+  /** Plays on `name` from now on (null: the system default) and remembers it. */
+  setOutputDevice: (name: string | null): Promise<null> => call<null>('set_output_device', { name }),
 };
 
 /**

@@ -226,3 +226,46 @@ describe('the player bar', () => {
     await screenshot(page, 'player-dark');
   });
 });
+
+describe('settings', () => {
+  it('lists the output devices, switches to the one chosen, and says what speed calls start at', async () => {
+    const { page } = await open(
+      mediaScenario({
+        preferences: { speed: 1.75, outputDevice: 'Desk Speakers', devices: ['Built-in Audio', 'USB Headset'] },
+      }),
+    );
+    await page.getByTestId('call-row').first().waitFor();
+    await page.getByTestId('settings-toggle').click();
+    const select = page.getByTestId('settings-device');
+    await page.waitForFunction(() => !document.querySelector('[data-testid="settings-device"]')?.hasAttribute('disabled'));
+    assert.deepEqual(await select.locator('option').allTextContents(), [
+      'System default',
+      'Built-in Audio',
+      'USB Headset',
+      'Desk Speakers (not connected: the default plays)',
+    ]);
+    assert.equal(await select.inputValue(), 'Desk Speakers');
+    assert.match(await text(page, 'settings-speed'), /1\.75×/);
+    await select.selectOption('USB Headset');
+    await waitCount(page, 'set_output_device', 1);
+    assert.deepEqual(await argsOf(page, 'set_output_device'), [{ name: 'USB Headset' }]);
+    await select.selectOption('');
+    await waitCount(page, 'set_output_device', 2);
+    assert.deepEqual((await argsOf(page, 'set_output_device'))[1], { name: null });
+    await page.getByTestId('settings-close').click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="settings-dialog"]')?.hasAttribute('open'));
+  });
+
+  it('shows why a device could not be chosen', async () => {
+    const { page } = await open(
+      mediaScenario({ setDeviceError: { code: 'invalid_device', message: 'that output device name is not one the system gave' } }),
+    );
+    await page.getByTestId('call-row').first().waitFor();
+    await page.getByTestId('settings-toggle').click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="settings-device"]')?.hasAttribute('disabled'));
+    await page.getByTestId('settings-device').selectOption('USB Headset');
+    await page.getByTestId('settings-error').waitFor();
+    assert.equal(await page.getByTestId('settings-error').getAttribute('data-code'), 'invalid_device');
+    assert.equal(await page.getByTestId('settings-device').inputValue(), '');
+  });
+});

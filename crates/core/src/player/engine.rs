@@ -182,7 +182,35 @@ impl Engine {
                 self.shared.set_channel_mode(mode);
                 self.emit_state();
             }
+            Command::OutputDevice(device) => self.switch_output(device),
             Command::Stop => {}
+        }
+    }
+
+    fn switch_output(&mut self, device: Option<String>) {
+        if self.options.device == device {
+            return;
+        }
+        self.options.device = device;
+        if self.output.is_none() {
+            // Opened with the new choice on the next play.
+            return;
+        }
+        let was_playing = self.state == PlayState::Playing;
+        self.shared.paused.store(true, Ordering::SeqCst);
+        self.output = None;
+        if was_playing {
+            // `play` opens the new device and, at a new rate, decodes again from here.
+            self.state = PlayState::Paused;
+            self.play();
+        } else if self.ensure_output() {
+            let rate = self.output.as_ref().map(|o| o.rate);
+            if let (Some(pipeline), Some(rate)) = (self.pipeline.as_mut(), rate)
+                && pipeline.out_rate() != rate
+            {
+                pipeline.set_out_rate(rate);
+                self.seek(self.shared.position());
+            }
         }
     }
 

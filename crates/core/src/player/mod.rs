@@ -65,6 +65,9 @@ pub enum Command {
     /// To the start of this segment, or of the previous one within its first 3 s.
     PrevSegment,
     ChannelMode(ChannelMode),
+    /// Plays on this device from now on (`None`: the system default), carrying on from the
+    /// same place; a device that is gone falls back to the default.
+    OutputDevice(Option<String>),
     /// Ends the player thread and releases the output device.
     Stop,
 }
