@@ -3,6 +3,10 @@
 //! output), from a seek to 45:00 to the first block after it, the bytes fetched for each,
 //! the duration reported, and decode speed per format (× real time, local files).
 //!
+//! Then, for the VBR MP3 without a Xing header, the background frame scan (time, bytes)
+//! and where a seek lands after it, against an exact local decode; and the memory (VmRSS)
+//! while a 2-hour streamed timeline is read through at full speed.
+//!
 //! `cargo bench -p callrec-core --bench player --profile dev` (the release profile's LTO
 //! takes long on a small machine); `-- --quick` skips the decode-speed part,
 //! `BENCH_LOCAL_ONLY=1` the streaming part, `BENCH_DETAIL=1` adds the open times.
@@ -30,6 +34,8 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     if std::env::var_os("BENCH_LOCAL_ONLY").is_none() {
         runtime.block_on(streaming(dir.path()));
+        runtime.block_on(frame_index(dir.path()));
+        runtime.block_on(two_hour_memory(dir.path()));
     }
     if !quick {
         decode_speed(dir.path());
@@ -125,6 +131,244 @@ async fn streaming(dir: &std::path::Path) {
             row.6
         );
     }
+}
+
+fn streamed(segment: &callrec_core::recordings::Segment) -> Arc<StreamedMedia> {
+    Arc::new(StreamedMedia::new(
+        RemoteReader::new(
+            callrec_core::http::client().unwrap(),
+            Arc::new(FixedUrl(segment.url.clone())),
+            ReaderOptions::default(),
+        ),
+        tokio::runtime::Handle::current(),
+    ))
+}
+
+/// Left channel of what `reader` gives from where it is, up to `frames`.
+fn pull_left(reader: &mut TimelineReader, frames: usize) -> (f64, Vec<f32>) {
+    let mut start = None;
+    let mut left = Vec::new();
+    while left.len() < frames {
+        let Some(Ok(block)) = reader.next_block() else {
+            break;
+        };
+        start.get_or_insert(block.start);
+        left.extend(block.samples.iter().step_by(2));
+    }
+    (start.unwrap_or(f64::NAN), left)
+}
+
+/// The lag (seconds, within ±100 ms) that best matches `after` to `reference` from `at` s.
+fn lag_secs(reference: &[f32], after: &[f32], at: f64, rate: u32) -> f64 {
+    let at = (at * f64::from(rate)).round() as isize;
+    let span = 4000.min(after.len());
+    let reach = (f64::from(rate) * 0.1) as isize;
+    let best = (-reach..=reach)
+        .min_by(|a, b| {
+            let cost = |lag: isize| -> f32 {
+                (0..span)
+                    .map(|i| {
+                        let j = (at + lag + i as isize).clamp(0, reference.len() as isize - 1);
+                        (reference[j as usize] - after[i]).powi(2)
+                    })
+                    .sum()
+            };
+            cost(*a).total_cmp(&cost(*b))
+        })
+        .unwrap_or(0);
+    best as f64 / f64::from(rate)
+}
+
+const SEEK_AFTER_INDEX: f64 = 2550.0;
+
+/// The VBR MP3 without Xing: the background frame scan and a seek after it.
+async fn frame_index(dir: &std::path::Path) {
+    let backend = common::backend(BackendArgs::default()).await;
+    let session = common::signed_in_as(&backend, fx::USER_REVIEWER_EMAIL, dir).await;
+    let recordings = Recordings::new(
+        session.clone(),
+        callrec_core::http::client().unwrap(),
+        EndpointSettings::from_project(session.project()),
+    );
+    let resolved = recordings.resolve(fx::LONG_MP3_VBR_NO_XING).await.unwrap();
+    let segment = resolved
+        .segments
+        .iter()
+        .find(|s| s.id.starts_with("b:"))
+        .unwrap()
+        .clone();
+    let local = dir.join("vbr-no-xing.mp3");
+    let bytes = reqwest::get(segment.url.expose().clone())
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    std::fs::write(&local, &bytes).unwrap();
+    let media = streamed(&segment);
+    let timeline = vec![TimelineSegment {
+        label: segment.label.clone(),
+        media: Media::Remote(media.clone()),
+    }];
+    let row = tokio::task::spawn_blocking(move || {
+        let mut reader = TimelineReader::open(&timeline, 1.0, None).unwrap();
+        let estimated = reader.duration();
+        let started = Instant::now();
+        reader.index_streamed_mp3();
+        reader.wait_for_lengths(Duration::from_secs(600));
+        let scan = started.elapsed();
+        let before = media.fetched_bytes();
+        let started = Instant::now();
+        // 42:30, between the length estimate's sampled windows (45:00 is one of them, so
+        // its blocks would already be cached).
+        reader.seek(SEEK_AFTER_INDEX).unwrap();
+        let (landed, left) = pull_left(&mut reader, 32_000);
+        let seek = started.elapsed();
+        let seek_bytes = media.fetched_bytes() - before;
+        let rate = reader.rate();
+        let mut exact = TimelineReader::open(
+            &[TimelineSegment {
+                label: "main".into(),
+                media: Media::File(local),
+            }],
+            1.0,
+            None,
+        )
+        .unwrap();
+        exact.seek(SEEK_AFTER_INDEX - 0.2).unwrap();
+        let (_, around) = pull_left(&mut exact, 32_000);
+        (
+            estimated,
+            reader.duration(),
+            exact.duration(),
+            scan,
+            media.uncached_bytes(),
+            seek,
+            seek_bytes,
+            landed,
+            lag_secs(&around, &left, 0.2, rate),
+        )
+    })
+    .await
+    .unwrap();
+    println!(
+        "\nVBR MP3 without Xing, frame index (60 min, {} KB)",
+        bytes.len() / 1024
+    );
+    println!(
+        "{:>12} {:>12} {:>12} {:>10} {:>10} {:>10} {:>10} {:>12} {:>12}",
+        "estimate s",
+        "indexed s",
+        "local s",
+        "scan ms",
+        "scan KB",
+        "seek ms",
+        "seek KB",
+        "landed s",
+        "error ms"
+    );
+    println!(
+        "{:>12.3} {:>12.3} {:>12.3} {:>10.0} {:>10} {:>10.1} {:>10} {:>12.3} {:>12.2}",
+        row.0,
+        row.1,
+        row.2,
+        row.3.as_secs_f64() * 1e3,
+        row.4 / 1024,
+        row.5.as_secs_f64() * 1e3,
+        row.6 / 1024,
+        row.7,
+        row.8 * 1e3
+    );
+}
+
+/// VmRSS of this process, in MB.
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Memory while a 2-hour streamed timeline (the 60-minute VBR MP3 without Xing, twice, as
+/// the player would load it: frame scans running) is read through at full speed.
+async fn two_hour_memory(dir: &std::path::Path) {
+    let backend = common::backend(BackendArgs::default()).await;
+    let session = common::signed_in_as(&backend, fx::USER_REVIEWER_EMAIL, dir).await;
+    let recordings = Recordings::new(
+        session.clone(),
+        callrec_core::http::client().unwrap(),
+        EndpointSettings::from_project(session.project()),
+    );
+    let resolved = recordings.resolve(fx::LONG_MP3_VBR_NO_XING).await.unwrap();
+    let segment = resolved
+        .segments
+        .iter()
+        .find(|s| s.id.starts_with("b:"))
+        .unwrap()
+        .clone();
+    let media = [streamed(&segment), streamed(&segment)];
+    let timeline: Vec<TimelineSegment> = media
+        .iter()
+        .enumerate()
+        .map(|(i, m)| TimelineSegment {
+            label: format!("hour {}", i + 1),
+            media: Media::Remote(m.clone()),
+        })
+        .collect();
+    let (start, peak, end, secs, elapsed, fetched) = tokio::task::spawn_blocking(move || {
+        let start = rss_mb();
+        let started = Instant::now();
+        let mut reader = TimelineReader::open(&timeline, 1.0, Some(48_000)).unwrap();
+        reader.index_streamed_mp3();
+        let mut peak = start;
+        let mut frames = 0usize;
+        let mut blocks = 0usize;
+        while let Some(block) = reader.next_block() {
+            if let Ok(block) = block {
+                frames += block.samples.len() / 2;
+            }
+            blocks += 1;
+            if blocks.is_multiple_of(64) {
+                peak = peak.max(rss_mb());
+            }
+        }
+        reader.wait_for_lengths(Duration::from_secs(600));
+        let end = rss_mb();
+        let fetched: u64 = media
+            .iter()
+            .map(|m| m.fetched_bytes() + m.uncached_bytes())
+            .sum();
+        (
+            start,
+            peak.max(end),
+            end,
+            frames as f64 / f64::from(reader.rate()),
+            started.elapsed(),
+            fetched,
+        )
+    })
+    .await
+    .unwrap();
+    println!("\n2-hour streamed timeline read at full speed (VmRSS)");
+    println!(
+        "{:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>12}",
+        "audio s", "wall s", "start MB", "peak MB", "end MB", "growth MB", "fetched MB"
+    );
+    println!(
+        "{:>10.0} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>12.1}",
+        secs,
+        elapsed.as_secs_f64(),
+        start,
+        peak,
+        end,
+        peak - start,
+        fetched as f64 / 1e6
+    );
 }
 
 fn decode_speed(dir: &std::path::Path) {

@@ -26,6 +26,8 @@ use callrec_core::recordings::{EndpointSettings, Recordings, Segment};
 use callrec_core::remote::{FixedUrl, ReaderOptions, RemoteReader};
 
 const SCENARIO_ENV: &str = "CALLREC_TEST_PLAYER_SCENARIO";
+/// A scenario file named with this prefix is played as a streamed recording.
+const REMOTE_PREFIX: &str = "remote:";
 /// Below this level (about -50 dBFS) a 10 ms window counts as silence.
 const SILENCE_RMS: f32 = 0.003;
 const WINDOW_SECS: f64 = 0.01;
@@ -323,7 +325,14 @@ fn child_scenario() {
     let timeline: Vec<TimelineSegment> = var("CALLREC_TEST_FILES")
         .lines()
         .enumerate()
-        .map(|(i, f)| file_segment(&format!("segment{i}"), Path::new(f)))
+        .map(|(i, f)| match f.strip_prefix(REMOTE_PREFIX) {
+            // The file read as a streamed one (see `FileSource`).
+            Some(f) => TimelineSegment {
+                label: format!("segment{i}"),
+                media: Media::Remote(Arc::new(FileSource::open(Path::new(f)))),
+            },
+            None => file_segment(&format!("segment{i}"), Path::new(f)),
+        })
         .collect();
     let player = Player::spawn(PlayerOptions::default());
     let events = player.subscribe();
@@ -1155,18 +1164,57 @@ async fn seeking_a_remote_mp3_fetches_only_around_the_target() {
     );
 }
 
-/// Where a remote seek into the 60-minute VBR MP3 without a Xing header really lands: its
-/// frame timestamps come from a length estimate, so the coarse seek is checked against an
-/// exact local seek by the pattern of phrases and pauses (10 ms windows, ±10 s).
+/// A remote source whose uncached reads (the MP3 frame scan's) wait until `open`: the
+/// test decides when the frame index can be finished.
+#[derive(Debug)]
+struct Gated {
+    inner: Arc<StreamedMedia>,
+    open: std::sync::Mutex<bool>,
+    opened: std::sync::Condvar,
+}
+
+impl Gated {
+    fn open(&self) {
+        *self.open.lock().unwrap() = true;
+        self.opened.notify_all();
+    }
+}
+
+impl RangeSource for Gated {
+    fn total_len(&self) -> Option<u64> {
+        self.inner.total_len()
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read_at(offset, buf)
+    }
+    fn read_uncached(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut open = self.open.lock().unwrap();
+        while !*open {
+            open = self.opened.wait(open).unwrap();
+        }
+        drop(open);
+        self.inner.read_uncached(offset, buf)
+    }
+}
+
+/// The 60-minute VBR MP3 without a Xing header, streamed: before its frame index is built
+/// a seek to 45:00 is coarse (frame timestamps from the bit rate: seconds off, checked by
+/// the pattern of phrases and pauses, ±10 s) and fetches little; once the background scan
+/// has walked the file its length is the local frame count and a seek lands on the sample.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn seeking_a_remote_vbr_mp3_without_xing_lands_near_the_target() {
+async fn a_remote_vbr_mp3_without_xing_is_exact_once_its_frames_are_indexed() {
     let backend = common::backend(BackendArgs::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let segments = resolve(&backend, dir.path(), fx::LONG_MP3_VBR_NO_XING).await;
     let media = streamed(&segments[0]);
+    let gated = Arc::new(Gated {
+        inner: media.clone(),
+        open: std::sync::Mutex::new(false),
+        opened: std::sync::Condvar::new(),
+    });
     let timeline = vec![TimelineSegment {
         label: segments[0].label.clone(),
-        media: Media::Remote(media.clone()),
+        media: Media::Remote(gated.clone()),
     }];
     let local = dir.path().join("long");
     let bytes = reqwest::get(segments[0].url.expose().clone())
@@ -1176,15 +1224,21 @@ async fn seeking_a_remote_vbr_mp3_without_xing_lands_near_the_target() {
         .await
         .unwrap();
     std::fs::write(&local, &bytes).unwrap();
-    let (estimated, exact_duration, seek_bytes, offset) = tokio::task::spawn_blocking(move || {
+    let target = 2700.0;
+    let report = tokio::task::spawn_blocking(move || {
         let mut reader = TimelineReader::open(&timeline, 1.0, None).unwrap();
-        let opened = media.fetched_bytes();
-        reader.seek(2700.0).unwrap();
+        reader.index_streamed_mp3();
+        let estimated = reader.duration();
         let rate = reader.rate();
-        let (_, after) = pull_left(&mut reader, rate as usize * 10);
-        let seek_bytes = media.fetched_bytes() - opened;
         let mut exact = TimelineReader::open(&[file_segment("main", &local)], 1.0, None).unwrap();
-        exact.seek(2690.0).unwrap();
+        let exact_duration = exact.duration();
+
+        // Before the index: coarse.
+        let opened = media.fetched_bytes();
+        reader.seek(target).unwrap();
+        let (_, after) = pull_left(&mut reader, rate as usize * 10);
+        let coarse_bytes = media.fetched_bytes() - opened;
+        exact.seek(target - 10.0).unwrap();
         let (_, around) = pull_left(&mut exact, rate as usize * 30);
         let (a, b) = (activity(&around, rate), activity(&after, rate));
         let best = (0..=2000usize)
@@ -1195,18 +1249,50 @@ async fn seeking_a_remote_vbr_mp3_without_xing_lands_near_the_target() {
                     .count()
             })
             .unwrap();
+        let coarse_offset = best as f64 * WINDOW_SECS - 10.0;
+
+        // The scan may go on: the index, then the same seek again.
+        gated.open();
+        assert!(reader.wait_for_lengths(Duration::from_secs(120)));
+        let indexed = reader.duration();
+        let before = media.fetched_bytes();
+        reader.seek(target).unwrap();
+        let (landed, left) = pull_left(&mut reader, 32_000);
+        let exact_bytes = media.fetched_bytes() - before;
+        exact.seek(target - 0.2).unwrap();
+        let (_, around) = pull_left(&mut exact, 32_000);
+        let error = seek_error(&around, &left, 0.2, rate);
         (
-            reader.duration(),
-            exact.duration(),
-            seek_bytes,
-            best as f64 * WINDOW_SECS - 10.0,
+            estimated,
+            exact_duration,
+            coarse_bytes,
+            coarse_offset,
+            indexed,
+            media.uncached_bytes(),
+            exact_bytes,
+            landed.unwrap(),
+            error,
         )
     })
     .await
     .unwrap();
+    let (
+        estimated,
+        exact_duration,
+        coarse_bytes,
+        coarse_offset,
+        indexed,
+        scan_bytes,
+        exact_bytes,
+        landed,
+        error,
+    ) = report;
     eprintln!(
-        "remote VBR MP3 without Xing: duration {estimated:.1} s (exact {exact_duration:.1} s), \
-         seek to 45:00 fetched {seek_bytes} bytes and landed {offset:+.2} s off"
+        "remote VBR MP3 without Xing: estimated {estimated:.1} s, indexed {indexed:.3} s, \
+         local {exact_duration:.3} s; coarse seek to 45:00 {coarse_bytes} bytes, \
+         {coarse_offset:+.2} s off; scan {scan_bytes} bytes; indexed seek {exact_bytes} \
+         bytes, {:+.2} ms off",
+        error * 1e3
     );
     assert_near(exact_duration, 3600.0, 0.1, "local length, frames counted");
     assert_near(
@@ -1216,8 +1302,164 @@ async fn seeking_a_remote_vbr_mp3_without_xing_lands_near_the_target() {
         "streamed length, estimated",
     );
     assert!(
-        seek_bytes <= 1024 * 1024,
-        "the seek fetched {seek_bytes} bytes"
+        coarse_bytes <= 1024 * 1024,
+        "the coarse seek fetched {coarse_bytes} bytes"
     );
-    assert!(offset.abs() <= 10.0, "the seek landed {offset:+.2} s off");
+    assert!(
+        coarse_offset.abs() <= 10.0,
+        "the coarse seek landed {coarse_offset:+.2} s off"
+    );
+    assert_near(
+        indexed,
+        exact_duration,
+        0.1,
+        "streamed length, frames indexed",
+    );
+    let file_len = bytes.len() as u64;
+    assert!(
+        scan_bytes >= file_len - 64 * 1024 && scan_bytes <= file_len,
+        "the scan read {scan_bytes} of {file_len} bytes"
+    );
+    assert!(
+        exact_bytes <= 1024 * 1024,
+        "the indexed seek fetched {exact_bytes} bytes"
+    );
+    assert_near(
+        landed,
+        target,
+        0.001,
+        "where the indexed seek says it landed",
+    );
+    assert!(
+        error.abs() <= 0.005,
+        "the indexed seek is {:.2} ms off",
+        error * 1e3
+    );
+}
+
+/// A local file as a remote source (no Xing-VBR file is served by the backend's fixtures):
+/// the pipeline treats it as streamed, so it seeks the streamed way.
+#[derive(Debug)]
+struct FileSource(std::fs::File, u64);
+
+impl FileSource {
+    fn open(path: &Path) -> Self {
+        let file = std::fs::File::open(path).unwrap();
+        let len = file.metadata().unwrap().len();
+        Self(file, len)
+    }
+}
+
+impl RangeSource for FileSource {
+    fn total_len(&self) -> Option<u64> {
+        Some(self.1)
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+        std::os::unix::fs::FileExt::read_at(&self.0, buf, offset)
+    }
+}
+
+/// A streamed Xing VBR MP3: its length is exact from the header, but a seek by byte range
+/// lands where the mean bit rate puts it (measured, not bounded: typically 100+ ms off), so
+/// it is indexed too; then seeks land on the sample. Measured against an exact local seek.
+#[test]
+fn a_streamed_xing_vbr_mp3_seeks_exactly_once_indexed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = render(dir.path(), "vbr", AudioFormat::Mp3Vbr, 20 * 60, 440.0);
+    let remote = TimelineSegment {
+        label: "main".into(),
+        media: Media::Remote(Arc::new(FileSource::open(&path))),
+    };
+    let mut reader = TimelineReader::open(&[remote], 1.0, None).unwrap();
+    let mut exact = TimelineReader::open(&[file_segment("main", &path)], 1.0, None).unwrap();
+    assert_near(
+        reader.duration(),
+        exact.duration(),
+        0.001,
+        "length from the Xing tag",
+    );
+    let rate = reader.rate();
+    reader.seek(900.0).unwrap();
+    let (_, left) = pull_left(&mut reader, 32_000);
+    exact.seek(900.0 - 0.2).unwrap();
+    let (_, around) = pull_left(&mut exact, 32_000);
+    eprintln!(
+        "streamed Xing VBR MP3, seek by range to 900 s: {:+.2} ms off (search ±100 ms)",
+        seek_error(&around, &left, 0.2, rate) * 1e3
+    );
+    reader.index_streamed_mp3();
+    assert!(reader.wait_for_lengths(Duration::from_secs(60)));
+    assert_near(reader.duration(), exact.duration(), 0.001, "length kept");
+    for target in [0.5, 300.0, 900.0, 1100.0] {
+        reader.seek(target).unwrap();
+        let (landed, left) = pull_left(&mut reader, 32_000);
+        exact.seek(target - 0.2).unwrap();
+        let (_, around) = pull_left(&mut exact, 32_000);
+        let error = seek_error(&around, &left, 0.2, rate);
+        eprintln!(
+            "streamed Xing VBR MP3, indexed seek to {target} s: {:+.2} ms off",
+            error * 1e3
+        );
+        assert_near(
+            landed.unwrap(),
+            target,
+            0.001,
+            "where the seek says it landed",
+        );
+        assert!(
+            error.abs() <= 0.005,
+            "the seek to {target} s is {:.2} ms off",
+            error * 1e3
+        );
+    }
+}
+
+/// The player announces the timeline again once a streamed VBR MP3 without Xing has been
+/// walked: the first `Loaded` has its estimated length, the next the frame count, and the
+/// segment after it moves to match.
+#[test]
+fn the_player_announces_the_true_length_of_a_streamed_mp3_without_xing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mp3 = render(dir.path(), "vbr", AudioFormat::Mp3VbrNoXing, 60, 440.0);
+    let wav = render(dir.path(), "wav", AudioFormat::WavPcm16, 2, 660.0);
+    let exact = TimelineReader::open(&[file_segment("main", &mp3)], 1.0, None)
+        .unwrap()
+        .duration();
+    let capture = play(
+        dir.path(),
+        Scenario {
+            files: vec![
+                PathBuf::from(format!("{REMOTE_PREFIX}{}", mp3.display())),
+                wav.clone(),
+            ],
+            ..Scenario::default()
+        },
+    );
+    let loaded: Vec<&serde_json::Value> = capture
+        .events
+        .iter()
+        .filter(|e| e["type"] == "loaded")
+        .collect();
+    assert_eq!(loaded.len(), 2, "{loaded:?}");
+    let first = loaded[0]["segments"][0]["duration"].as_f64().unwrap();
+    let last = loaded[1];
+    let segment = |i: usize, field: &str| last["segments"][i][field].as_f64().unwrap();
+    eprintln!(
+        "announced {first:.3} s, then {:.3} s (local {exact:.3} s)",
+        segment(0, "duration")
+    );
+    assert!(
+        (first - exact).abs() > 0.01,
+        "the estimate was already exact"
+    );
+    assert_near(segment(0, "duration"), exact, 0.001, "announced length");
+    assert_near(segment(1, "start"), exact, 0.001, "next segment's start");
+    assert_near(
+        last["duration"].as_f64().unwrap(),
+        exact + 2.0,
+        0.001,
+        "timeline length",
+    );
+    assert!(capture.errors().is_empty(), "{:?}", capture.errors());
+    assert!(capture.ended());
 }

@@ -1,7 +1,7 @@
 //! One segment's decoder: symphonia 0.6 (every format and codec it has, plus libopus for
 //! Opus) turning a [`Media`] into blocks of stereo `f32` at the file's own rate.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use symphonia::core::codecs::audio::well_known::CODEC_ID_MP3;
 use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
@@ -14,7 +14,7 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::units::{Duration as Ticks, Time, TimeBase, Timestamp};
 
 use super::PlayerError;
-use super::media::Media;
+use super::media::{Media, OffsetSource, RangeSource};
 
 /// Packets in a row that may fail before the rest of a segment is given up as unreadable:
 /// a few bad frames are skipped (heard as a gap), a file of garbage ends the segment.
@@ -50,11 +50,16 @@ pub(crate) struct SegmentDecoder {
     pub duration_exact: bool,
     clear_trim_end: bool,
     pub is_mp3: bool,
+    /// Encoder delay the container trims from the start (an MP3's LAME tag), in frames.
+    pub delay: u32,
     /// Frames before this segment time are decoded but dropped (after an accurate seek the
     /// demuxer lands on the packet *containing* the target).
     skip_until: Option<f64>,
     /// Where the next block is expected to start when packets carry no usable timestamp.
     next_start: f64,
+    /// Segment time of the source's first frame: 0, or where a view opened by
+    /// [`open_at`](Self::open_at) begins (the demuxer counts time from there).
+    time_offset: f64,
     pub errors: u32,
     consecutive_errors: u32,
     scratch: Vec<f32>,
@@ -63,6 +68,24 @@ pub(crate) struct SegmentDecoder {
 
 impl SegmentDecoder {
     pub fn open(media: &Media) -> Result<Self, PlayerError> {
+        Self::open_with(media, &Hint::new(), 0.0)
+    }
+
+    /// An MP3 decoder on `source` from byte `start` (a frame header, from the frame index),
+    /// whose first frame is at segment time `time`: decoding starts there, with no prefix
+    /// read. [`skip_to`](Self::skip_to) then drops what comes before the target.
+    pub fn open_mp3_at(
+        source: Arc<dyn RangeSource>,
+        start: u64,
+        time: f64,
+    ) -> Result<Self, PlayerError> {
+        let view = Media::Remote(Arc::new(OffsetSource::new(source, start)));
+        let mut hint = Hint::new();
+        hint.with_extension("mp3");
+        Self::open_with(&view, &hint, time)
+    }
+
+    fn open_with(media: &Media, hint: &Hint, time_offset: f64) -> Result<Self, PlayerError> {
         let description = media.describe();
         let unreadable = |source: std::io::Error| match media {
             // The network (after the remote reader's retries), not the file.
@@ -77,10 +100,11 @@ impl SegmentDecoder {
         };
         let source = media.open().map_err(unreadable)?;
         let stream = MediaSourceStream::new(source, MediaSourceStreamOptions::default());
-        // No hint: the format is detected from the content (servers and file names lie).
+        // No hint from names: the format is detected from the content (servers and file
+        // names lie); only a view into a file we already know is MP3 says so.
         let format = symphonia::default::get_probe()
             .probe(
-                &Hint::new(),
+                hint,
                 stream,
                 FormatOptions::default(),
                 MetadataOptions::default(),
@@ -132,6 +156,7 @@ impl SegmentDecoder {
         // on a file whose length *was* right is at most one frame of encoder padding).
         let is_mp3 = params.codec == CODEC_ID_MP3;
         let clear_trim_end = is_mp3 && track.delay.is_none();
+        let delay = track.delay.unwrap_or(0);
         Ok(Self {
             track_id: track.id,
             format,
@@ -142,8 +167,10 @@ impl SegmentDecoder {
             duration_exact: !clear_trim_end,
             clear_trim_end,
             is_mp3,
+            delay,
             skip_until: None,
-            next_start: 0.0,
+            next_start: time_offset,
+            time_offset,
             errors: 0,
             consecutive_errors: 0,
             scratch: Vec::new(),
@@ -154,13 +181,20 @@ impl SegmentDecoder {
     fn ts_to_secs(&self, ts: Timestamp) -> Option<f64> {
         self.time_base
             .and_then(|tb| tb.calc_time(ts))
-            .map(|t| t.as_secs_f64())
+            .map(|t| t.as_secs_f64() + self.time_offset)
+    }
+
+    /// Drops the decoded frames before segment time `secs` (after opening at an earlier
+    /// frame with [`open_mp3_at`](Self::open_mp3_at)).
+    pub fn skip_to(&mut self, secs: f64) {
+        self.skip_until = (secs > self.next_start).then_some(secs);
     }
 
     /// Seeks to `secs` (segment time). Frame-accurate where the container allows: decoding
     /// resumes at the packet holding `secs` and the frames before it are dropped.
     pub fn seek(&mut self, secs: f64, mode: SeekMode) -> Result<(), PlayerError> {
-        let time = Time::try_from_secs_f64(secs.max(0.0)).unwrap_or(Time::ZERO);
+        let time =
+            Time::try_from_secs_f64((secs - self.time_offset).max(0.0)).unwrap_or(Time::ZERO);
         let seeked = self.format.seek(
             mode,
             SeekTo::Time {
@@ -283,9 +317,13 @@ impl SegmentDecoder {
         self.next_start
     }
 
-    /// Counts a bad packet; true when there have been too many in a row to go on.
+    /// Counts a bad packet; true when there have been too many in a row to go on. Packets
+    /// being dropped before a seek target are not reported: after a start mid-file the
+    /// first frames may lack their bit reservoir, and none of them is heard.
     fn count_error(&mut self) -> bool {
-        self.errors += 1;
+        if self.skip_until.is_none() {
+            self.errors += 1;
+        }
         self.consecutive_errors += 1;
         self.consecutive_errors >= MAX_CONSECUTIVE_ERRORS
     }

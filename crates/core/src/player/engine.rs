@@ -78,6 +78,7 @@ pub(super) fn run(options: PlayerOptions, inbox: Receiver<Command>, subscribers:
         if engine.wants_audio() {
             engine.produce();
         }
+        engine.announce_new_lengths();
         engine.report();
     }
     // The queue's waiters must not block the device's teardown.
@@ -111,6 +112,20 @@ impl Engine {
             position: self.shared.position(),
             segment: self.shared.segment.load(Ordering::Relaxed),
         });
+    }
+
+    /// Once a streamed MP3's frame scan gives its true length, the timeline is announced
+    /// again (the UI redraws the scrubber from `Loaded`).
+    fn announce_new_lengths(&mut self) {
+        if let Some(pipeline) = self.pipeline.as_mut()
+            && pipeline.update_lengths()
+        {
+            let loaded = Event::Loaded {
+                duration: pipeline.duration(),
+                segments: pipeline.segment_infos(),
+            };
+            self.emit(loaded);
+        }
     }
 
     fn wants_audio(&self) -> bool {
@@ -225,7 +240,8 @@ impl Engine {
             .then(|| self.output.as_ref().map(|o| o.rate))
             .flatten();
         match Pipeline::open(timeline, self.speed, out_rate) {
-            Ok(pipeline) => {
+            Ok(mut pipeline) => {
+                pipeline.index_streamed_mp3();
                 self.emit(Event::Loaded {
                     duration: pipeline.duration(),
                     segments: pipeline.segment_infos(),

@@ -13,6 +13,48 @@ pub trait RangeSource: Send + Sync + std::fmt::Debug {
     fn total_len(&self) -> Option<u64>;
     /// Reads up to `buf.len()` bytes at `offset`; `Ok(0)` only at the end.
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize>;
+    /// Like [`read_at`](Self::read_at), for one pass over the whole file (the MP3 frame
+    /// scan): a source with a cache keeps none of it, so the scan does not evict what
+    /// playback needs. Call it from a thread of its own, not from an async task.
+    fn read_uncached(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        self.read_at(offset, buf)
+    }
+}
+
+/// The bytes of `inner` from `start` on, as a source of their own: a decoder opened on it
+/// begins at a frame we chose (an MP3 frame index entry) instead of the file's start.
+#[derive(Debug)]
+pub(crate) struct OffsetSource {
+    inner: Arc<dyn RangeSource>,
+    start: u64,
+}
+
+impl OffsetSource {
+    pub fn new(inner: Arc<dyn RangeSource>, start: u64) -> Self {
+        Self { inner, start }
+    }
+}
+
+impl RangeSource for OffsetSource {
+    fn total_len(&self) -> Option<u64> {
+        self.inner
+            .total_len()
+            .map(|len| len.saturating_sub(self.start))
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        match self.start.checked_add(offset) {
+            Some(at) => self.inner.read_at(at, buf),
+            None => Ok(0),
+        }
+    }
+
+    fn read_uncached(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        match self.start.checked_add(offset) {
+            Some(at) => self.inner.read_uncached(at, buf),
+            None => Ok(0),
+        }
+    }
 }
 
 /// One segment's audio.
@@ -87,5 +129,57 @@ impl symphonia::core::io::MediaSource for RangeReader {
     }
     fn byte_len(&self) -> Option<u64> {
         self.source.total_len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A buffer as a remote source.
+    #[derive(Debug)]
+    struct Bytes(Vec<u8>);
+
+    impl RangeSource for Bytes {
+        fn total_len(&self) -> Option<u64> {
+            Some(self.0.len() as u64)
+        }
+        fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+            let Some(rest) = usize::try_from(offset).ok().and_then(|o| self.0.get(o..)) else {
+                return Ok(0);
+            };
+            let n = rest.len().min(buf.len());
+            buf[..n].copy_from_slice(&rest[..n]);
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn an_offset_view_reads_the_inner_bytes_from_its_start() {
+        let inner: Arc<dyn RangeSource> = Arc::new(Bytes((0..100u8).collect()));
+        let view = OffsetSource::new(inner, 40);
+        assert_eq!(view.total_len(), Some(60));
+        let mut buf = [0u8; 4];
+        assert_eq!(view.read_at(0, &mut buf).unwrap(), 4);
+        assert_eq!(buf, [40, 41, 42, 43]);
+        assert_eq!(view.read_uncached(58, &mut buf).unwrap(), 2);
+        assert_eq!(&buf[..2], &[98, 99]);
+        assert_eq!(view.read_at(60, &mut buf).unwrap(), 0);
+        assert_eq!(view.read_at(u64::MAX, &mut buf).unwrap(), 0);
+        // Past the inner end the view is empty, not negative.
+        let inner: Arc<dyn RangeSource> = Arc::new(Bytes(vec![1, 2, 3]));
+        assert_eq!(OffsetSource::new(inner, 10).total_len(), Some(0));
+    }
+
+    #[test]
+    fn a_decoder_reader_over_a_view_seeks_relative_to_the_view() {
+        let inner: Arc<dyn RangeSource> = Arc::new(Bytes((0..100u8).collect()));
+        let media = Media::Remote(Arc::new(OffsetSource::new(inner, 90)));
+        let mut reader = media.open().unwrap();
+        assert_eq!(reader.byte_len(), Some(10));
+        assert_eq!(reader.seek(SeekFrom::End(-2)).unwrap(), 8);
+        let mut buf = [0u8; 8];
+        assert_eq!(reader.read(&mut buf).unwrap(), 2);
+        assert_eq!(&buf[..2], &[98, 99]);
     }
 }

@@ -11,6 +11,7 @@ mod decode;
 mod engine;
 mod export;
 mod media;
+mod mp3index;
 mod mp3len;
 mod output;
 mod pipeline;

@@ -5,7 +5,8 @@
 //! would give the exact figure but cost the download the streaming avoids; instead we read
 //! a few small windows spread over the file, walk the frame headers in each, and scale the
 //! mean frame size to the file's length. Once a file is local its frames are counted exactly
-//! (see `SegmentDecoder::measure_duration`).
+//! (see `SegmentDecoder::measure_duration`), and a streamed one once the frame scan has
+//! walked it (see `mp3index`).
 
 use super::media::RangeSource;
 
@@ -15,7 +16,7 @@ const WINDOW_LEN: usize = 16 * 1024;
 
 /// (frame length in bytes, samples per frame) of the MPEG audio Layer III frame header at
 /// the start of `b`, if it is one.
-fn frame_header(b: &[u8]) -> Option<(usize, u32)> {
+pub(super) fn frame_header(b: &[u8]) -> Option<(usize, u32)> {
     if b.len() < 4 || b[0] != 0xFF || b[1] & 0xE0 != 0xE0 {
         return None;
     }
@@ -96,15 +97,7 @@ fn walk(window: &[u8]) -> (usize, usize, u32) {
 /// Estimated duration (seconds) of the MP3 behind `source`, at `rate` Hz.
 pub(crate) fn estimate(source: &dyn RangeSource, rate: u32) -> Option<f64> {
     let len = source.total_len()?;
-    let mut head = [0u8; 10];
-    let mut start = 0u64;
-    if read_full(source, 0, &mut head) == 10 && &head[..3] == b"ID3" {
-        // ID3v2 size: four 7-bit bytes.
-        let size = head[6..10]
-            .iter()
-            .fold(0u64, |acc, b| (acc << 7) | u64::from(b & 0x7F));
-        start = 10 + size;
-    }
+    let start = audio_start(source);
     let audio = len.checked_sub(start)?;
     let (mut bytes, mut frames, mut per_frame) = (0usize, 0usize, 0u32);
     let mut window = vec![0u8; WINDOW_LEN];
@@ -123,6 +116,19 @@ pub(crate) fn estimate(source: &dyn RangeSource, rate: u32) -> Option<f64> {
     }
     let mean = bytes as f64 / frames as f64;
     Some(audio as f64 / mean * f64::from(per_frame) / f64::from(rate))
+}
+
+/// Where the audio starts: past an ID3v2 tag, if the file opens with one.
+pub(super) fn audio_start(source: &dyn RangeSource) -> u64 {
+    let mut head = [0u8; 10];
+    if read_full(source, 0, &mut head) == 10 && &head[..3] == b"ID3" {
+        // ID3v2 size: four 7-bit bytes.
+        let size = head[6..10]
+            .iter()
+            .fold(0u64, |acc, b| (acc << 7) | u64::from(b & 0x7F));
+        return 10 + size;
+    }
+    0
 }
 
 fn read_full(source: &dyn RangeSource, offset: u64, buf: &mut [u8]) -> usize {

@@ -3,11 +3,14 @@
 //! (straight to a file) run the very same code.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use symphonia::core::formats::SeekMode;
 
 use super::decode::SegmentDecoder;
 use super::media::Media;
+use super::mp3index::{FirstFrameTag, FrameScan, FrameTable, first_frame_tag};
 use super::resample::Resampler;
 use super::stretch::Stretcher;
 use super::{PlayerError, SegmentInfo, TimelineSegment};
@@ -44,6 +47,51 @@ struct LoadedSegment {
     decoder: SegmentDecoder,
     /// False once read from: entering it again needs a seek to its start.
     at_start: bool,
+    /// A streamed MP3 of inexact length being walked in the background, then its frames.
+    scan: Option<FrameScan>,
+    frames: Option<Arc<FrameTable>>,
+}
+
+impl LoadedSegment {
+    /// Moves this segment's decoding to segment time `secs`.
+    fn seek(&mut self, secs: f64) -> Result<(), PlayerError> {
+        if let (Some(frames), Media::Remote(source)) = (&self.frames, &self.media) {
+            // Exact: decode from an indexed frame shortly before, drop up to the target.
+            let (start, time) = frames.start_for(secs);
+            let mut decoder = SegmentDecoder::open_mp3_at(Arc::clone(source), start, time)?;
+            decoder.skip_to(secs);
+            self.decoder = decoder;
+            return Ok(());
+        }
+        // A remote MP3 seeks by byte range on the bit rate (symphonia's accurate mode
+        // would read every frame from the start, i.e. fetch the whole prefix).
+        let mode = match self.media {
+            Media::Remote(_) if self.decoder.is_mp3 && secs > 0.0 => SeekMode::Coarse,
+            _ => SeekMode::Accurate,
+        };
+        self.decoder.seek(secs, mode)
+    }
+
+    /// Takes a finished scan's table; true when it changed the segment's length.
+    fn take_scan(&mut self, outcome: Option<Option<FrameTable>>) -> bool {
+        let Some(outcome) = outcome else {
+            return false;
+        };
+        self.scan = None;
+        let Some(table) = outcome else {
+            return false;
+        };
+        // A header's length (Xing) is already exact; the walk corrects only an estimate.
+        let duration = if self.decoder.duration_exact {
+            self.duration
+        } else {
+            table.duration()
+        };
+        self.frames = Some(Arc::new(table));
+        let changed = duration != self.duration;
+        self.duration = duration;
+        changed
+    }
 }
 
 pub(crate) struct Pipeline {
@@ -58,6 +106,8 @@ pub(crate) struct Pipeline {
     clock: f64,
     out: VecDeque<Produced>,
     done: bool,
+    /// A frame scan changed a segment's length since [`Pipeline::update_lengths`] was asked.
+    lengths_changed: bool,
 }
 
 impl Pipeline {
@@ -97,6 +147,8 @@ impl Pipeline {
                 duration,
                 decoder,
                 at_start: true,
+                scan: None,
+                frames: None,
             });
             offset += duration;
         }
@@ -116,10 +168,74 @@ impl Pipeline {
             clock: 0.0,
             out: VecDeque::new(),
             done: false,
+            lengths_changed: false,
         };
         pipeline.set_speed(speed)?;
         pipeline.restart_stretch(0.0);
         Ok(pipeline)
+    }
+
+    /// Starts walking, in the background, each streamed MP3 whose length is an estimate
+    /// (see `mp3index`): once done its length is exact and seeks land on the sample. Costs
+    /// one fetch of each such file, so only playback asks for it, not export or waveforms
+    /// (which read the files whole anyway).
+    pub fn index_streamed_mp3(&mut self) {
+        for segment in &mut self.segments {
+            if let Media::Remote(source) = &segment.media
+                && segment.decoder.is_mp3
+                && segment.scan.is_none()
+                && segment.frames.is_none()
+                // Without a header the length is a guess; with a Xing/VBRI one it is exact
+                // but a seek by range lands seconds off. Only a CBR (Info) file needs none.
+                && (!segment.decoder.duration_exact
+                    || first_frame_tag(source.as_ref()) == Some(FirstFrameTag::Vbr))
+            {
+                let decoder = &segment.decoder;
+                segment.scan = Some(FrameScan::start(
+                    Arc::clone(source),
+                    decoder.rate,
+                    decoder.delay,
+                ));
+            }
+        }
+    }
+
+    /// Applies the frame scans that have finished; true (once) when that changed the
+    /// timeline's lengths — the player then announces the timeline again.
+    pub fn update_lengths(&mut self) -> bool {
+        self.apply_scans(|scan| scan.poll());
+        std::mem::take(&mut self.lengths_changed)
+    }
+
+    /// Waits up to `timeout` for every frame scan to finish and applies them; true when
+    /// none is left running.
+    pub fn wait_for_lengths(&mut self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        self.apply_scans(|scan| scan.wait(deadline.saturating_duration_since(Instant::now())));
+        self.segments.iter().all(|s| s.scan.is_none())
+    }
+
+    fn apply_scans(&mut self, mut outcome: impl FnMut(&FrameScan) -> Option<Option<FrameTable>>) {
+        let mut changed = false;
+        for segment in &mut self.segments {
+            let finished = segment.scan.as_ref().and_then(&mut outcome);
+            changed |= segment.take_scan(finished);
+        }
+        if !changed {
+            return;
+        }
+        // The segments after a corrected one move along the timeline, and so does the clock
+        // when it is in one of them.
+        let old_offset = self.segment_start(self.index);
+        let mut offset = 0.0;
+        for segment in &mut self.segments {
+            segment.offset = offset;
+            offset += segment.duration;
+        }
+        if let (Some(old), Some(new)) = (old_offset, self.segment_start(self.index)) {
+            self.clock += new - old;
+        }
+        self.lengths_changed = true;
     }
 
     pub fn duration(&self) -> f64 {
@@ -186,21 +302,14 @@ impl Pipeline {
 
     /// Moves to timeline time `t` (clamped to the timeline).
     pub fn seek(&mut self, t: f64) -> Result<(), PlayerError> {
+        // A scan that finished since is used at once (the engine re-announces the lengths).
+        self.apply_scans(|scan| scan.poll());
         let t = t.clamp(0.0, self.duration());
         self.out.clear();
         self.done = false;
         self.index = self.segment_at(t);
-        for (i, segment) in self.segments.iter_mut().enumerate() {
-            if i != self.index {
-                continue;
-            }
-            // A remote MP3 seeks by byte range on the bit rate (symphonia's accurate mode
-            // would read every frame from the start, i.e. fetch the whole prefix).
-            let mode = match segment.media {
-                Media::Remote(_) if segment.decoder.is_mp3 => SeekMode::Coarse,
-                _ => SeekMode::Accurate,
-            };
-            segment.decoder.seek(t - segment.offset, mode)?;
+        if let Some(segment) = self.segments.get_mut(self.index) {
+            segment.seek(t - segment.offset)?;
             segment.at_start = false;
         }
         self.restart_stretch(t);
@@ -292,7 +401,7 @@ impl Pipeline {
         self.index += 1;
         if let Some(next) = self.segments.get_mut(self.index) {
             if !next.at_start
-                && let Err(error) = next.decoder.seek(0.0, SeekMode::Accurate)
+                && let Err(error) = next.seek(0.0)
             {
                 self.out.push_back(Produced::Problem(error));
             }

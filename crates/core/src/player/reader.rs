@@ -34,6 +34,18 @@ impl TimelineReader {
         self.pipeline.duration()
     }
 
+    /// Starts the background frame scan of each streamed MP3 whose length is only an
+    /// estimate, as the player does (it fetches each such file once more).
+    pub fn index_streamed_mp3(&mut self) {
+        self.pipeline.index_streamed_mp3();
+    }
+
+    /// Waits up to `timeout` for those scans and takes their exact lengths and frame
+    /// indexes; true when none is left running.
+    pub fn wait_for_lengths(&mut self, timeout: std::time::Duration) -> bool {
+        self.pipeline.wait_for_lengths(timeout)
+    }
+
     pub fn segments(&self) -> Vec<SegmentInfo> {
         self.pipeline.segment_infos()
     }

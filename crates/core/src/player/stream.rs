@@ -47,6 +47,8 @@ struct State {
     blocks: Mutex<Blocks>,
     arrived: Condvar,
     fetched_bytes: AtomicU64,
+    /// Bytes read past the cache (the MP3 frame scan), counted apart from playback's.
+    uncached_bytes: AtomicU64,
     requests: AtomicU64,
     /// The block of the last read, to tell playing (sequential) from probing and seeking.
     last_block: AtomicU64,
@@ -78,6 +80,7 @@ impl StreamedMedia {
                 blocks: Mutex::default(),
                 arrived: Condvar::new(),
                 fetched_bytes: AtomicU64::new(0),
+                uncached_bytes: AtomicU64::new(0),
                 requests: AtomicU64::new(0),
                 last_block: AtomicU64::new(u64::MAX),
             }),
@@ -87,6 +90,11 @@ impl StreamedMedia {
     /// Bytes received so far (for the benchmark and tests).
     pub fn fetched_bytes(&self) -> u64 {
         self.state.fetched_bytes.load(Ordering::Relaxed)
+    }
+
+    /// Bytes received for reads past the cache (the MP3 frame scan) so far.
+    pub fn uncached_bytes(&self) -> u64 {
+        self.state.uncached_bytes.load(Ordering::Relaxed)
     }
 
     /// Block requests made so far.
@@ -154,6 +162,31 @@ fn evict(blocks: &mut Blocks) {
 impl RangeSource for StreamedMedia {
     fn total_len(&self) -> Option<u64> {
         self.reader.total_len()
+    }
+
+    /// One Range request for the whole of `buf`, straight to the caller: a pass over the
+    /// file must not push playback's blocks out of the cache.
+    fn read_uncached(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() || self.reader.total_len().is_some_and(|len| offset >= len) {
+            return Ok(0);
+        }
+        let (sender, arrived) = std::sync::mpsc::channel();
+        let reader = self.reader.clone();
+        let len = buf.len() as u64;
+        // On the runtime (the reader's client lives there), waited for on this thread.
+        self.runtime.spawn(async move {
+            let _ = sender.send(reader.read_range(offset, len).await);
+        });
+        let bytes = arrived
+            .recv()
+            .map_err(|_| io::Error::other("the runtime stopped"))?
+            .map_err(io::Error::other)?;
+        self.state
+            .uncached_bytes
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        let n = bytes.len().min(buf.len());
+        buf[..n].copy_from_slice(&bytes[..n]);
+        Ok(n)
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
