@@ -135,6 +135,9 @@ struct StreamState {
 }
 
 const MAX_CHUNK: u64 = 64 * 1024;
+/// Without a bandwidth cap: fewer, larger reads (each one a blocking-pool round trip), as a
+/// real storage server streams a file.
+const UNPACED_CHUNK: u64 = 512 * 1024;
 
 /// Streams `len` bytes from `file` (already positioned), applying the bandwidth cap and the
 /// drop-after cut, and counting what was sent. Never holds more than one chunk in memory.
@@ -147,7 +150,7 @@ pub(crate) fn file_body(
     // Small chunks under a low bandwidth cap keep the pacing smooth.
     let chunk = match faults.bandwidth {
         Some(bw) => (bw / 20).clamp(512, MAX_CHUNK),
-        None => MAX_CHUNK,
+        None => UNPACED_CHUNK,
     };
     let state = StreamState {
         file,

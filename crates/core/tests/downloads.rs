@@ -738,3 +738,111 @@ async fn recovery_adopts_a_file_renamed_before_a_crash_and_sweeps_orphans() {
     // Nothing left to do.
     assert!(downloads.run_until_idle().await.unwrap().done.is_empty());
 }
+
+/// Adds a call (admin API) whose main segment is a short WAV, for the filter below.
+async fn add_call(
+    backend: &callrec_backend::RunningBackend,
+    agent: &str,
+    created_at: &str,
+    has_recording: bool,
+) -> String {
+    let key = backend.service_role_key();
+    let response = reqwest::Client::new()
+        .post(format!("{}/admin/v1/calls", backend.base_url()))
+        .header("apikey", key)
+        .bearer_auth(key)
+        .json(&serde_json::json!({
+            "agent_name": agent,
+            "created_at": created_at,
+            "has_recording": has_recording,
+            "duration_seconds": 1,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let row: serde_json::Value = response.json().await.unwrap();
+    row["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filter_queues_each_matching_call_with_a_recording_once_within_the_limit() {
+    let backend = backend(BackendArgs::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (downloads, _) =
+        downloads_on(&backend, dir.path(), true, Duration::from_secs(30), fast()).await;
+    let lister_dir = tempfile::tempdir().unwrap();
+    let session = signed_in_as(&backend, fx::USER_REVIEWER_EMAIL, lister_dir.path()).await;
+    // Four calls with a recording and one without match; a fifth with a recording does not.
+    let mut matching = Vec::new();
+    for day in 1..=4 {
+        let at = format!("2026-03-0{day}T10:00:00Z");
+        matching.push(add_call(&backend, "Bulk Tester", &at, true).await);
+    }
+    matching.reverse(); // newest first, the query's order
+    let silent = add_call(&backend, "Bulk Tester", "2026-03-05T10:00:00Z", false).await;
+    let other = add_call(&backend, "Someone Else", "2026-03-06T10:00:00Z", true).await;
+    // Pages of two, so the paging (and its stop at the limit) is exercised.
+    let query = CallQuery {
+        search: Some("Bulk Tester".into()),
+        limit: 2,
+        ..CallQuery::default()
+    };
+
+    let ids = downloads::matching_calls(&session, downloads.library(), &query, 1000)
+        .await
+        .unwrap();
+    assert_eq!(ids, matching, "silent {silent}, other {other}");
+    assert_eq!(
+        downloads::count_matching(&session, downloads.library(), &query)
+            .await
+            .unwrap(),
+        Some(4)
+    );
+
+    // The limit: only the newest three, in order.
+    let first = downloads
+        .enqueue_matching(&session, &query, 3)
+        .await
+        .unwrap();
+    assert_eq!(
+        first,
+        downloads::BulkQueued {
+            queued_calls: 3,
+            skipped: 0,
+            segments: 3,
+        }
+    );
+    let summary = downloads.run_until_idle().await.unwrap();
+    assert!(summary.failed.is_empty(), "{summary:?}");
+    let mut done: Vec<&str> = summary.done.iter().map(|f| f.call_id.as_str()).collect();
+    done.sort_unstable();
+    let mut newest: Vec<&str> = matching[..3].iter().map(String::as_str).collect();
+    newest.sort_unstable();
+    assert_eq!(done, newest, "each matching call once, within the limit");
+
+    // Again without a limit: the three downloaded are skipped, the fourth is queued.
+    let second = downloads
+        .enqueue_matching(&session, &query, 1000)
+        .await
+        .unwrap();
+    assert_eq!(
+        second,
+        downloads::BulkQueued {
+            queued_calls: 1,
+            skipped: 3,
+            segments: 1,
+        }
+    );
+    let summary = downloads.run_until_idle().await.unwrap();
+    let done: Vec<&str> = summary.done.iter().map(|f| f.call_id.as_str()).collect();
+    assert_eq!(done, vec![matching[3].as_str()]);
+    let files = downloads.library().files(None).unwrap();
+    assert_eq!(files.len(), 4, "{files:?}");
+    assert!(
+        files
+            .iter()
+            .all(|f| f.call_id != silent && f.call_id != other),
+        "{files:?}"
+    );
+}

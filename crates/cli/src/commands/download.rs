@@ -9,12 +9,13 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use callrec_core::calls::{self, CallQuery, Sort};
+use callrec_core::calls::{CallQuery, Sort};
 use callrec_core::config::Settings;
-use callrec_core::downloads::{DownloadOptions, Downloads, Progress, RecordingsSource, RunSummary};
+use callrec_core::downloads::{
+    DownloadOptions, Downloads, MAX_BULK_CALLS, Progress, RecordingsSource, RunSummary,
+};
 use callrec_core::library::{DownloadState, Library};
 use callrec_core::recordings::Recordings;
-use callrec_core::session::SessionManager;
 
 use crate::exit::CliError;
 use crate::output::Output;
@@ -69,8 +70,6 @@ pub async fn run(output: &Output, flags: Settings, args: DownloadArgs) -> Result
     } = super::session::signed_in(flags).await?;
     let recordings = Recordings::for_session(&manager, &client, store.as_ref())?;
     let library = Arc::new(Library::open(manager.data_dir())?);
-    let manager_for_list = manager.clone();
-    let library_for_list = library.clone();
     let downloads = Downloads::new(
         library,
         Arc::new(RecordingsSource::new(recordings)),
@@ -80,12 +79,20 @@ pub async fn run(output: &Output, flags: Settings, args: DownloadArgs) -> Result
             ..DownloadOptions::default()
         },
     )?;
-    let mut call_ids = args.call_ids.clone();
     if args.filter {
-        call_ids = matching_calls(&manager_for_list, &library_for_list, &args).await?;
-        output.note(format!("{} call(s) match the filter", call_ids.len()));
+        let limit = u32::try_from(args.max_calls).unwrap_or(MAX_BULK_CALLS);
+        let bulk = downloads
+            .enqueue_matching(&manager, &filter_query(&args), limit)
+            .await?;
+        output.note(format!(
+            "{} call(s) match the filter: {} queued ({} segment(s)), {} already downloaded",
+            bulk.queued_calls + bulk.skipped,
+            bulk.queued_calls,
+            bulk.segments,
+            bulk.skipped
+        ));
     }
-    for call_id in &call_ids {
+    for call_id in &args.call_ids {
         match args.segment {
             Some(index) => {
                 downloads.enqueue_segment(call_id, index).await?;
@@ -127,38 +134,17 @@ pub async fn run(output: &Output, flags: Settings, args: DownloadArgs) -> Result
     Ok(())
 }
 
-/// The ids of the calls matching the filter flags, page after page (each page also goes to
-/// the library, as `callrec calls` does; offline, the library answers).
-async fn matching_calls(
-    session: &SessionManager,
-    library: &Library,
-    args: &DownloadArgs,
-) -> Result<Vec<String>, CliError> {
-    let query = CallQuery {
+/// The filter flags as the list's query (`callrec calls` takes the same), newest first.
+fn filter_query(args: &DownloadArgs) -> CallQuery {
+    CallQuery {
         sort: Sort::DateDesc,
         since: args.since.clone(),
         until: args.until.clone(),
-        has_recording: Some(true),
         direction: args.direction.clone(),
         status: args.status.clone(),
         search: args.search.clone(),
-        limit: u32::try_from(args.max_calls.clamp(1, 1000)).unwrap_or(1000),
-        // Already downloaded calls are skipped when queued anyway (and a partly downloaded
-        // call counts as not downloaded), so the filter stays the list's own.
-        downloaded: None,
-    };
-    let mut ids = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = calls::list(session, library, &query, cursor.as_ref()).await?;
-        ids.extend(page.rows.into_iter().map(|row| row.id));
-        cursor = page.next;
-        if cursor.is_none() || ids.len() >= args.max_calls {
-            break;
-        }
+        ..CallQuery::default()
     }
-    ids.truncate(args.max_calls);
-    Ok(ids)
 }
 
 fn human(summary: &RunSummary) -> String {

@@ -14,6 +14,7 @@
 //! * **Progress**: [`Downloads::subscribe`] gives a `watch` of [`Progress`] (per item and in
 //!   total: bytes, rate, ETA), ready to forward over a Tauri channel.
 
+mod bulk;
 pub mod paths;
 pub mod source;
 mod transfer;
@@ -28,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, watch};
 use ts_rs::TS;
 
+pub use bulk::{BulkQueued, MAX_BULK_CALLS, count_matching, matching_calls};
 pub use source::{FixedSource, RecordingsSource, SegmentSource, SourceSegment};
 
 use crate::calls::CallRow;
