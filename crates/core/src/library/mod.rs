@@ -13,7 +13,9 @@ use rusqlite::{Connection, OptionalExtension, params_from_iter, types::Value as 
 use rusqlite_migration::{M, Migrations};
 
 mod store;
+mod waveforms;
 pub use store::{DownloadRecord, DownloadState, FileRecord, SegmentRecord};
+pub use waveforms::StoredWaveform;
 
 use crate::calls::{CallPage, CallQuery, CallRow, CallSource, Cursor, Sort};
 use crate::{ErrorCode, ErrorKind};
@@ -103,6 +105,24 @@ CREATE INDEX downloads_by_state ON downloads(state, created_at);
     r#"
 CREATE INDEX calls_filters
     ON calls(project, has_recording, direction, status, created_us, duration_seconds);
+"#,
+    // 4: cached waveforms (`waveforms.rs`), one row per segment, with what identifies the audio
+    // they came from (a downloaded file's SHA-256, else the byte length and label). A rowid
+    // table, not WITHOUT ROWID: rows carry a blob of up to ~72 KB (an hour at 20 peaks/s).
+    r#"
+CREATE TABLE waveforms (
+    call_id TEXT NOT NULL,
+    segment_index INTEGER NOT NULL CHECK (segment_index >= 0),
+    label TEXT NOT NULL,
+    byte_len INTEGER NOT NULL,
+    sha256 TEXT,
+    bucket_ms INTEGER NOT NULL CHECK (bucket_ms > 0),
+    peaks BLOB NOT NULL,
+    -- JSON [[start, end], …] in segment seconds.
+    silences TEXT NOT NULL,
+    computed_at INTEGER NOT NULL,
+    PRIMARY KEY (call_id, segment_index)
+);
 "#,
 ];
 

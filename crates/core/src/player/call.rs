@@ -17,6 +17,10 @@ use super::{Media, PlayerError, StreamedMedia, TimelineSegment};
 pub struct CallTimeline {
     pub segments: Vec<TimelineSegment>,
     pub local_only: bool,
+    /// Each segment's audio again, for a second pass beside playback (the waveform): the same
+    /// file, or a stream of its own over the same URL lease. Its own block cache and
+    /// read-ahead: two readers at different places in one stream would defeat each other's.
+    pub second_readers: Vec<Media>,
 }
 
 /// The downloaded timeline of `call_id`, when the library knows its segments and has a
@@ -53,9 +57,11 @@ pub async fn call_timeline(
 ) -> Result<CallTimeline, PlayerError> {
     downloads::paths::check_call_id(call_id).map_err(|e| PlayerError::resolve(&e))?;
     if let Some(segments) = downloaded(library, call_id)? {
+        let second_readers = segments.iter().map(|s| s.media.clone()).collect();
         return Ok(CallTimeline {
             segments,
             local_only: true,
+            second_readers,
         });
     }
     let resolved = recordings
@@ -77,7 +83,7 @@ pub async fn call_timeline(
     }
     let files = library.segments(call_id).unwrap_or_default();
     let runtime = tokio::runtime::Handle::current();
-    let segments = resolved
+    let (segments, second_readers) = resolved
         .segments
         .iter()
         .map(|segment| {
@@ -86,22 +92,27 @@ pub async fn call_timeline(
                 .iter()
                 .find(|record| record.segment_id == segment.id)
                 .and_then(|record| downloads::local_file(library, call_id, record.index).ok());
-            let media = match local {
-                Some(path) => Media::File(path),
+            let (media, second) = match local {
+                Some(path) => (Media::File(path.clone()), Media::File(path)),
                 None => {
                     let lease = recordings.lease(call_id, segment, EXPIRY_MARGIN);
                     let reader = RemoteReader::new(http.clone(), lease, ReaderOptions::default());
-                    Media::Remote(Arc::new(StreamedMedia::new(reader, runtime.clone())))
+                    let stream = |reader| {
+                        Media::Remote(Arc::new(StreamedMedia::new(reader, runtime.clone())))
+                    };
+                    (stream(reader.clone()), stream(reader))
                 }
             };
-            TimelineSegment {
+            let segment = TimelineSegment {
                 label: segment.label.clone(),
                 media,
-            }
+            };
+            (segment, second)
         })
-        .collect();
+        .unzip();
     Ok(CallTimeline {
         segments,
         local_only: false,
+        second_readers,
     })
 }
