@@ -6,7 +6,7 @@ use tauri::ipc::Channel;
 use callrec_core::ErrorCode;
 use callrec_core::calls::{self, CallPage, CallQuery, Cursor};
 use callrec_core::config::ProjectConfig;
-use callrec_core::downloads::{self, DownloadAction, LibraryUsage, Progress};
+use callrec_core::downloads::{self, BulkQueued, DownloadAction, LibraryUsage, Progress};
 use callrec_core::library::DownloadRecord;
 use callrec_core::player::{self, Command, Event as PlayerEvent, PlayerControl};
 use callrec_core::preferences::PreferencesFile;
@@ -14,6 +14,7 @@ use callrec_core::project::{self, ProjectStatus};
 use callrec_core::recordings::{self, Recording, Recordings};
 use callrec_core::secret::Secret;
 use callrec_core::session::{SessionError, SessionManager, SessionState, SignInRequest};
+use callrec_core::waveform::WaveformEvent;
 
 use crate::error::IpcError;
 use crate::state::{AppInfo, AppState, PlayerPreferences};
@@ -114,6 +115,34 @@ pub async fn download_call(
     Ok(state.downloads().await?.enqueue_call(&call_id).await?)
 }
 
+/// Queues every call of the list's filter that has a recording (at most `limit`, default
+/// 1000); calls already downloaded are counted, not queued again.
+#[tauri::command]
+pub async fn download_matching(
+    state: State<'_, AppState>,
+    query: CallQuery,
+    limit: Option<u32>,
+) -> Result<BulkQueued, IpcError> {
+    let session = signed_in(&state).await?;
+    let limit = limit.unwrap_or(1000);
+    Ok(state
+        .downloads()
+        .await?
+        .enqueue_matching(&session, &query, limit)
+        .await?)
+}
+
+/// How many calls of the list's filter have a recording (what "Download all" would queue,
+/// downloaded ones included); null when the answer has no count.
+#[tauri::command]
+pub async fn count_matching(
+    state: State<'_, AppState>,
+    query: CallQuery,
+) -> Result<Option<u64>, IpcError> {
+    let session = signed_in(&state).await?;
+    Ok(downloads::count_matching(&session, state.library()?, &query).await?)
+}
+
 #[tauri::command]
 pub async fn control_download(
     state: State<'_, AppState>,
@@ -204,7 +233,8 @@ pub async fn show_call_files(state: State<'_, AppState>, call_id: String) -> Res
 }
 
 /// Plays a call: its segments as one timeline (downloaded files first, else streamed), from
-/// `from` seconds. Progress comes as player events (`watch_player`).
+/// `from` seconds. Progress comes as player events (`watch_player`); the call's waveform is
+/// computed beside it (`watch_waveform`).
 #[tauri::command]
 pub async fn play_call(
     state: State<'_, AppState>,
@@ -215,6 +245,7 @@ pub async fn play_call(
     let recordings = Recordings::for_session(&session, &state.http, state.session()?.store())?;
     let timeline =
         player::call_timeline(&recordings, state.library()?, &state.http, &call_id).await?;
+    state.waveforms.start_call(&call_id, &timeline);
     let player = state.player();
     player.send(Command::Load(timeline.segments))?;
     if let Some(seconds) = from {
@@ -270,6 +301,20 @@ pub fn set_output_device(state: State<'_, AppState>, name: Option<String>) -> Re
 pub fn watch_player(state: State<'_, AppState>, on_event: Channel<PlayerEvent>) {
     let events = state.player().subscribe();
     // The player's events come on a std channel; a plain thread forwards them.
+    std::thread::spawn(move || {
+        while let Ok(event) = events.recv() {
+            if on_event.send(event).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+/// Streams the waveform of the call being played to `on_event` (what was computed so far
+/// first), until the UI drops the channel.
+#[tauri::command]
+pub fn watch_waveform(state: State<'_, AppState>, on_event: Channel<WaveformEvent>) {
+    let events = state.waveforms.subscribe();
     std::thread::spawn(move || {
         while let Ok(event) = events.recv() {
             if on_event.send(event).is_err() {

@@ -71,6 +71,8 @@ pub fn run() {
             commands::list_calls,
             commands::call_recordings,
             commands::download_call,
+            commands::download_matching,
+            commands::count_matching,
             commands::control_download,
             commands::watch_downloads,
             commands::library_usage,
@@ -80,6 +82,7 @@ pub fn run() {
             commands::play_call,
             commands::player_control,
             commands::watch_player,
+            commands::watch_waveform,
             commands::take_open_call,
             commands::player_preferences,
             commands::set_output_device

@@ -12,6 +12,7 @@ use callrec_core::library::Library;
 use callrec_core::player::{Player, PlayerOptions};
 use callrec_core::preferences::PreferencesFile;
 use callrec_core::session::CurrentSession;
+use callrec_core::waveform::Waveforms;
 
 use crate::error::IpcError;
 
@@ -32,6 +33,8 @@ pub struct AppState {
     player: std::sync::OnceLock<Player>,
     /// The last speed and the output device, under the data dir (none without a config).
     pub preferences: Option<PreferencesFile>,
+    /// The waveform of the call loaded last (computed beside playback, cached in the library).
+    pub waveforms: Waveforms,
 }
 
 struct RunningQueue {
@@ -60,6 +63,7 @@ impl AppState {
             .as_ref()
             .ok()
             .map(|config| PreferencesFile::in_data_dir(&config.data_dir));
+        let waveforms = Waveforms::new(library.as_ref().ok().cloned());
         Ok(Self {
             config,
             http,
@@ -68,6 +72,7 @@ impl AppState {
             downloads: tokio::sync::Mutex::new(None),
             player: std::sync::OnceLock::new(),
             preferences,
+            waveforms,
         })
     }
 

@@ -7,6 +7,9 @@
 import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type { AppInfo } from '../lib/bindings/AppInfo';
+import type { BulkQueued } from '../lib/bindings/BulkQueued';
+import type { CallQuery } from '../lib/bindings/CallQuery';
+import type { Cursor } from '../lib/bindings/Cursor';
 import type { KeyringInfo } from '../lib/bindings/KeyringInfo';
 import type { ProjectStatus } from '../lib/bindings/ProjectStatus';
 import type { SessionState } from '../lib/bindings/SessionState';
@@ -14,6 +17,7 @@ import { listCalls, type CallsScenario } from './mock-calls';
 import { MockMedia, type MediaScenario } from './mock-media';
 import type { PlayerEvent } from '../lib/bindings/PlayerEvent';
 import type { Progress } from '../lib/bindings/Progress';
+import type { WaveformEvent } from '../lib/bindings/WaveformEvent';
 
 export type { CallsScenario, MediaScenario };
 
@@ -60,6 +64,8 @@ export interface MockControl {
   progress(message: Progress): boolean;
   /** Sends a player event on the `watch_player` channel; false before the UI subscribed. */
   playerEvent(event: PlayerEvent): boolean;
+  /** Sends a waveform batch on the `watch_waveform` channel; false before the UI subscribed. */
+  waveformEvent(event: WaveformEvent): boolean;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -103,6 +109,11 @@ export function installMockIpc(scenario: MockScenario): MockControl {
       media.playerEvents.send(event);
       return true;
     },
+    waveformEvent(event) {
+      if (!media.waveformEvents) return false;
+      media.waveformEvents.send(event);
+      return true;
+    },
   };
 
   const handle = async (cmd: string, args: unknown): Promise<unknown> => {
@@ -119,6 +130,12 @@ export function installMockIpc(scenario: MockScenario): MockControl {
       // eslint-disable-next-line @typescript-eslint/only-throw-error
       if (failure !== undefined && failure !== null) throw failure;
       return listCalls(s.calls, args);
+    }
+    if (cmd === 'count_matching') return countMatching(s.calls, args);
+    if (cmd === 'download_matching') {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error
+      if (s.media?.bulkError !== undefined) throw s.media.bulkError;
+      return downloadMatching(s.calls, args);
     }
     const mediaAnswer = media.handle(cmd, args);
     if (mediaAnswer) return mediaAnswer.value;
@@ -146,6 +163,45 @@ export function installMockIpc(scenario: MockScenario): MockControl {
   mockIPC(handle, { shouldMockEvents: true });
 
   return control;
+}
+
+/** The query of a bulk command, as the shell reads it: only calls with a recording. */
+function recordedQuery(args: unknown, limit: number): CallQuery {
+  const query = (args as { query?: CallQuery } | undefined)?.query;
+  // eslint-disable-next-line @typescript-eslint/only-throw-error
+  if (!query) throw { code: 'invalid_query', message: 'mock: no query' };
+  return { ...query, hasRecording: true, downloaded: null, limit };
+}
+
+/** `count_matching`: the first page's total of the filter's calls with a recording. */
+function countMatching(calls: CallsScenario | undefined, args: unknown): number | null {
+  return listCalls(calls, { query: recordedQuery(args, 1), cursor: null }).total;
+}
+
+/** `download_matching`: pages the filter as the shell does; downloaded calls are skipped and
+ * every other call queues two segments (mock-media's default records). */
+function downloadMatching(calls: CallsScenario | undefined, args: unknown): BulkQueued {
+  const asked = (args as { limit?: number | null } | undefined)?.limit;
+  const limit = typeof asked === 'number' ? Math.max(1, asked) : 1000;
+  const query = recordedQuery(args, 1000);
+  const result: BulkQueued = { queuedCalls: 0, skipped: 0, segments: 0 };
+  let cursor: Cursor | null = null;
+  let seen = 0;
+  do {
+    const page = listCalls(calls, { query, cursor });
+    for (const row of page.rows) {
+      if (seen >= limit) break;
+      seen += 1;
+      if (row.downloaded) {
+        result.skipped += 1;
+      } else {
+        result.queuedCalls += 1;
+        result.segments += 2;
+      }
+    }
+    cursor = page.next;
+  } while (cursor !== null && seen < limit);
+  return result;
 }
 
 function emailOf(args: unknown): string {

@@ -13,10 +13,13 @@ import type { PlayState } from '../lib/bindings/PlayState';
 import type { Progress } from '../lib/bindings/Progress';
 import type { Recording } from '../lib/bindings/Recording';
 import type { SegmentInfo } from '../lib/bindings/SegmentInfo';
+import type { WaveformEvent } from '../lib/bindings/WaveformEvent';
 
 export interface MediaScenario {
   /** `call_recordings` by call id (a raw rejection as `{ err }`); `recordings.default` for any other call. */
   recordings?: Record<string, { ok: Recording } | { err: unknown }>;
+  /** `download_matching` fails with this raw rejection (else it answers from the calls). */
+  bulkError?: unknown;
   /** `download_call`'s answer by call id; two queued segments when absent. */
   downloads?: Record<string, { ok: DownloadRecord[] } | { err: unknown }>;
   usage?: LibraryUsage;
@@ -32,6 +35,8 @@ export interface MediaScenario {
   preferences?: PlayerPreferences;
   /** `set_output_device` fails with this raw rejection. */
   setDeviceError?: unknown;
+  /** False: `play_call` sends no waveform (by default each segment's comes in two batches). */
+  waveform?: boolean;
 }
 
 interface ChannelLike {
@@ -133,10 +138,47 @@ function defaultRecords(callId: string): DownloadRecord[] {
   }));
 }
 
+const BUCKET_SECONDS = 0.05;
+
+/**
+ * A synthetic waveform for a segment: speech-like bursts, and in every segment a silence of 4 s
+ * from its 10th second (marked), so the scrubber has something to show in dev and tests.
+ */
+export function syntheticWaveform(
+  callId: string,
+  segment: number,
+  duration: number,
+): { peaks: number[]; events: WaveformEvent[] } {
+  const buckets = Math.round(duration / BUCKET_SECONDS);
+  const silence = { start: 10, end: 14 };
+  const peaks = Array.from({ length: buckets }, (_, i) => {
+    const t = i * BUCKET_SECONDS;
+    if (t >= silence.start && t < silence.end) return 0;
+    const envelope = Math.abs(Math.sin(t * 2.1 + segment)) * (0.55 + 0.45 * Math.abs(Math.sin(t * 0.37)));
+    return Math.round(40 + 200 * envelope);
+  });
+  const half = Math.floor(buckets / 2);
+  const base = { callId, segment, bucketSeconds: BUCKET_SECONDS, cached: false, error: null };
+  return {
+    peaks,
+    events: [
+      { ...base, firstBucket: 0, peaks: peaks.slice(0, half), done: false, silences: [] },
+      {
+        ...base,
+        firstBucket: half,
+        peaks: peaks.slice(half),
+        done: true,
+        silences: duration > silence.end ? [silence] : [],
+      },
+    ],
+  };
+}
+
 /** The media part of the scripted shell: answers its commands and holds the channels. */
 export class MockMedia {
   progress: MockChannel<Progress> | null = null;
   playerEvents: MockChannel<PlayerEvent> | null = null;
+  waveformEvents: MockChannel<WaveformEvent> | null = null;
   #state: { state: PlayState; speed: number; volume: number; channelMode: ChannelMode } = {
     state: 'idle',
     speed: 1,
@@ -191,6 +233,9 @@ export class MockMedia {
       case 'watch_player':
         this.playerEvents = channelOf<PlayerEvent>(args, 'onEvent');
         return { value: null };
+      case 'watch_waveform':
+        this.waveformEvents = channelOf<WaveformEvent>(args, 'onEvent');
+        return { value: null };
       case 'play_call': {
         // eslint-disable-next-line @typescript-eslint/only-throw-error
         if (s.playError !== undefined) throw s.playError;
@@ -204,6 +249,7 @@ export class MockMedia {
           this.#sendState();
           this.#sendPosition(segments);
         }, 0);
+        if (s.waveform !== false) this.#sendWaveform(callId, segments);
         return { value: null };
       }
       case 'player_preferences':
@@ -220,6 +266,22 @@ export class MockMedia {
       }
       default:
         return undefined;
+    }
+  }
+
+  /** Each segment's synthetic waveform in two batches, a moment apart (progressive, as the shell). */
+  #sendWaveform(callId: string, segments: SegmentInfo[]): void {
+    const events = segments.map((x, i) => syntheticWaveform(callId, i, x.duration).events);
+    for (const [batch, delay] of [
+      [0, 10],
+      [1, 60],
+    ] as const) {
+      setTimeout(() => {
+        for (const e of events) {
+          const event = e[batch];
+          if (event) this.waveformEvents?.send(event);
+        }
+      }, delay);
     }
   }
 

@@ -128,3 +128,16 @@ export function mergeItems(known: readonly ItemProgress[], incoming: readonly It
 export function isActive(state: string): boolean {
   return state === 'queued' || state === 'running' || state === 'paused';
 }
+
+/** "Download all" asks first above this many calls. */
+export const BULK_CONFIRM_OVER = 50;
+
+/** Whether "Download all" of `count` calls asks first (an unknown count asks too). */
+export function bulkNeedsConfirm(count: number | null): boolean {
+  return count === null || count > BULK_CONFIRM_OVER;
+}
+
+/** The button's text: "Download all 12", or without a number while the count is unknown. */
+export function downloadAllLabel(count: number | null): string {
+  return count === null ? 'Download all' : `Download all ${count.toLocaleString('en-US')}`;
+}

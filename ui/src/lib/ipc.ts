@@ -6,6 +6,7 @@
 import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { AppInfo } from './bindings/AppInfo';
+import type { BulkQueued } from './bindings/BulkQueued';
 import type { OpenCall } from './bindings/OpenCall';
 import type { CallPage } from './bindings/CallPage';
 import type { CallQuery } from './bindings/CallQuery';
@@ -16,6 +17,7 @@ import type { IpcError } from './bindings/IpcError';
 import type { KeyringInfo } from './bindings/KeyringInfo';
 import type { LibraryUsage } from './bindings/LibraryUsage';
 import type { PlayerEvent } from './bindings/PlayerEvent';
+import type { WaveformEvent } from './bindings/WaveformEvent';
 import type { PlayerPreferences } from './bindings/PlayerPreferences';
 import type { Progress } from './bindings/Progress';
 import type { ProjectStatus } from './bindings/ProjectStatus';
@@ -141,6 +143,11 @@ export const commands = {
   callRecordings: (callId: string): Promise<Recording> => call<Recording>('call_recordings', { callId }),
   /** Queues every segment of a call for download; answers the queued records. */
   downloadCall: (callId: string): Promise<DownloadRecord[]> => call<DownloadRecord[]>('download_call', { callId }),
+  /** Queues every call of the list's filter that has a recording (at most `limit`, 1000 when null). */
+  downloadMatching: (query: CallQuery, limit: number | null = null): Promise<BulkQueued> =>
+    call<BulkQueued>('download_matching', { query, limit }),
+  /** How many calls of the list's filter have a recording; null when the shell has no count. */
+  countMatching: (query: CallQuery): Promise<number | null> => call<number | null>('count_matching', { query }),
   controlDownload: (callId: string, index: number, action: DownloadAction): Promise<null> =>
     call<null>('control_download', { callId, index, action }),
   /** Calls `handler` with every `Progress` message; resolves once subscribed, with a stop function. */
@@ -159,6 +166,9 @@ export const commands = {
   /** Calls `handler` with every `PlayerEvent`; resolves once subscribed, with a stop function. */
   watchPlayer: (handler: (event: PlayerEvent) => void): Promise<Unlisten> =>
     subscribe('watch_player', 'onEvent', handler),
+  /** Calls `handler` with every `WaveformEvent` (the played call's peaks so far first). */
+  watchWaveform: (handler: (event: WaveformEvent) => void): Promise<Unlisten> =>
+    subscribe('watch_waveform', 'onEvent', handler),
   /** The remembered speed and output device, and the devices there are now. */
   playerPreferences: (): Promise<PlayerPreferences> => call<PlayerPreferences>('player_preferences'),
   /** Plays on `name` from now on (null: the system default) and remembers it. */

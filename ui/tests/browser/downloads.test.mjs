@@ -10,7 +10,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { callId } from './fixtures.mjs';
+import { callId, callsScenario } from './fixtures.mjs';
 import { screenshot, textOf as text } from './harness.mjs';
 import { argsOf, mediaScenario, openDetail, suite, waitCount } from './media.mjs';
 
@@ -247,6 +247,62 @@ describe('downloads', () => {
     await notice.waitFor();
     assert.equal(await notice.getAttribute('data-code'), 'library_busy');
     assert.match(await text(page, 'files-notice'), /a download of this call is running/);
+  });
+
+  it('"Download all N" sends the list\'s current query and opens the panel with what was queued', async () => {
+    const { page } = await open(mediaScenario());
+    await page.getByTestId('call-row').first().waitFor();
+    await page.getByTestId('filter-direction').selectOption('inbound');
+    // mock-calls.ts: inbound is i % 3 != 0, a recording i % 4 != 3, downloaded i % 10 == 0.
+    const inbound = [...Array(50).keys()].filter((i) => i % 3 !== 0);
+    const recorded = inbound.filter((i) => i % 4 !== 3);
+    const downloaded = recorded.filter((i) => i % 10 === 0);
+    const button = page.getByTestId('download-all');
+    await page.waitForFunction(
+      (n) => document.querySelector('[data-testid="download-all"]')?.textContent.trim() === `Download all ${n}`,
+      recorded.length,
+    );
+    const lastList = /** @type {{ query: Record<string, unknown> }} */ ((await argsOf(page, 'list_calls')).at(-1));
+    assert.equal(lastList.query.direction, 'inbound');
+    assert.deepEqual((await argsOf(page, 'count_matching')).at(-1), { query: lastList.query });
+
+    await button.click();
+    await waitCount(page, 'download_matching', 1);
+    assert.equal(await page.getByTestId('download-all-dialog').count(), 0, `${recorded.length} calls: no question`);
+    assert.deepEqual(await argsOf(page, 'download_matching'), [{ query: lastList.query, limit: null }]);
+    await page.getByTestId('downloads-panel').waitFor();
+    const queued = recorded.length - downloaded.length;
+    assert.equal(
+      await text(page, 'downloads-bulk'),
+      `Queued ${queued} calls (${2 * queued} segments); ${downloaded.length} already downloaded.`,
+    );
+  });
+
+  it('"Download all" of a big filter asks first, in the page', async () => {
+    const { page } = await open(callsScenario({ count: 200 }, { media: {} }));
+    await page.getByTestId('call-row').first().waitFor();
+    const recorded = [...Array(200).keys()].filter((i) => i % 4 !== 3).length;
+    await page.waitForFunction(
+      (n) => document.querySelector('[data-testid="download-all"]')?.textContent.trim() === `Download all ${n}`,
+      recorded,
+    );
+    await page.getByTestId('download-all').click();
+    const dialog = page.getByTestId('download-all-dialog');
+    await dialog.waitFor();
+    assert.match(await text(page, 'download-all-dialog'), new RegExp(`Download all ${recorded} calls`));
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'download-all-confirm');
+    await page.getByTestId('download-all-cancel').click();
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal(await page.getByTestId('downloads-panel').count(), 0);
+
+    await page.getByTestId('download-all').click();
+    await page.getByTestId('download-all-confirm').click();
+    await waitCount(page, 'download_matching', 1);
+    await dialog.waitFor({ state: 'detached' });
+    const lastList = /** @type {{ query: unknown }} */ ((await argsOf(page, 'list_calls')).at(-1));
+    assert.deepEqual(await argsOf(page, 'download_matching'), [{ query: lastList.query, limit: null }]);
+    await page.getByTestId('downloads-panel').waitFor();
+    await screenshot(page, 'download-all');
   });
 
   it('filters the list by Downloaded', async () => {

@@ -2,12 +2,15 @@
 // Issue 6 in headless Chromium: the player bar through the scripted shell — it appears once a
 // call plays, follows position events from the emulated `watch_player` channel, seeks where the
 // scrubber is clicked, sends the right control for every shortcut (not while typing), shows the
-// help with `?` and the player's errors. Screenshots: ../tests/artifacts/ui-player.png and
-// ui-player-dark.png.
+// help with `?` and the player's errors; the waveform drawn in the scrubber from the emulated
+// `watch_waveform` channel, silences shaded. Screenshots: ../tests/artifacts/ui-player.png,
+// ui-player-dark.png and ui-player-waveform.png.
 
 /** @import { Page } from 'playwright-core' */
 /** @import { PlayerEvent } from '../../src/lib/bindings/PlayerEvent' */
 /** @import { OpenOptions } from './harness.mjs' */
+/** @import { MediaScenario } from '../../src/dev/mock-media' */
+/** @import { WaveformEvent } from '../../src/lib/bindings/WaveformEvent' */
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -39,9 +42,10 @@ const controls = async (page) =>
 /**
  * Opens call 6's detail, plays it, and waits for the bar with the mock's 3-minute timeline.
  * @param {OpenOptions} [options]
+ * @param {MediaScenario} [media]
  */
-async function playing(options) {
-  const app = await open(mediaScenario(), options);
+async function playing(options, media) {
+  const app = await open(mediaScenario(media), options);
   const { page } = app;
   await page.getByTestId('call-row').first().waitFor();
   await waitCount(page, 'watch_player', 1);
@@ -224,6 +228,158 @@ describe('the player bar', () => {
     await page.getByTestId('downloads-toggle').click();
     await page.getByTestId('downloads-panel').waitFor();
     await screenshot(page, 'player-dark');
+  });
+});
+
+/**
+ * Painted pixels of the waveform canvas between two fractions of its width, and their mean colour.
+ * @param {Page} page
+ * @param {number} from
+ * @param {number} to
+ */
+const painted = (page, from, to) =>
+  page.getByTestId('player-waveform').evaluate(
+    (el, { a, b }) => {
+      const canvas = /** @type {HTMLCanvasElement} */ (el);
+      // Read from a copy: reading the bar's own canvas back would make Chromium warn.
+      const copy = document.createElement('canvas');
+      copy.width = canvas.width;
+      copy.height = canvas.height;
+      const ctx = copy.getContext('2d', { willReadFrequently: true });
+      const x0 = Math.floor(canvas.width * a);
+      const w = Math.max(1, Math.floor(canvas.width * b) - x0);
+      if (!ctx || canvas.height === 0 || canvas.width === 0) {
+        return { count: 0, r: 0, g: 0, b: 0, width: canvas.width, css: el.clientWidth };
+      }
+      ctx.drawImage(canvas, 0, 0);
+      const { data } = ctx.getImageData(x0, 0, w, canvas.height);
+      let count = 0;
+      const sum = [0, 0, 0];
+      for (let i = 0; i < data.length; i += 4) {
+        if ((data[i + 3] ?? 0) > 0) {
+          count += 1;
+          for (let c = 0; c < 3; c += 1) sum[c] = (sum[c] ?? 0) + (data[i + c] ?? 0);
+        }
+      }
+      const mean = (c = 0) => (count ? c / count : 0);
+      return { count, r: mean(sum[0]), g: mean(sum[1]), b: mean(sum[2]), width: canvas.width, css: el.clientWidth };
+    },
+    { a: from, b: to },
+  );
+
+/**
+ * Waits until `check` holds (polled).
+ * @param {() => Promise<boolean>} check
+ * @param {string} what
+ */
+async function until(check, what) {
+  for (let i = 0; i < 100; i += 1) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail(`timed out waiting until ${what}`);
+}
+
+/** @param {Page} page */
+const waveformDone = (page) =>
+  page.waitForFunction(() => document.querySelector('[data-testid="player-waveform"]')?.getAttribute('data-complete') === 'true');
+
+describe('the waveform', () => {
+  it('is drawn in the scrubber, played part in the accent colour, silences shaded', async () => {
+    const { page } = await playing();
+    await waveformDone(page);
+    await waitCount(page, 'watch_waveform', 1);
+    const whole = await painted(page, 0, 1);
+    assert.equal(whole.width, whole.css * (await page.evaluate(() => window.devicePixelRatio)), 'one column per device pixel');
+    assert.ok(whole.count > whole.width * 2, `the waveform is drawn (${String(whole.count)} pixels)`);
+
+    // The mock's segments (60, 30, 90 s) each have a silence 10–14 s in: three marks.
+    const silences = page.getByTestId('player-silence');
+    assert.equal(await silences.count(), 3);
+    const spans = await silences.evaluateAll((els) => {
+      const track = els[0]?.parentElement?.getBoundingClientRect();
+      return els.map((e) => {
+        const r = e.getBoundingClientRect();
+        return track ? [(r.left - track.left) / track.width, (r.right - track.left) / track.width] : [-1, -1];
+      });
+    });
+    const expected = [
+      [10, 14],
+      [70, 74],
+      [100, 104],
+    ].map(([a = 0, b = 0]) => [a / 180, b / 180]);
+    for (const [i, [a = 0, b = 0]] of expected.entries()) {
+      const [left = -1, right = -1] = spans[i] ?? [];
+      assert.ok(Math.abs(left - a) < 0.005 && Math.abs(right - b) < 0.005, `silence ${String(i)} at ${String(left)}–${String(right)}`);
+    }
+    // Nothing drawn inside a silence, sound right before it.
+    assert.equal((await painted(page, 10.5 / 180, 13.5 / 180)).count, 0, 'the silence is empty');
+    assert.ok((await painted(page, 5 / 180, 9.5 / 180)).count > 0);
+
+    // Played (left of the position) in the accent colour, the rest muted.
+    await playerEvent(page, { type: 'position', position: 90, segment: 2 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="player-time"]')?.textContent === '1:30');
+    await page.waitForTimeout(50);
+    const played = await painted(page, 0.15, 0.45);
+    const rest = await painted(page, 0.6, 0.9);
+    // The light theme's accent is blue (#2456c9), the muted text grey (#57606a).
+    assert.ok(played.b - played.r > 80, `played part is the accent: ${JSON.stringify(played)}`);
+    assert.ok(Math.abs(rest.b - rest.r) < 40, `the rest is muted: ${JSON.stringify(rest)}`);
+    await screenshot(page, 'player-waveform');
+
+    // The scrubber still seeks under the canvas.
+    const box = await page.getByTestId('player-scrubber').locator('.track').boundingBox();
+    assert.ok(box);
+    await page.mouse.click(box.x + box.width * 0.25, box.y + box.height / 2);
+    await waitCount(page, 'player_control', 1);
+    const [seek] = await controls(page);
+    assert.equal(seek?.type, 'seek');
+    assert.ok(Math.abs((seek.seconds ?? -1) - 45) < 0.5, `seek to ≈45 s, got ${String(seek.seconds)}`);
+  });
+
+  it('grows batch by batch, is redrawn on resize, and starts empty for the next call', async () => {
+    const { page } = await playing({}, { waveform: false });
+    await waitCount(page, 'watch_waveform', 1);
+    assert.equal((await painted(page, 0, 1)).count, 0, 'nothing before the first batch');
+    /** @param {Partial<WaveformEvent>} over */
+    const send = async (over) => {
+      const event = {
+        callId: callId(6),
+        segment: 0,
+        firstBucket: 0,
+        peaks: [],
+        bucketSeconds: 0.05,
+        done: false,
+        silences: [],
+        cached: false,
+        error: null,
+        ...over,
+      };
+      assert.equal(await page.evaluate((e) => window.__CALLREC_MOCK__?.waveformEvent(e) ?? false, event), true);
+    };
+    // The first 30 s of segment 0 (of 180 s): the first sixth of the scrubber.
+    await send({ peaks: Array.from({ length: 600 }, () => 200) });
+    await until(async () => (await painted(page, 0.08, 0.09)).count > 0, 'the first batch is drawn');
+    assert.equal((await painted(page, 0.2, 1)).count, 0, 'nothing past the first batch');
+    await send({ firstBucket: 600, peaks: Array.from({ length: 600 }, () => 100), done: true });
+    await until(async () => (await painted(page, 0.25, 0.26)).count > 0, 'the second batch is drawn');
+    assert.equal((await painted(page, 0.34, 1)).count, 0, 'segments 1 and 2 have no batch yet');
+
+    // A narrower window: the canvas follows, still one column per device pixel, still drawn.
+    const before = (await painted(page, 0, 1)).width;
+    await page.setViewportSize({ width: 900, height: 700 });
+    await page.waitForFunction((w) => {
+      const c = /** @type {HTMLCanvasElement | null} */ (document.querySelector('[data-testid="player-waveform"]'));
+      return c !== null && c.width !== w && c.width === Math.round(c.clientWidth * window.devicePixelRatio);
+    }, before);
+    assert.ok((await painted(page, 0, 0.3)).count > 0, 'redrawn after the resize');
+
+    // Another call: the old waveform goes.
+    await page.getByTestId('call-detail-back').click();
+    await openDetail(page, 7);
+    await page.getByTestId('play-call').click();
+    await waitCount(page, 'play_call', 2);
+    await until(async () => (await painted(page, 0, 1)).count === 0, "the last call's waveform is gone");
   });
 });
 

@@ -236,3 +236,49 @@ describe('CallListStore', () => {
     expect(await missing).toBeNull();
   });
 });
+
+describe('CallListStore: "Download all N"', () => {
+  it('asks how many calls of the query have a recording, and drops an answer for an old query', async () => {
+    const { api, requests } = manualApi();
+    const counts: { query: CallQuery; resolve: (n: number | null) => void }[] = [];
+    api.countMatching = (query) =>
+      new Promise<number | null>((resolve) => {
+        counts.push({ query, resolve });
+      });
+    const store = new CallListStore({ api, marks: false, debounceMs: 0 });
+    const first = store.load();
+    at(requests, 0).resolve(page(['a', 'b'], { total: 80 }));
+    await first;
+    expect(store.recordedTotal).toBeNull();
+    expect(at(counts, 0).query).toEqual(store.query);
+
+    store.update({ direction: 'inbound' });
+    at(requests, 1).resolve(page(['c'], { total: 9 }));
+    await settle();
+    at(counts, 0).resolve(61); // the old query's count arrives late
+    at(counts, 1).resolve(7);
+    await settle();
+    expect(store.recordedTotal).toBe(7);
+    expect(at(counts, 1).query.direction).toBe('inbound');
+  });
+
+  it('knows the count without asking when the filter decides it', async () => {
+    const { api, requests } = manualApi();
+    const countMatching = vi.fn(() => Promise.resolve(5));
+    api.countMatching = countMatching;
+    const store = new CallListStore({ api, marks: false });
+    store.update({ hasRecording: 'true' });
+    at(requests, 0).resolve(page(['a'], { total: 42 }));
+    await settle();
+    expect(store.recordedTotal).toBe(42);
+    store.update({ hasRecording: 'false' });
+    at(requests, 1).resolve(page(['b'], { total: 3 }));
+    await settle();
+    expect(store.recordedTotal).toBe(0);
+    store.update({ hasRecording: '', downloaded: 'true' });
+    at(requests, 2).resolve(page(['c'], { total: null }));
+    await settle();
+    expect(store.recordedTotal).toBe(0);
+    expect(countMatching).not.toHaveBeenCalled();
+  });
+});

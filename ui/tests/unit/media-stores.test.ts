@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { ItemProgress, Progress } from '../../src/lib/downloads';
+import type { CallQuery } from '../../src/lib/calls';
+import { bulkNeedsConfirm, downloadAllLabel, type ItemProgress, type Progress } from '../../src/lib/downloads';
 import type { PlayerEvent } from '../../src/lib/player';
 import { DownloadsStore, type DownloadsApi } from '../../src/lib/stores/downloads.svelte';
 import { PlayerStore, type PlayerApi } from '../../src/lib/stores/player.svelte';
@@ -33,6 +34,7 @@ function downloadsApi(over: Partial<DownloadsApi> = {}) {
   const libraryUsage = vi.fn(() => Promise.resolve({ bytes: 10, files: 1, calls: 1 }));
   const api: DownloadsApi = {
     downloadCall: vi.fn(() => Promise.resolve([])),
+    downloadMatching: vi.fn(() => Promise.resolve({ queuedCalls: 0, skipped: 0, segments: 0 })),
     controlDownload: vi.fn(() => Promise.resolve(null)),
     watchDownloads,
     libraryUsage,
@@ -106,6 +108,53 @@ describe('DownloadsStore', () => {
     expect(store.notice).toBeNull();
     await store.remove('a');
     expect(store.notice).toMatchObject({ callId: 'a', tone: 'error', code: 'library_busy' });
+  });
+});
+
+describe('DownloadsStore.downloadMatching', () => {
+  const query: CallQuery = {
+    sort: 'dateDesc',
+    since: '2026-11-01',
+    until: null,
+    hasRecording: null,
+    direction: 'inbound',
+    status: null,
+    search: 'ava',
+    limit: 100,
+    downloaded: null,
+  };
+
+  it('sends the query as given, keeps what was queued and opens the panel', async () => {
+    const downloadMatching = vi.fn(() => Promise.resolve({ queuedCalls: 3, skipped: 1, segments: 5 }));
+    const { api } = downloadsApi({ downloadMatching });
+    const store = new DownloadsStore(api);
+    expect(store.panelOpen).toBe(false);
+    await expect(store.downloadMatching(query)).resolves.toBe(true);
+    expect(downloadMatching).toHaveBeenCalledWith(query, null);
+    expect(store.bulk).toEqual({ queuedCalls: 3, skipped: 1, segments: 5 });
+    expect(store.panelOpen).toBe(true);
+  });
+
+  it('keeps a refusal as the error and leaves the panel as it was', async () => {
+    const { api } = downloadsApi({
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      downloadMatching: vi.fn(() => Promise.reject({ code: 'not_signed_in', message: 'Sign in first' })),
+    });
+    const store = new DownloadsStore(api);
+    await expect(store.downloadMatching(query, 10)).resolves.toBe(false);
+    expect(store.error).toMatchObject({ command: 'download_matching', code: 'not_signed_in' });
+    expect(store.panelOpen).toBe(false);
+    expect(store.bulk).toBeNull();
+  });
+});
+
+describe('bulk download helpers', () => {
+  it('asks first above 50 calls or when the count is unknown', () => {
+    expect(bulkNeedsConfirm(50)).toBe(false);
+    expect(bulkNeedsConfirm(51)).toBe(true);
+    expect(bulkNeedsConfirm(null)).toBe(true);
+    expect(downloadAllLabel(1234)).toBe('Download all 1,234');
+    expect(downloadAllLabel(null)).toBe('Download all');
   });
 });
 

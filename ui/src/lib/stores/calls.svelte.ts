@@ -26,6 +26,9 @@ import { commands, toCommandError, type CommandError } from '../ipc';
 
 export interface CallsApi {
   listCalls(query: CallQuery, cursor: Cursor | null): Promise<CallPage>;
+  /** How many calls of a query have a recording ("Download all N"); without it N is only known
+   * when the filter itself asks for a recording. */
+  countMatching?(query: CallQuery): Promise<number | null>;
 }
 
 export type ListStatus = 'loading' | 'ready' | 'error';
@@ -54,6 +57,8 @@ export class CallListStore {
   rows: CallRow[] = $state.raw([]);
   /** Calls matching the filters, from the first page; null when the shell did not say. */
   total: number | null = $state(null);
+  /** Of those, the calls with a recording ("Download all N"); null while unknown. */
+  recordedTotal: number | null = $state(null);
   source: CallSource | null = $state(null);
   /** Rows the shell could not show (no id), over all pages. */
   skipped = $state(0);
@@ -86,9 +91,14 @@ export class CallListStore {
   #timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(options: CallListOptions = {}) {
-    this.#api = options.api ?? { listCalls: commands.listCalls };
+    this.#api = options.api ?? { listCalls: commands.listCalls, countMatching: commands.countMatching };
     this.#debounceMs = options.debounceMs ?? SEARCH_DEBOUNCE_MS;
     this.#marks = options.marks ?? true;
+  }
+
+  /** The query of the rows shown (what "Download all" sends); null before the first load. */
+  get query(): CallQuery | null {
+    return this.#query;
   }
 
   get selectedRow(): CallRow | null {
@@ -102,6 +112,7 @@ export class CallListStore {
     const query = toQuery(this.filters, FIRST_PAGE_SIZE);
     this.#query = query;
     this.#next = null;
+    this.recordedTotal = null;
     this.status = 'loading';
     this.error = null;
     this.moreError = null;
@@ -132,12 +143,33 @@ export class CallListStore {
     this.scrollTop = 0;
     this.generation += 1;
     this.status = 'ready';
+    void this.#countRecorded(seq, query);
     if (this.#marks && this.rows.length > 0) {
       // After Svelte has flushed the new rows into the DOM.
       void tick().then(() => {
         if (seq === this.#seq) mark('callrec:rows-rendered');
       });
     }
+  }
+
+  /** `recordedTotal` for this query: from the total when the filter decides it, else asked. */
+  async #countRecorded(seq: number, query: CallQuery): Promise<void> {
+    let count: number | null = null;
+    if (query.downloaded === true) {
+      count = 0; // every call shown is downloaded already: nothing to queue
+    } else if (query.hasRecording === false) {
+      count = 0;
+    } else if (query.hasRecording === true && query.downloaded === null && this.total !== null) {
+      count = this.total;
+    } else if (this.#api.countMatching) {
+      try {
+        count = await this.#api.countMatching(query);
+      } catch {
+        // Only the button's number is missing: it still offers to download the filter.
+        count = null;
+      }
+    }
+    if (seq === this.#seq) this.recordedTotal = count;
   }
 
   /** Fetches the next page; at most one in flight, none after an error until `retryMore`. */

@@ -12,10 +12,13 @@ import {
   type LibraryUsage,
   type Progress,
 } from '../downloads';
+import type { BulkQueued } from '../bindings/BulkQueued';
+import type { CallQuery } from '../bindings/CallQuery';
 import { commands, toCommandError, type CommandError, type Unlisten } from '../ipc';
 
 export interface DownloadsApi {
   downloadCall(callId: string): Promise<DownloadRecord[]>;
+  downloadMatching(query: CallQuery, limit: number | null): Promise<BulkQueued>;
   controlDownload(callId: string, index: number, action: DownloadAction): Promise<unknown>;
   watchDownloads(handler: (progress: Progress) => void): Promise<Unlisten>;
   libraryUsage(): Promise<LibraryUsage>;
@@ -43,6 +46,10 @@ export class DownloadsStore {
   /** The last failure of a queue action (download, control, watch). */
   error: CommandError | null = $state(null);
   notice: FilesNotice | null = $state(null);
+  /** What the last "Download all" queued, shown in the panel until the next one. */
+  bulk: BulkQueued | null = $state(null);
+  /** The panel is open (the header's button, or a bulk download just queued). */
+  panelOpen = $state(false);
   /** Calls whose every item finished in this session, or that were removed (false). */
   localState: Record<string, boolean> = $state({});
 
@@ -53,6 +60,7 @@ export class DownloadsStore {
   constructor(api?: DownloadsApi) {
     this.#api = api ?? {
       downloadCall: commands.downloadCall,
+      downloadMatching: commands.downloadMatching,
       controlDownload: commands.controlDownload,
       watchDownloads: commands.watchDownloads,
       libraryUsage: commands.libraryUsage,
@@ -129,6 +137,22 @@ export class DownloadsStore {
       }
     } catch (err) {
       this.error = toCommandError('download_call', err);
+    }
+  }
+
+  /**
+   * Queues every call of the list's filter that has a recording, then opens the panel, where
+   * the items arrive through the progress channel. False when the shell refused.
+   */
+  async downloadMatching(query: CallQuery, limit: number | null = null): Promise<boolean> {
+    this.error = null;
+    try {
+      this.bulk = await this.#api.downloadMatching(query, limit);
+      this.panelOpen = true;
+      return true;
+    } catch (err) {
+      this.error = toCommandError('download_matching', err);
+      return false;
     }
   }
 
