@@ -2,42 +2,27 @@
 // local backend: what it shows is compared with what the REST API itself answers.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { appEnv, byId, submitSignIn, waitForAccount, withShots } from '../support/app.mjs';
-import { startBackend } from '../support/backend.mjs';
-import { openApp, saveScreenShot, saveWebviewShot, startTauriDriver } from '../support/driver.mjs';
+import { byId, withShots } from '../support/app.mjs';
+import { saveScreenShot, saveWebviewShot } from '../support/driver.mjs';
 import { setFilter, shownTotal, visibleRows, waitForTotal } from '../support/list.mjs';
-import { removeOnExit } from '../support/proc.mjs';
 import { accessToken, countCalls, newestCalls } from '../support/rest.mjs';
+import { signedInApp } from '../support/signed-in.mjs';
 
 describe('the call list in the real window', { timeout: 300000 }, () => {
+  let app;
   let backend;
-  let driver;
   let browser;
-  let appDataDir;
   let token;
 
   before(async () => {
-    backend = await startBackend();
+    app = await signedInApp('list');
+    ({ backend, browser } = app);
     token = await accessToken(backend);
-    appDataDir = removeOnExit(await mkdtemp(join(tmpdir(), 'callrec-test-list-')));
-    driver = await startTauriDriver({ env: appEnv(backend, appDataDir) });
-    browser = await openApp(driver);
-    await (await byId(browser, 'signin-form')).waitForDisplayed({ timeout: 30000 });
-    await submitSignIn(browser, backend.demo_password);
-    await waitForAccount(browser, backend.demo_email);
   });
 
-  after(async () => {
-    await browser?.deleteSession().catch(() => {});
-    await driver?.stop();
-    await backend?.stop();
-    if (appDataDir) await rm(appDataDir, { recursive: true, force: true });
-  });
+  after(() => app?.close(browser));
 
   test('shows the newest calls first and the total the server counts', async () => {
     await withShots(browser, 'list', async () => {

@@ -4,46 +4,34 @@
 // and the captured sound is checked for the segment's 440 Hz tone.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { appEnv, byId, submitSignIn, waitForAccount, withShots } from '../support/app.mjs';
-import { startBackend } from '../support/backend.mjs';
-import { openApp, saveScreenShot, saveWebviewShot, startTauriDriver } from '../support/driver.mjs';
+import { byId, waitForAccount, withShots } from '../support/app.mjs';
+import { openApp, saveScreenShot, saveWebviewShot } from '../support/driver.mjs';
 import { FIXTURES } from '../support/fixtures.mjs';
 import { openCall } from '../support/list.mjs';
-import { removeOnExit } from '../support/proc.mjs';
+import { signedInApp } from '../support/signed-in.mjs';
 import { alsaCapture, toneOf } from '../support/audio.mjs';
 
 describe('offline: a downloaded call plays with the backend gone', { timeout: 300000 }, () => {
+  let app;
   let backend;
   let driver;
   let browser;
-  let dir;
   let capture;
 
   before(async () => {
-    backend = await startBackend();
-    dir = removeOnExit(await mkdtemp(join(tmpdir(), 'callrec-test-offline-')));
-    const alsa = await alsaCapture(dir);
-    capture = alsa.capture;
-    const env = { ...appEnv(backend, join(dir, 'data')), ...alsa.env };
-    driver = await startTauriDriver({ env });
-    browser = await openApp(driver);
-    await (await byId(browser, 'signin-form')).waitForDisplayed({ timeout: 30000 });
-    await submitSignIn(browser, backend.demo_password);
-    await waitForAccount(browser, backend.demo_email);
+    app = await signedInApp('offline', async (dir) => {
+      const alsa = await alsaCapture(dir);
+      capture = alsa.capture;
+      return alsa.env;
+    });
+    ({ backend, driver, browser } = app);
   });
 
-  after(async () => {
-    await browser?.deleteSession().catch(() => {});
-    await driver?.stop();
-    await backend?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  after(() => app?.close(browser));
 
   test('downloads a call while online', async () => {
     await withShots(browser, 'offline-download', async () => {

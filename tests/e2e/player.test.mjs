@@ -6,47 +6,36 @@
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 
-import { appEnv, byId, submitSignIn, waitForAccount, withShots } from '../support/app.mjs';
+import { byId, waitForAccount, withShots } from '../support/app.mjs';
 import { alsaCapture, toneOf } from '../support/audio.mjs';
-import { startBackend } from '../support/backend.mjs';
-import { openApp, saveScreenShot, saveWebviewShot, startTauriDriver } from '../support/driver.mjs';
+import { openApp, saveScreenShot, saveWebviewShot } from '../support/driver.mjs';
 import { FIXTURES } from '../support/fixtures.mjs';
 import { openCall } from '../support/list.mjs';
-import { removeOnExit } from '../support/proc.mjs';
+import { signedInApp } from '../support/signed-in.mjs';
 
 /** `m:ss` or `h:mm:ss` as seconds. */
 const seconds = (text) => text.trim().split(':').reduce((total, part) => total * 60 + Number(part), 0);
 
 describe('playing a call in the real window', { timeout: 300000 }, () => {
+  let app;
   let backend;
   let driver;
   let browser;
-  let dir;
   let capture;
 
   before(async () => {
-    backend = await startBackend();
-    dir = removeOnExit(await mkdtemp(join(tmpdir(), 'callrec-test-player-')));
-    const alsa = await alsaCapture(dir);
-    capture = alsa.capture;
-    driver = await startTauriDriver({ env: { ...appEnv(backend, join(dir, 'data')), ...alsa.env } });
-    browser = await openApp(driver);
-    await (await byId(browser, 'signin-form')).waitForDisplayed({ timeout: 30000 });
-    await submitSignIn(browser, backend.demo_password);
-    await waitForAccount(browser, backend.demo_email);
+    app = await signedInApp('player', async (dir) => {
+      const alsa = await alsaCapture(dir);
+      capture = alsa.capture;
+      return alsa.env;
+    });
+    ({ backend, driver, browser } = app);
   });
 
-  after(async () => {
-    await browser?.deleteSession().catch(() => {});
-    await driver?.stop();
-    await backend?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  after(() => app?.close(browser));
 
   test('the position moves, the scrubber seeks, and ] speeds up', async () => {
     await withShots(browser, 'player-play', async () => {

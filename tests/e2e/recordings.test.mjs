@@ -2,17 +2,13 @@
 // an endpoint's failure inline — compared with what the backend's fixtures document.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { appEnv, byId, submitSignIn, waitForAccount, withShots } from '../support/app.mjs';
-import { startBackend } from '../support/backend.mjs';
-import { openApp, saveScreenShot, saveWebviewShot, startTauriDriver } from '../support/driver.mjs';
+import { byId, withShots } from '../support/app.mjs';
+import { saveScreenShot, saveWebviewShot } from '../support/driver.mjs';
 import { FIXTURES } from '../support/fixtures.mjs';
 import { openCall } from '../support/list.mjs';
-import { removeOnExit } from '../support/proc.mjs';
+import { signedInApp } from '../support/signed-in.mjs';
 
 /** The segments shown: `[{ label, index }]`, once the recordings have loaded. */
 async function shownSegments(browser) {
@@ -38,27 +34,16 @@ const endpointState = async (browser, id) => {
 };
 
 describe('recordings in the call detail', { timeout: 300000 }, () => {
+  let app;
   let backend;
-  let driver;
   let browser;
-  let appDataDir;
 
   before(async () => {
-    backend = await startBackend();
-    appDataDir = removeOnExit(await mkdtemp(join(tmpdir(), 'callrec-test-recordings-')));
-    driver = await startTauriDriver({ env: appEnv(backend, appDataDir) });
-    browser = await openApp(driver);
-    await (await byId(browser, 'signin-form')).waitForDisplayed({ timeout: 30000 });
-    await submitSignIn(browser, backend.demo_password);
-    await waitForAccount(browser, backend.demo_email);
+    app = await signedInApp('recordings');
+    ({ backend, browser } = app);
   });
 
-  after(async () => {
-    await browser?.deleteSession().catch(() => {});
-    await driver?.stop();
-    await backend?.stop();
-    if (appDataDir) await rm(appDataDir, { recursive: true, force: true });
-  });
+  after(() => app?.close(browser));
 
   test('three segments from endpoint B on one timeline, with the pending ones marked', async () => {
     await withShots(browser, 'recordings-multi', async () => {
