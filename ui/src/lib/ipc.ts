@@ -226,6 +226,40 @@ export function isSessionState(value: unknown): value is SessionState {
 export type Unlisten = () => void;
 
 /**
+ * A channel subscription a store holds: `start` subscribes once (later calls share the first);
+ * a failed subscription is reported to `onError` and may be tried again; `stop` unsubscribes.
+ */
+export class ChannelWatch<T> {
+  readonly #command: string;
+  readonly #subscribe: (handler: (message: T) => void) => Promise<Unlisten>;
+  #stop: Unlisten | null = null;
+  #starting: Promise<void> | null = null;
+
+  constructor(command: string, subscribe: (handler: (message: T) => void) => Promise<Unlisten>) {
+    this.#command = command;
+    this.#subscribe = subscribe;
+  }
+
+  start(handler: (message: T) => void, onError: (error: CommandError) => void): Promise<void> {
+    this.#starting ??= (async () => {
+      try {
+        this.#stop = await this.#subscribe(handler);
+      } catch (err) {
+        onError(toCommandError(this.#command, err));
+        this.#starting = null;
+      }
+    })();
+    return this.#starting;
+  }
+
+  stop(): void {
+    this.#stop?.();
+    this.#stop = null;
+    this.#starting = null;
+  }
+}
+
+/**
  * Calls `handler` with every `session-changed` payload. Outside the app there are no events:
  * resolves with a no-op. Payloads that are not a `SessionState` are dropped.
  */

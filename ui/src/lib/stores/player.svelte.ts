@@ -2,7 +2,7 @@
 // the controls the UI sends. Speed, volume and channel mode change here at once (so repeated
 // `]` presses step from the new speed) and are then confirmed by the player's `state` event.
 
-import { commands, toCommandError, type Unlisten } from '../ipc';
+import { ChannelWatch, commands, toCommandError, type Unlisten } from '../ipc';
 import type { ChannelMode, PlayerControl, PlayerEvent, PlayState, SegmentInfo } from '../player';
 
 export interface PlayerApi {
@@ -31,8 +31,7 @@ export class PlayerStore {
   scrubbing: number | null = $state(null);
 
   readonly #api: PlayerApi;
-  #stop: Unlisten | null = null;
-  #starting: Promise<void> | null = null;
+  readonly #events = new ChannelWatch<PlayerEvent>('watch_player', (handler) => this.#api.watchPlayer(handler));
 
   constructor(api?: PlayerApi) {
     this.#api = api ?? {
@@ -48,24 +47,18 @@ export class PlayerStore {
 
   /** Subscribes to the player's events (once). */
   start(): Promise<void> {
-    this.#starting ??= (async () => {
-      try {
-        this.#stop = await this.#api.watchPlayer((e) => {
-          this.apply(e);
-        });
-      } catch (err) {
-        const e = toCommandError('watch_player', err);
+    return this.#events.start(
+      (e) => {
+        this.apply(e);
+      },
+      (e) => {
         this.error = { code: e.code, message: e.message };
-        this.#starting = null;
-      }
-    })();
-    return this.#starting;
+      },
+    );
   }
 
   dispose(): void {
-    this.#stop?.();
-    this.#stop = null;
-    this.#starting = null;
+    this.#events.stop();
   }
 
   apply(event: PlayerEvent): void {

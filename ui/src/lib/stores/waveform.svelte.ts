@@ -2,7 +2,7 @@
 // per segment as they come, so the scrubber draws it while a streamed segment still arrives. The
 // store follows the player's call: a new call starts empty; events of another call are dropped.
 
-import { commands, toCommandError, type Unlisten } from '../ipc';
+import { ChannelWatch, commands, type Unlisten } from '../ipc';
 import { emptyWave, mergeBatch, type SegmentWave, type WaveformEvent } from '../waveform';
 
 export interface WaveformApi {
@@ -18,8 +18,7 @@ export class WaveformStore {
   error: { code: string; message: string } | null = $state(null);
 
   readonly #api: WaveformApi;
-  #stop: Unlisten | null = null;
-  #starting: Promise<void> | null = null;
+  readonly #events = new ChannelWatch<WaveformEvent>('watch_waveform', (handler) => this.#api.watchWaveform(handler));
 
   constructor(api?: WaveformApi) {
     this.#api = api ?? { watchWaveform: commands.watchWaveform };
@@ -27,24 +26,18 @@ export class WaveformStore {
 
   /** Subscribes to the shell's waveform events (once). */
   start(): Promise<void> {
-    this.#starting ??= (async () => {
-      try {
-        this.#stop = await this.#api.watchWaveform((e) => {
-          this.apply(e);
-        });
-      } catch (err) {
-        const e = toCommandError('watch_waveform', err);
+    return this.#events.start(
+      (e) => {
+        this.apply(e);
+      },
+      (e) => {
         this.error = { code: e.code, message: e.message };
-        this.#starting = null;
-      }
-    })();
-    return this.#starting;
+      },
+    );
   }
 
   dispose(): void {
-    this.#stop?.();
-    this.#stop = null;
-    this.#starting = null;
+    this.#events.stop();
   }
 
   /** The player's call: another one than before starts an empty waveform. */
