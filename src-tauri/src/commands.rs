@@ -258,8 +258,8 @@ pub async fn play_call(
 #[tauri::command]
 pub fn player_control(state: State<'_, AppState>, control: PlayerControl) -> Result<(), IpcError> {
     state.player().send(control.into())?;
+    // `set_speed` refuses what the player refuses too.
     if let (PlayerControl::Speed { value }, Some(preferences)) = (control, &state.preferences)
-        && (player::MIN_SPEED..=player::MAX_SPEED).contains(&value)
         && let Err(error) = preferences.set_speed(value)
     {
         // Playing at the new speed matters more than remembering it.
