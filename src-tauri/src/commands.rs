@@ -124,7 +124,7 @@ pub async fn download_matching(
     limit: Option<u32>,
 ) -> Result<BulkQueued, IpcError> {
     let session = signed_in(&state).await?;
-    let limit = limit.unwrap_or(1000);
+    let limit = limit.unwrap_or(downloads::DEFAULT_BULK_CALLS);
     Ok(state
         .downloads()
         .await?

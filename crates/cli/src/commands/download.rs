@@ -12,7 +12,8 @@ use clap::Args;
 use callrec_core::calls::{CallQuery, Sort};
 use callrec_core::config::Settings;
 use callrec_core::downloads::{
-    DownloadOptions, Downloads, MAX_BULK_CALLS, Progress, RecordingsSource, RunSummary,
+    DEFAULT_BULK_CALLS, DownloadOptions, Downloads, MAX_BULK_CALLS, Progress, RecordingsSource,
+    RunSummary,
 };
 use callrec_core::library::{DownloadState, Library};
 use callrec_core::recordings::Recordings;
@@ -45,7 +46,7 @@ pub struct DownloadArgs {
     #[arg(long, value_name = "TEXT", requires = "filter")]
     search: Option<String>,
     /// With --filter: at most this many calls.
-    #[arg(long, default_value_t = 1000, requires = "filter")]
+    #[arg(long, default_value_t = DEFAULT_BULK_CALLS as usize, requires = "filter")]
     max_calls: usize,
     /// Only this segment (its index in `callrec recordings`), of a single call.
     #[arg(long, value_name = "INDEX")]

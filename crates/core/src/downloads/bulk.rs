@@ -12,6 +12,8 @@ use crate::session::SessionManager;
 
 /// The most calls one bulk request queues.
 pub const MAX_BULK_CALLS: u32 = 10_000;
+/// How many calls a bulk request queues when it does not say.
+pub const DEFAULT_BULK_CALLS: u32 = 1000;
 /// The largest page the list serves.
 const MAX_PAGE: u32 = 1000;
 

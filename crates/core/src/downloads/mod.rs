@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, watch};
 use ts_rs::TS;
 
-pub use bulk::{BulkQueued, MAX_BULK_CALLS, count_matching, matching_calls};
+pub use bulk::{BulkQueued, DEFAULT_BULK_CALLS, MAX_BULK_CALLS, count_matching, matching_calls};
 pub use source::{FixedSource, RecordingsSource, SegmentSource, SourceSegment};
 
 use crate::calls::CallRow;
