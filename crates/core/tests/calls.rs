@@ -435,16 +435,19 @@ fn as_downloaded(library: &Library, call: &str, segments: u32, files: &[u32]) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, b"RIFF\x04\0\0\0WAVE").unwrap();
         library
-            .complete_download(&FileRecord {
-                call_id: call.to_owned(),
-                index,
-                path: rel,
-                size: 12,
-                sha256: "0".repeat(64),
-                etag: None,
-                content_type: Some("audio/wav".into()),
-                completed_at: 0,
-            })
+            .complete_download(
+                &FileRecord {
+                    call_id: call.to_owned(),
+                    index,
+                    path: rel,
+                    size: 12,
+                    sha256: "0".repeat(64),
+                    etag: None,
+                    content_type: Some("audio/wav".into()),
+                    completed_at: 0,
+                },
+                true,
+            )
             .unwrap();
     }
 }

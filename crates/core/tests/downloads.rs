@@ -739,6 +739,86 @@ async fn recovery_adopts_a_file_renamed_before_a_crash_and_sweeps_orphans() {
     assert!(downloads.run_until_idle().await.unwrap().done.is_empty());
 }
 
+/// An item is done, and playable, before its fsync; a machine crash in between leaves a
+/// `files` row not marked durable. On restart such a file is hashed again: kept if intact,
+/// else deleted and downloaded again. A final file found without its row is adopted only if
+/// it hashes to the SHA-256 saved before its rename.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_not_yet_durable_at_a_crash_are_hashed_again_on_restart() {
+    let body = Arc::new(mp3ish(300_000));
+    let (url, _) = range_ignoring_server(body.clone(), 0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let intact = "1b0e8d0a-1f7e-4a4e-9b8e-1c2d3e4f5a6c";
+    let zeroed = "2b0e8d0a-1f7e-4a4e-9b8e-1c2d3e4f5a6c";
+    let unrecorded = "3b0e8d0a-1f7e-4a4e-9b8e-1c2d3e4f5a6c";
+    let calls = [intact, zeroed, unrecorded];
+    let source = || {
+        calls
+            .iter()
+            .map(|call| ((*call).to_owned(), vec![("main".to_owned(), url.clone())]))
+            .collect::<Vec<_>>()
+    };
+    let downloads = fixed_queue(dir.path(), source(), fast());
+    for call in calls {
+        downloads.enqueue_call(call).await.unwrap();
+    }
+    let done = downloads.run_until_idle().await.unwrap().done;
+    assert_eq!(done.len(), 3);
+    let sha = done[0].sha256.clone();
+    assert!(done.iter().all(|f| f.sha256 == sha));
+    let library = downloads.library();
+    assert!(
+        library.files_not_durable().unwrap().is_empty(),
+        "run_until_idle returns once every file is durable"
+    );
+    let path_of = |call: &str| {
+        dir.path()
+            .join(library.file(call, 0).unwrap().unwrap().path)
+    };
+    // The machine stopped after each item was done, before its fsync. The first file's data
+    // had reached the disk anyway; the second's had not (its length, but zeros).
+    library.mark_file_durable(intact, 0, false).unwrap();
+    library.mark_file_durable(zeroed, 0, false).unwrap();
+    std::fs::write(path_of(zeroed), vec![0u8; body.len()]).unwrap();
+    // The third was renamed, but its `files` row was lost and its bytes are not the ones hashed.
+    let unrecorded_path = path_of(unrecorded);
+    library.forget_file(unrecorded, 0).unwrap();
+    library
+        .set_download_state(unrecorded, 0, DownloadState::Running, None)
+        .unwrap();
+    std::fs::write(&unrecorded_path, vec![0u8; body.len()]).unwrap();
+    let zeroed_path = path_of(zeroed);
+    drop(downloads);
+
+    let downloads = fixed_queue(dir.path(), source(), fast());
+    let library = downloads.library();
+    assert!(library.files_not_durable().unwrap().is_empty());
+    let kept = library
+        .file(intact, 0)
+        .unwrap()
+        .expect("the intact file is kept");
+    assert_eq!(kept.sha256, sha);
+    for call in [zeroed, unrecorded] {
+        assert!(library.file(call, 0).unwrap().is_none(), "{call}");
+        let download = library.download(call, 0).unwrap().unwrap();
+        assert_eq!(download.state, DownloadState::Queued, "{call}");
+    }
+    assert!(!zeroed_path.exists() && !unrecorded_path.exists());
+    let again = downloads.run_until_idle().await.unwrap();
+    let mut redone: Vec<_> = again.done.iter().map(|f| f.call_id.as_str()).collect();
+    redone.sort_unstable();
+    assert_eq!(
+        redone,
+        [zeroed, unrecorded],
+        "only the damaged files are fetched again"
+    );
+    for call in calls {
+        let file = library.file(call, 0).unwrap().unwrap();
+        assert_eq!(file.sha256, sha, "{call}");
+        assert_eq!(std::fs::read(dir.path().join(&file.path)).unwrap(), *body);
+    }
+}
+
 /// Adds a call (admin API) whose main segment is a short WAV, for the filter below.
 async fn add_call(
     backend: &callrec_backend::RunningBackend,

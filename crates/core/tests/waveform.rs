@@ -196,16 +196,19 @@ fn library_with_file(dir: &Path, call: &str, file: &Path) -> Library {
     let library = Library::open(dir).unwrap();
     let relative = file.strip_prefix(dir).unwrap();
     library
-        .complete_download(&FileRecord {
-            call_id: call.to_owned(),
-            index: 0,
-            path: relative.to_string_lossy().replace('\\', "/"),
-            size: std::fs::metadata(file).unwrap().len(),
-            sha256: common::sha256_of_file(file),
-            etag: None,
-            content_type: Some("audio/wav".into()),
-            completed_at: 0,
-        })
+        .complete_download(
+            &FileRecord {
+                call_id: call.to_owned(),
+                index: 0,
+                path: relative.to_string_lossy().replace('\\', "/"),
+                size: std::fs::metadata(file).unwrap().len(),
+                sha256: common::sha256_of_file(file),
+                etag: None,
+                content_type: Some("audio/wav".into()),
+                completed_at: 0,
+            },
+            true,
+        )
         .unwrap();
     library
 }

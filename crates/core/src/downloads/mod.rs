@@ -4,9 +4,11 @@
 //! * **Queue**: one `downloads` row per (call id, segment index), states queued → running →
 //!   done / failed / paused. A restart turns `running` back into `queued` ([`Downloads::new`]
 //!   runs [`Downloads::recover`]), so work resumes where the `.part` files left it.
-//! * **Files**: `<data dir>/recordings/<call id>/<index>.part` while in flight, then fsynced and
-//!   renamed to `<index>.<ext>` (extension sniffed from the bytes); only then is the `files`
-//!   row written (with size and SHA-256). Names come from validated ids only ([`paths`]).
+//! * **Files**: `<data dir>/recordings/<call id>/<index>.part` while in flight, then renamed to
+//!   `<index>.<ext>` (extension sniffed from the bytes); only then is the `files` row written
+//!   (with size and SHA-256), and the item is done. The fsync follows off the critical path
+//!   and marks the row durable; a row not durable at a restart is hashed again before it is
+//!   trusted. Names come from validated ids only ([`paths`]).
 //! * **Resume**: `Range: bytes=N-` with `If-Range` (the ETag, else Last-Modified, persisted with
 //!   the row); a 200 restarts the file cleanly; the SHA-256 covers the prefix read back from disk.
 //! * **URLs**: through a [`SegmentSource`]'s leases, which re-resolve expired or refused URLs;
@@ -274,8 +276,15 @@ pub struct RunSummary {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Recovery {
     pub requeued: usize,
-    /// Final files renamed just before a crash, verified by length and recorded.
+    /// Final files renamed just before a crash, found with the SHA-256 saved before their
+    /// rename, and recorded.
     pub adopted: usize,
+    /// Files recorded but not yet made durable when the process stopped, hashed again and
+    /// found intact.
+    pub verified: usize,
+    /// Such files that no longer matched their SHA-256 (a crash of the machine before the
+    /// fsync): deleted and queued to download again.
+    pub damaged: usize,
     /// Orphaned `.part` or final files deleted, and rows whose file was gone.
     pub removed: usize,
 }
@@ -429,15 +438,41 @@ impl Downloads {
     }
 
     /// Brings the library and the disk into agreement after a restart or a crash: running
-    /// rows are queued again; a final file without a `files` row is adopted when its length is
-    /// the one its download announced (it was renamed, then the process died), else deleted;
-    /// `.part` files nobody waits for and rows whose file is gone are removed.
+    /// rows are queued again; files whose fsync had not run are hashed again (kept if intact,
+    /// else downloaded again); a final file without a `files` row is adopted when it hashes to
+    /// the SHA-256 saved before its rename (it was renamed, then the process died), else
+    /// deleted; `.part` files nobody waits for and rows whose file is gone are removed.
     pub fn recover(&self) -> Result<Recovery, DownloadError> {
         let library = &self.inner.library;
         let mut report = Recovery {
             requeued: library.requeue_running()?,
             ..Recovery::default()
         };
+        for file in library.files_not_durable()? {
+            let path = paths::inside(&self.inner.data_dir, Path::new(&file.path));
+            let intact = path.as_ref().is_ok_and(|path| {
+                std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == file.size)
+                    && transfer::hash_file(path).is_ok_and(|sha| sha == file.sha256)
+            });
+            if intact {
+                if let Err(error) = transfer::make_durable(library, &file) {
+                    tracing::warn!("a verified file is still not durable: {error}");
+                }
+                report.verified += 1;
+            } else {
+                tracing::warn!(
+                    call = %file.call_id,
+                    index = file.index,
+                    "a file cut short before its fsync: downloading it again"
+                );
+                library.forget_file(&file.call_id, file.index)?;
+                if let Ok(path) = path {
+                    let _ = std::fs::remove_file(path);
+                }
+                library.restart_download(&file.call_id, file.index)?;
+                report.damaged += 1;
+            }
+        }
         for file in library.files(None)? {
             let on_disk = std::fs::metadata(self.inner.data_dir.join(&file.path));
             if !on_disk.is_ok_and(|m| m.is_file() && m.len() == file.size) {
@@ -494,11 +529,13 @@ impl Downloads {
                     continue;
                 }
                 let len = entry.metadata().map(|m| m.len()).ok();
-                let adoptable = download.filter(|d| d.total.is_some() && d.total == len);
+                let adoptable =
+                    download.filter(|d| d.total.is_some() && d.total == len && d.sha256.is_some());
                 if let Some(record) = adoptable
                     && let Ok(sha256) = transfer::hash_file(&path)
+                    && record.sha256.as_deref() == Some(sha256.as_str())
                 {
-                    library.complete_download(&FileRecord {
+                    let file = FileRecord {
                         call_id: call_id.clone(),
                         index,
                         path: stored,
@@ -507,7 +544,11 @@ impl Downloads {
                         etag: record.validator.filter(|v| v.starts_with('"')),
                         content_type: Some(paths::content_type(ext).to_owned()),
                         completed_at: time::OffsetDateTime::now_utc().unix_timestamp(),
-                    })?;
+                    };
+                    library.complete_download(&file, false)?;
+                    if let Err(error) = transfer::make_durable(library, &file) {
+                        tracing::warn!("an adopted file is still not durable: {error}");
+                    }
                     let _ = std::fs::remove_file(call.path().join(format!("{index}.part")));
                     report.adopted += 1;
                 } else {
@@ -744,10 +785,13 @@ impl Downloads {
         Ok(())
     }
 
-    /// Runs queued items, `concurrency` at a time, until none is queued or running.
+    /// Runs queued items, `concurrency` at a time, until none is queued or running and every
+    /// finished file is durable. An item is done (and published so) before its fsync, which
+    /// runs beside the next transfers.
     pub async fn run_until_idle(&self) -> Result<RunSummary, DownloadError> {
         let mut summary = RunSummary::default();
         let mut running = tokio::task::JoinSet::new();
+        let mut syncing = tokio::task::JoinSet::new();
         loop {
             while running.len() < self.inner.options.concurrency {
                 let Some(record) = self.inner.library.claim_next_download()? else {
@@ -773,6 +817,14 @@ impl Downloads {
                     done.bytes = file.size;
                     done.total = Some(file.size);
                     self.set_item(&done);
+                    let library = self.inner.library.clone();
+                    let durable = file.clone();
+                    syncing.spawn_blocking(move || {
+                        if let Err(error) = transfer::make_durable(&library, &durable) {
+                            // The row stays not durable: the next start hashes the file again.
+                            tracing::warn!(call = %durable.call_id, "fsync failed: {error}");
+                        }
+                    });
                     summary.done.push(file);
                 }
                 Ok(transfer::Ended::Paused) => {
@@ -802,6 +854,7 @@ impl Downloads {
                 }
             }
         }
+        while syncing.join_next().await.is_some() {}
         Ok(summary)
     }
 

@@ -672,13 +672,12 @@ pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
         }
     }
 
-    // Every byte is here: flush, check the length, fsync, sniff, rename, then record.
+    // Every byte is here: check the length, sniff, save the hash, rename, then record. The
+    // fsync comes after, off the critical path ([`make_durable`]): the file is complete and
+    // playable now, and a crash before the fsync is caught by hashing it again on restart.
     let written = part.pos;
     let received = started.elapsed();
     let (file, hasher, mut stages) = part.finish(&part_path).await?;
-    let drained = started.elapsed();
-    let mut file = tokio::fs::File::from_std(file);
-    file.sync_all().await.map_err(io)?;
     stages.receive = receive;
     stages.queue = queue;
     stages.chunks = chunks;
@@ -686,11 +685,11 @@ pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
         target: "callrec_core::downloads::stages",
         bytes = written,
         ?received,
-        writer_behind = ?drained - received,
-        fsync = ?started.elapsed() - drained,
+        writer_behind = ?started.elapsed() - received,
         ?stages,
         "a segment's transfer, stage by stage"
     );
+    let mut file = tokio::fs::File::from_std(file);
     let len = file.metadata().await.map_err(io)?.len();
     if len != written || total.is_some_and(|t| t != len) {
         return Err(DownloadError::Length {
@@ -712,22 +711,49 @@ pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
     let ext = paths::sniff(&head[..filled]);
     let final_rel = paths::final_path(&record.call_id, record.index, ext)?;
     let final_path = paths::inside(job.data_dir, &final_rel)?;
+    let sha256 = hex(&hasher.finalize());
+    // Committed (synchronously) before the rename: a final file found after a crash without its
+    // `files` row is adopted only if it hashes to this.
+    job.library
+        .set_download_sha256(&record.call_id, record.index, &sha256)?;
     tokio::fs::rename(&part_path, &final_path)
         .await
         .map_err(|e| DownloadError::io(&final_path, &e))?;
-    sync_dir(&call_dir);
     let file = FileRecord {
         call_id: record.call_id.clone(),
         index: record.index,
         path: paths::to_stored(&final_rel)?,
         size: len,
-        sha256: hex(&hasher.finalize()),
+        sha256,
         etag: validator.filter(|v| v.starts_with('"')),
         content_type: Some(paths::content_type(ext).to_owned()),
         completed_at: time::OffsetDateTime::now_utc().unix_timestamp(),
     };
-    job.library.complete_download(&file)?;
+    job.library.complete_download(&file, false)?;
     Ok(Ended::Done(file))
+}
+
+/// Puts a completed file's data and directory entry on disk, then records it as durable.
+/// Runs after the file is already done and playable (an fsync of a 1 GB file takes a third of
+/// a second or more here, as long as the rest of the download); until it has run, a restart
+/// hashes the file again before trusting it.
+pub(super) fn make_durable(library: &Library, file: &FileRecord) -> Result<(), DownloadError> {
+    let path = paths::inside(library.dir(), Path::new(&file.path))?;
+    let started = Instant::now();
+    std::fs::File::open(&path)
+        .and_then(|handle| handle.sync_all())
+        .map_err(|e| DownloadError::io(&path, &e))?;
+    if let Some(dir) = path.parent() {
+        sync_dir(dir);
+    }
+    library.mark_file_durable(&file.call_id, file.index, true)?;
+    tracing::debug!(
+        target: "callrec_core::downloads::stages",
+        bytes = file.size,
+        fsync = ?started.elapsed(),
+        "a segment's file made durable"
+    );
+    Ok(())
 }
 
 /// Makes a rename durable (the directory entry); best effort where directories cannot be

@@ -124,6 +124,16 @@ CREATE TABLE waveforms (
     PRIMARY KEY (call_id, segment_index)
 );
 "#,
+    // 5: durability off the critical path. A file is recorded, and playable, once it is renamed
+    // into place; its data is fsynced afterwards and `durable` set. A row still at 0 after a
+    // restart is hashed again before it is trusted (`Downloads::recover`). Earlier files were
+    // fsynced before their rename: 1. `downloads.sha256` is a finished `.part`'s hash, saved
+    // before the rename: what a final file found without its `files` row must hash to before
+    // it is adopted.
+    r#"
+ALTER TABLE files ADD COLUMN durable INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE downloads ADD COLUMN sha256 TEXT;
+"#,
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -198,6 +208,10 @@ impl Library {
         std::fs::create_dir_all(data_dir).map_err(|e| fail(e.to_string()))?;
         let mut conn = Connection::open(&path).map_err(|e| fail(e.to_string()))?;
         conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| fail(e.to_string()))?;
+        // Every commit reaches the disk before the call returns (SQLite's default, stated):
+        // the downloader saves a file's hash before renaming it and relies on that order.
+        conn.pragma_update(None, "synchronous", "FULL")
             .map_err(|e| fail(e.to_string()))?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(|e| fail(e.to_string()))?;

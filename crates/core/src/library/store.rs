@@ -1,8 +1,9 @@
 //! The library's segments, verified files and download queue (migration 2).
 //!
 //! Invariant kept with [`crate::downloads`]: a `files` row exists only for a file that was
-//! fully written, length-checked, hashed, fsynced and renamed into place; everything in flight
-//! is a `downloads` row plus a `.part` file.
+//! fully written, length-checked, hashed and renamed into place; everything in flight is a
+//! `downloads` row plus a `.part` file. A row with `durable = 0` (its fsync still to come, or
+//! cut short by a crash) is hashed again after a restart before it is trusted.
 
 use std::collections::{HashMap, HashSet};
 
@@ -110,6 +111,10 @@ pub struct DownloadRecord {
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub attempts: u32,
+    /// The finished `.part`'s SHA-256, saved just before its rename (migration 5).
+    #[serde(skip)]
+    #[ts(skip)]
+    pub sha256: Option<String>,
     #[ts(type = "number")]
     pub created_at: i64,
     #[ts(type = "number")]
@@ -117,7 +122,7 @@ pub struct DownloadRecord {
 }
 
 const DOWNLOAD_COLUMNS: &str = "call_id, segment_index, segment_id, label, state, bytes, total,
-    validator, error_code, error_message, attempts, created_at, updated_at";
+    validator, error_code, error_message, attempts, created_at, updated_at, sha256";
 
 fn download_row(row: &Row<'_>) -> rusqlite::Result<DownloadRecord> {
     Ok(DownloadRecord {
@@ -134,6 +139,7 @@ fn download_row(row: &Row<'_>) -> rusqlite::Result<DownloadRecord> {
         attempts: row.get(10)?,
         created_at: row.get(11)?,
         updated_at: row.get(12)?,
+        sha256: row.get(13)?,
     })
 }
 
@@ -230,7 +236,7 @@ impl Library {
              updated_at) VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5)
              ON CONFLICT (call_id, segment_index) DO UPDATE SET state = 'queued',
                segment_id = excluded.segment_id, label = excluded.label, error_code = NULL,
-               error_message = NULL, updated_at = excluded.updated_at
+               error_message = NULL, sha256 = NULL, updated_at = excluded.updated_at
              WHERE downloads.state IN ('failed', 'paused', 'done')",
             params![
                 segment.call_id,
@@ -351,14 +357,15 @@ impl Library {
         Ok(())
     }
 
-    /// The file is in place (fsynced, renamed): record it and mark its download done, in one
-    /// transaction.
-    pub fn complete_download(&self, file: &FileRecord) -> Result<(), LibraryError> {
+    /// The file is in place (renamed; `durable` once its data is known to be on disk): record
+    /// it and mark its download done, in one transaction.
+    pub fn complete_download(&self, file: &FileRecord, durable: bool) -> Result<(), LibraryError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute(
             &format!(
-                "INSERT OR REPLACE INTO files ({FILE_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)"
+                "INSERT OR REPLACE INTO files ({FILE_COLUMNS}, durable)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"
             ),
             params![
                 file.call_id,
@@ -368,7 +375,8 @@ impl Library {
                 file.sha256,
                 file.etag,
                 file.content_type,
-                file.completed_at
+                file.completed_at,
+                durable
             ],
         )?;
         tx.execute(
@@ -378,6 +386,61 @@ impl Library {
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Saves a finished `.part`'s SHA-256 before it is renamed (see migration 5).
+    pub fn set_download_sha256(
+        &self,
+        call_id: &str,
+        index: u32,
+        sha256: &str,
+    ) -> Result<(), LibraryError> {
+        let conn = self.conn();
+        conn.execute(
+            "UPDATE downloads SET sha256 = ?3, updated_at = ?4
+             WHERE call_id = ?1 AND segment_index = ?2",
+            params![call_id, index, sha256, now()],
+        )?;
+        Ok(())
+    }
+
+    /// A download to do again from nothing (its file was found damaged): queued, no bytes, no
+    /// validator, no hash.
+    pub fn restart_download(&self, call_id: &str, index: u32) -> Result<(), LibraryError> {
+        let conn = self.conn();
+        conn.execute(
+            "UPDATE downloads SET state = 'queued', bytes = 0, total = NULL, validator = NULL,
+             sha256 = NULL, error_code = NULL, error_message = NULL, updated_at = ?3
+             WHERE call_id = ?1 AND segment_index = ?2",
+            params![call_id, index, now()],
+        )?;
+        Ok(())
+    }
+
+    /// Records whether a file's data is known to be on disk (fsynced).
+    pub fn mark_file_durable(
+        &self,
+        call_id: &str,
+        index: u32,
+        durable: bool,
+    ) -> Result<(), LibraryError> {
+        let conn = self.conn();
+        conn.execute(
+            "UPDATE files SET durable = ?3 WHERE call_id = ?1 AND segment_index = ?2",
+            params![call_id, index, durable],
+        )?;
+        Ok(())
+    }
+
+    /// Files recorded but not yet known to be on disk.
+    pub fn files_not_durable(&self) -> Result<Vec<FileRecord>, LibraryError> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {FILE_COLUMNS} FROM files WHERE durable = 0 ORDER BY call_id, segment_index"
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt.query_map([], file_row)?.collect::<Result<_, _>>()?;
+        Ok(rows)
     }
 
     pub fn file(&self, call_id: &str, index: u32) -> Result<Option<FileRecord>, LibraryError> {
