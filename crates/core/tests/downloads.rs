@@ -819,6 +819,112 @@ async fn files_not_yet_durable_at_a_crash_are_hashed_again_on_restart() {
     }
 }
 
+/// A server with two objects: `/slow` (2 MB sent 32 KB every 40 ms: about 2.5 s) and `/fast`.
+async fn slow_and_fast_server(body: Arc<Vec<u8>>) -> (url::Url, url::Url) {
+    use axum::body::Body;
+    use axum::http::header;
+    let respond = |body: Arc<Vec<u8>>, pause: Duration| {
+        let chunks: Vec<bytes::Bytes> = body
+            .chunks(32 * 1024)
+            .map(bytes::Bytes::copy_from_slice)
+            .collect();
+        let stream = futures_util::stream::unfold(chunks.into_iter(), move |mut rest| async move {
+            let chunk = rest.next()?;
+            tokio::time::sleep(pause).await;
+            Some((Ok::<_, std::io::Error>(chunk), rest))
+        });
+        axum::response::Response::builder()
+            .header(header::CONTENT_LENGTH, body.len())
+            .body(Body::from_stream(stream))
+            .unwrap()
+    };
+    let slow = body.clone();
+    let app = axum::Router::new()
+        .route(
+            "/slow",
+            axum::routing::get(move || {
+                let body = slow.clone();
+                async move { respond(body, Duration::from_millis(40)) }
+            }),
+        )
+        .route(
+            "/fast",
+            axum::routing::get(move || {
+                let body = body.clone();
+                async move { respond(body, Duration::ZERO) }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let url = |path: &str| url::Url::parse(&format!("{base}{path}")).unwrap();
+    (url("/slow"), url("/fast"))
+}
+
+/// A call queued while another downloads starts at once when a slot is free, not after the
+/// running one ends (the app's queue runs for the life of the process).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_queued_while_another_downloads_starts_at_once() {
+    let body = Arc::new(mp3ish(2_000_000));
+    let (slow_url, fast_url) = slow_and_fast_server(body.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let slow_call = "4b0e8d0a-1f7e-4a4e-9b8e-1c2d3e4f5a6c";
+    let fast_call = "5b0e8d0a-1f7e-4a4e-9b8e-1c2d3e4f5a6c";
+    let downloads = fixed_queue(
+        dir.path(),
+        vec![
+            (slow_call.to_owned(), vec![("main".to_owned(), slow_url)]),
+            (fast_call.to_owned(), vec![("main".to_owned(), fast_url)]),
+        ],
+        fast(),
+    );
+    let state_of = |progress: &downloads::Progress, call: &str| {
+        progress
+            .items
+            .iter()
+            .find(|i| i.call_id == call)
+            .map(|i| (i.state, i.bytes))
+    };
+    let mut progress = downloads.subscribe();
+    downloads.enqueue_call(slow_call).await.unwrap();
+    let runner = {
+        let downloads = downloads.clone();
+        tokio::spawn(async move { downloads.run_until_idle().await })
+    };
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if matches!(state_of(&progress.borrow_and_update(), slow_call), Some((DownloadState::Running, b)) if b > 0)
+            {
+                break;
+            }
+            progress.changed().await.unwrap();
+        }
+    })
+    .await
+    .expect("the slow call starts");
+    downloads.enqueue_call(fast_call).await.unwrap();
+    let slow_when_fast_done = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let now = progress.borrow_and_update().clone();
+            if matches!(state_of(&now, fast_call), Some((DownloadState::Done, _))) {
+                break state_of(&now, slow_call);
+            }
+            progress.changed().await.unwrap();
+        }
+    })
+    .await
+    .expect("the second call finishes");
+    assert!(
+        matches!(slow_when_fast_done, Some((DownloadState::Running, _))),
+        "the second call waited for the first: {slow_when_fast_done:?}"
+    );
+    let summary = runner.await.unwrap().unwrap();
+    assert_eq!(summary.done.len(), 2);
+    assert!(summary.failed.is_empty());
+}
+
 /// Adds a call (admin API) whose main segment is a short WAV, for the filter below.
 async fn add_call(
     backend: &callrec_backend::RunningBackend,

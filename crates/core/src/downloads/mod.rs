@@ -787,7 +787,7 @@ impl Downloads {
 
     /// Runs queued items, `concurrency` at a time, until none is queued or running and every
     /// finished file is durable. An item is done (and published so) before its fsync, which
-    /// runs beside the next transfers.
+    /// runs beside the next transfers. Items queued meanwhile start as soon as a slot is free.
     pub async fn run_until_idle(&self) -> Result<RunSummary, DownloadError> {
         let mut summary = RunSummary::default();
         let mut running = tokio::task::JoinSet::new();
@@ -804,8 +804,15 @@ impl Downloads {
                     (record, outcome)
                 });
             }
-            let Some(joined) = running.join_next().await else {
+            if running.is_empty() && syncing.is_empty() {
                 break;
+            }
+            // Whatever comes first: a transfer ends, an fsync ends, or something is queued,
+            // resumed or retried meanwhile (claimed at once if a slot is free).
+            let joined = tokio::select! {
+                Some(joined) = running.join_next() => joined,
+                Some(_) = syncing.join_next() => continue,
+                () = self.inner.wake.notified() => continue,
             };
             let Ok((record, outcome)) = joined else {
                 continue; // a panicked task: its row stays `running` and is requeued on restart
@@ -854,7 +861,6 @@ impl Downloads {
                 }
             }
         }
-        while syncing.join_next().await.is_some() {}
         Ok(summary)
     }
 
