@@ -14,6 +14,7 @@ fn main() {
             "list_calls",
             "call_recordings",
             "download_call",
+            "download_segment",
             "download_matching",
             "count_matching",
             "control_download",

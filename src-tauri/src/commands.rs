@@ -115,6 +115,21 @@ pub async fn download_call(
     Ok(state.downloads().await?.enqueue_call(&call_id).await?)
 }
 
+/// Queues one segment of a call (`index` on the call's timeline); one already downloaded is
+/// left as it is.
+#[tauri::command]
+pub async fn download_segment(
+    state: State<'_, AppState>,
+    call_id: String,
+    index: u32,
+) -> Result<DownloadRecord, IpcError> {
+    Ok(state
+        .downloads()
+        .await?
+        .enqueue_segment(&call_id, index)
+        .await?)
+}
+
 /// Queues every call of the list's filter that has a recording (at most `limit`, default
 /// 1000); calls already downloaded are counted, not queued again.
 #[tauri::command]

@@ -71,6 +71,7 @@ pub fn run() {
             commands::list_calls,
             commands::call_recordings,
             commands::download_call,
+            commands::download_segment,
             commands::download_matching,
             commands::count_matching,
             commands::control_download,

@@ -1,6 +1,6 @@
-// Offline through the real window: a call downloaded while online plays after the backend is
-// gone and the app has been restarted (session restored from the keyring, list from the
-// library, audio from the verified local file). The app's audio goes to ALSA's `file` plugin,
+// Offline through the real window: one segment of a call downloads alone; a call downloaded
+// while online plays after the backend is gone and the app has been restarted (session restored
+// from the keyring, list from the library, audio from the verified local file). The app's audio goes to ALSA's `file` plugin,
 // and the captured sound is checked for the segment's 440 Hz tone.
 
 import assert from 'node:assert/strict';
@@ -42,6 +42,35 @@ describe('offline: a downloaded call plays with the backend gone', { timeout: 30
       // Downloaded: the detail offers the local files.
       await (await byId(browser, 'files-show')).waitForExist({ timeout: 60000 });
       await saveWebviewShot(browser, 'e2e-offline-downloaded');
+      await browser.keys(['Escape']);
+    });
+  });
+
+  test('downloads one segment of a call, leaving the others', async () => {
+    await withShots(browser, 'offline-segment', async () => {
+      await openCall(browser, FIXTURES.MULTI_SEGMENT);
+      await (await byId(browser, 'segment')).waitForExist({ timeout: 30000 });
+      const rows = await browser.$$('[data-testid="segment"]');
+      // B's three segments and A's Ultravox copy of main.
+      assert.ok(rows.length >= 3, `${rows.length} segments`);
+      await browser.waitUntil(async () => (await browser.$$('[data-testid="segment-download-one"]')).length === rows.length, {
+        timeout: 30000,
+        timeoutMsg: 'each segment offers its own download',
+      });
+      const transfer = rows.length - 2;
+      assert.equal(await rows[transfer].getAttribute('data-label'), 'transfer_conference');
+      await (await rows[transfer].$('[data-testid="segment-download-one"]')).click();
+      const state = await rows[transfer].$('[data-testid="segment-download"]');
+      await browser.waitUntil(async () => (await state.getAttribute('data-state')) === 'done', {
+        timeout: 60000,
+        timeoutMsg: 'the segment was not downloaded',
+      });
+      assert.equal(await (await rows[0].$('[data-testid="segment-download"]')).isExisting(), false, 'segment 0 not queued');
+      assert.equal((await browser.$$('[data-testid="segment-download-one"]')).length, rows.length - 1);
+      const files = await byId(browser, 'call-files');
+      await files.waitForExist({ timeout: 10000 });
+      assert.equal(await files.getAttribute('data-whole'), 'false', 'the call is not shown as wholly on disk');
+      await browser.keys(['Escape']);
     });
   });
 

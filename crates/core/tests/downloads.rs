@@ -622,6 +622,15 @@ async fn the_queue_survives_restarts_and_obeys_pause_resume_cancel_retry() {
         "segment 0 resumed rather than restarted ({resumed_bytes} bytes)"
     );
     assert_verified(&downloads, dir.path(), fx::MULTI_SEGMENT, &expected);
+    // A segment already downloaded is not fetched again.
+    let again = downloads
+        .enqueue_segment(fx::MULTI_SEGMENT, 1)
+        .await
+        .unwrap();
+    assert_eq!(again.state, DownloadState::Done);
+    let served = backend.stats().storage_bytes_served;
+    assert!(downloads.run_until_idle().await.unwrap().done.is_empty());
+    assert_eq!(backend.stats().storage_bytes_served, served);
 
     // A process killed mid-download leaves `running`: the next start queues it again.
     downloads.remove_call(fx::MULTI_SEGMENT).unwrap();

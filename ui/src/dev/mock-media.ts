@@ -212,6 +212,11 @@ export class MockMedia {
         if ('err' in reply) throw reply.err;
         return { value: reply.ok };
       }
+      case 'download_segment': {
+        const index = typeof a.index === 'number' ? a.index : 0;
+        const record = defaultRecords(callId)[Math.min(index, 1)];
+        return { value: record ? { ...record, index } : null };
+      }
       case 'control_download':
         return { value: null };
       case 'watch_downloads':

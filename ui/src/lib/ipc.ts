@@ -143,6 +143,9 @@ export const commands = {
   callRecordings: (callId: string): Promise<Recording> => call<Recording>('call_recordings', { callId }),
   /** Queues every segment of a call for download; answers the queued records. */
   downloadCall: (callId: string): Promise<DownloadRecord[]> => call<DownloadRecord[]>('download_call', { callId }),
+  /** Queues one segment of a call (its index on the timeline); one already downloaded is answered as done. */
+  downloadSegment: (callId: string, index: number): Promise<DownloadRecord> =>
+    call<DownloadRecord>('download_segment', { callId, index }),
   /** Queues every call of the list's filter that has a recording (at most `limit`, 1000 when null). */
   downloadMatching: (query: CallQuery, limit: number | null = null): Promise<BulkQueued> =>
     call<BulkQueued>('download_matching', { query, limit }),

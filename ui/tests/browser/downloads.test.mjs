@@ -82,6 +82,40 @@ async function lastDownloadedFilter(page) {
 }
 
 describe('downloads', () => {
+  it('downloads one segment from its row, leaving the others to download', async () => {
+    const { page } = await open(mediaScenario());
+    await page.getByTestId('call-row').first().waitFor();
+    await waitCount(page, 'watch_downloads', 1);
+    await openDetail(page, 4);
+    const id = callId(4);
+    const rows = page.getByTestId('segment');
+    await rows.first().waitFor();
+    const segments = await rows.count();
+    assert.ok(segments >= 2, `the call has ${String(segments)} segments`);
+    assert.equal(await page.getByTestId('segment-download-one').count(), segments, 'each segment offers its own download');
+
+    await rows.nth(1).getByTestId('segment-download-one').click();
+    await waitCount(page, 'download_segment', 1);
+    assert.deepEqual(await argsOf(page, 'download_segment'), [{ callId: id, index: 1 }]);
+    await rows.nth(1).getByTestId('segment-download').waitFor();
+    assert.equal(await rows.nth(1).getByTestId('segment-download').getAttribute('data-state'), 'queued');
+    assert.equal(await rows.nth(0).getByTestId('segment-download').count(), 0, 'the first segment is not queued');
+    assert.equal(await page.getByTestId('segment-download-one').count(), segments - 1);
+    assert.equal(await page.getByTestId('download-call').isEnabled(), true, 'the whole call can still be asked for');
+    assert.equal(await page.getByTestId('call-files').count(), 0, 'nothing is on disk yet');
+    await progress(page, {
+      items: [item(id, 1, { state: 'done', bytes: 1_000, total: 1_000 })],
+      bytes: 0,
+      total: 0,
+      rate: 0,
+      etaSeconds: null,
+    });
+    await page.getByTestId('call-files').waitFor();
+    assert.equal(await page.getByTestId('call-files').getAttribute('data-whole'), 'false');
+    assert.match(await text(page, 'call-files'), /Some segments are saved/);
+    assert.equal(await page.getByTestId('segment-download-one').count(), segments - 1, 'the call is still not wholly on disk');
+  });
+
   it('queues a call from its detail; progress on the channel moves the bars; controls send the right action', async () => {
     const { page } = await open(mediaScenario());
     await page.getByTestId('call-row').first().waitFor();

@@ -32,8 +32,25 @@ function downloadsApi(over: Partial<DownloadsApi> = {}) {
     });
   });
   const libraryUsage = vi.fn(() => Promise.resolve({ bytes: 10, files: 1, calls: 1 }));
+  const downloadSegment = vi.fn((callId: string, index: number) =>
+      Promise.resolve({
+        callId,
+        index,
+        segmentId: `b:transfer:${String(index)}`,
+        label: 'transfer',
+        state: 'queued' as const,
+        bytes: 0,
+        total: null,
+        errorCode: null,
+        errorMessage: null,
+        attempts: 0,
+        createdAt: 0,
+        updatedAt: 0,
+      }),
+  );
   const api: DownloadsApi = {
     downloadCall: vi.fn(() => Promise.resolve([])),
+    downloadSegment,
     downloadMatching: vi.fn(() => Promise.resolve({ queuedCalls: 0, skipped: 0, segments: 0 })),
     controlDownload: vi.fn(() => Promise.resolve(null)),
     watchDownloads,
@@ -47,7 +64,7 @@ function downloadsApi(over: Partial<DownloadsApi> = {}) {
     if (!handler) throw new Error('not subscribed');
     handler(p);
   };
-  return { api, send, watchDownloads, libraryUsage };
+  return { api, send, watchDownloads, libraryUsage, downloadSegment };
 }
 
 const progress = (items: ItemProgress[], over: Partial<Progress> = {}): Progress => ({
@@ -108,6 +125,38 @@ describe('DownloadsStore', () => {
     expect(store.notice).toBeNull();
     await store.remove('a');
     expect(store.notice).toMatchObject({ callId: 'a', tone: 'error', code: 'library_busy' });
+  });
+});
+
+describe('DownloadsStore.downloadSegment', () => {
+  it('adds the one queued segment beside the call\'s other items, and keeps a refusal as the error', async () => {
+    const { api, send, downloadSegment } = downloadsApi();
+    const store = new DownloadsStore(api);
+    await store.start();
+    send(progress([item('a', 0, { state: 'running' })]));
+    await store.downloadSegment('a', 1);
+    expect(downloadSegment).toHaveBeenCalledWith('a', 1);
+    expect(store.itemsFor('a').map((i) => [i.index, i.state])).toEqual([
+      [0, 'running'],
+      [1, 'queued'],
+    ]);
+    send(progress([item('a', 0, { state: 'done' }), item('a', 1, { state: 'done' })]));
+    expect(store.localState.a, 'two segments done say nothing of a third').toBeUndefined();
+    // The whole call asked for: its items all done means the call is on disk.
+    await store.download('a');
+    send(progress([item('a', 2, { state: 'queued' })]));
+    expect(store.localState.a).toBeUndefined();
+    send(progress([item('a', 2, { state: 'done' })]));
+    expect(store.localState.a).toBe(true);
+
+    const refused = downloadsApi({
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      downloadSegment: vi.fn(() => Promise.reject({ code: 'no_segment', message: 'call a has no segment 9' })),
+    });
+    const other = new DownloadsStore(refused.api);
+    await other.downloadSegment('a', 9);
+    expect(other.error).toMatchObject({ command: 'download_segment', code: 'no_segment' });
+    expect(other.items).toHaveLength(0);
   });
 });
 

@@ -648,13 +648,23 @@ impl Downloads {
         Ok(rows)
     }
 
-    /// Queues one segment of `call_id`.
+    /// Queues one segment of `call_id`; a segment already downloaded and verified is left
+    /// as it is (its row, done, is returned).
     pub async fn enqueue_segment(
         &self,
         call_id: &str,
         index: u32,
     ) -> Result<DownloadRecord, DownloadError> {
         paths::check_call_id(call_id)?;
+        if self.has_verified_file(call_id, index)?
+            && let Some(done) = self
+                .inner
+                .library
+                .download(call_id, index)?
+                .filter(|d| d.state == DownloadState::Done)
+        {
+            return Ok(done);
+        }
         let segments = self.segments(call_id, true).await?;
         let segment = segments
             .iter()

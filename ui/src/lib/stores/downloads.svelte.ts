@@ -18,6 +18,7 @@ import { commands, toCommandError, type CommandError, type Unlisten } from '../i
 
 export interface DownloadsApi {
   downloadCall(callId: string): Promise<DownloadRecord[]>;
+  downloadSegment(callId: string, index: number): Promise<DownloadRecord>;
   downloadMatching(query: CallQuery, limit: number | null): Promise<BulkQueued>;
   controlDownload(callId: string, index: number, action: DownloadAction): Promise<unknown>;
   watchDownloads(handler: (progress: Progress) => void): Promise<Unlisten>;
@@ -54,12 +55,20 @@ export class DownloadsStore {
   localState: Record<string, boolean> = $state({});
 
   readonly #api: DownloadsApi;
+  /**
+   * Calls of which only some segments were asked for: their items finishing says nothing of
+   * the whole call (the list's own `downloaded` answers that on its next page).
+   */
+  // Never rendered: a plain set on purpose.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  readonly #partial = new Set<string>();
   #stop: Unlisten | null = null;
   #starting: Promise<void> | null = null;
 
   constructor(api?: DownloadsApi) {
     this.#api = api ?? {
       downloadCall: commands.downloadCall,
+      downloadSegment: commands.downloadSegment,
       downloadMatching: commands.downloadMatching,
       controlDownload: commands.controlDownload,
       watchDownloads: commands.watchDownloads,
@@ -119,7 +128,7 @@ export class DownloadsStore {
     }
     let grew = false;
     for (const callId of finished) {
-      if (this.itemsFor(callId).every((i) => i.state === 'done')) {
+      if (!this.#partial.has(callId) && this.itemsFor(callId).every((i) => i.state === 'done')) {
         this.localState = { ...this.localState, [callId]: true };
         grew = true;
       }
@@ -131,12 +140,25 @@ export class DownloadsStore {
     this.error = null;
     try {
       const records = await this.#api.downloadCall(callId);
+      this.#partial.delete(callId);
       this.items = mergeItems(this.items, records.map(recordToProgress));
       if (records.length > 0 && records.every((r) => r.state === 'done')) {
         this.localState = { ...this.localState, [callId]: true };
       }
     } catch (err) {
       this.error = toCommandError('download_call', err);
+    }
+  }
+
+  /** Queues one segment of a call (the rest of the call is left as it is). */
+  async downloadSegment(callId: string, index: number): Promise<void> {
+    this.error = null;
+    try {
+      const record = await this.#api.downloadSegment(callId, index);
+      if (this.localState[callId] !== true) this.#partial.add(callId);
+      this.items = mergeItems(this.items, [recordToProgress(record)]);
+    } catch (err) {
+      this.error = toCommandError('download_segment', err);
     }
   }
 
