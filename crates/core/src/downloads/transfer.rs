@@ -81,6 +81,8 @@ struct Stages {
     receive: Duration,
     /// Receiving task: waiting for room in the writer's queue (the writer is behind).
     queue: Duration,
+    /// Receiving task: saving the progress in the library (once a second; a synchronous commit).
+    save: Duration,
     chunks: u64,
     /// Hashing thread: busy. Writer thread: writing, and idle.
     hash: Duration,
@@ -432,6 +434,7 @@ pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
     let started = Instant::now();
     let mut receive = Duration::ZERO;
     let mut queue = Duration::ZERO;
+    let mut save = Duration::ZERO;
     let mut chunks = 0u64;
 
     // Gives up (with `error`) when the retries are spent, else waits and returns.
@@ -634,7 +637,7 @@ pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
                     backoff = new_backoff();
                     (job.progress)(part.pos, total);
                     if last_saved.elapsed() >= Duration::from_secs(1) {
-                        last_saved = Instant::now();
+                        let saving = Instant::now();
                         job.library.set_download_progress(
                             &record.call_id,
                             record.index,
@@ -642,6 +645,8 @@ pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
                             total,
                             validator.as_deref(),
                         )?;
+                        last_saved = Instant::now();
+                        save += saving.elapsed();
                     }
                 }
                 Ok(Ok(None)) => {
@@ -680,6 +685,7 @@ pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
     let (file, hasher, mut stages) = part.finish(&part_path).await?;
     stages.receive = receive;
     stages.queue = queue;
+    stages.save = save;
     stages.chunks = chunks;
     tracing::debug!(
         target: "callrec_core::downloads::stages",
