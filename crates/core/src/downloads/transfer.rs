@@ -746,7 +746,10 @@ pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
 pub(super) fn make_durable(library: &Library, file: &FileRecord) -> Result<(), DownloadError> {
     let path = paths::inside(library.dir(), Path::new(&file.path))?;
     let started = Instant::now();
-    match std::fs::File::open(&path).and_then(|handle| handle.sync_all()) {
+    // Opened for writing (nothing is written): Windows' FlushFileBuffers refuses a read-only
+    // handle.
+    let opened = std::fs::OpenOptions::new().write(true).open(&path);
+    match opened.and_then(|handle| handle.sync_all()) {
         Ok(()) => {}
         // Removed meanwhile (the reviewer deleted the call): nothing left to make durable.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
