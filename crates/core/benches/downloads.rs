@@ -4,7 +4,7 @@
 //! * one large file (1 GB by default: a 4.7-hour stereo WAV, real rendered audio) through the
 //!   real `callrec_core::downloads::Downloads` queue (`.part`, SHA-256, length checks, rename,
 //!   library rows, then fsync) against `curl -s -o FILE URL` on the same URL, alternating, a
-//!   few times each: MB/s and the ratio, best of `BENCH_RUNS` each (target ≥ 0.9× curl), and
+//!   few times each: MB/s and the ratio, best of `BENCH_RUNS` (5) each (target ≥ 0.9× curl), and
 //!   the CPU time each side used. Two Callrec figures: until the item is done (verified,
 //!   renamed, recorded, playable: what curl's exit means), the ratio's figure; and until its
 //!   fsync has run too, against curl + fsync. `BENCH_PROFILE=1` prints each transfer's stages
@@ -147,7 +147,7 @@ fn options(concurrency: usize) -> DownloadOptions {
 
 async fn large_file(backend: &RunningBackend) {
     let megabytes = env_u64("BENCH_MB", 1024);
-    let runs = env_u64("BENCH_RUNS", 3).max(1);
+    let runs = env_u64("BENCH_RUNS", 5).max(1);
     let seconds = (megabytes << 20).div_ceil(STEREO_BYTES_PER_SEC);
     let call = insert_call(backend, "wav_stereo", seconds).await;
     let dir = tempfile::tempdir().unwrap();

@@ -399,7 +399,10 @@ impl Downloads {
                 _lock: lock,
             }),
         };
-        downloads.recover()?;
+        let recovery = downloads.recover()?;
+        if recovery != Recovery::default() {
+            tracing::info!(?recovery, "the download queue recovered from the last run");
+        }
         downloads.reload()?;
         Ok(downloads)
     }
