@@ -213,23 +213,30 @@ fn library_with_file(dir: &Path, call: &str, file: &Path) -> Library {
     library
 }
 
-#[test]
-fn the_library_returns_a_complete_waveform_without_decoding_again() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("recordings").join(CALL)).unwrap();
+/// A 30 s WAV downloaded as `CALL`'s segment 0 under `dir`: its path, the library recording
+/// it, and the segment to compute a waveform of.
+fn downloaded_segment(dir: &Path, damage: Damage) -> (PathBuf, Library, WaveformSegment) {
+    std::fs::create_dir_all(dir.join("recordings").join(CALL)).unwrap();
     let path = render(
-        &dir.path().join("recordings").join(CALL).join("0.wav"),
+        &dir.join("recordings").join(CALL).join("0.wav"),
         AudioFormat::WavPcm16,
         30,
         5,
-        Damage::None,
+        damage,
     );
-    let library = library_with_file(dir.path(), CALL, &path);
+    let library = library_with_file(dir, CALL, &path);
     let segment = WaveformSegment {
         index: 0,
         label: "main".into(),
         media: Media::File(path.clone()),
     };
+    (path, library, segment)
+}
+
+#[test]
+fn the_library_returns_a_complete_waveform_without_decoding_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, library, segment) = downloaded_segment(dir.path(), Damage::None);
     let never = AtomicBool::new(false);
     let mut first_batches = Vec::new();
     let first = waveform::segment_waveform(Some(&library), CALL, &segment, &never, &mut |b| {
@@ -266,20 +273,7 @@ fn the_library_returns_a_complete_waveform_without_decoding_again() {
 #[test]
 fn a_waveform_is_stored_only_when_complete() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("recordings").join(CALL)).unwrap();
-    let path = render(
-        &dir.path().join("recordings").join(CALL).join("0.wav"),
-        AudioFormat::WavPcm16,
-        30,
-        5,
-        Damage::Truncated,
-    );
-    let library = library_with_file(dir.path(), CALL, &path);
-    let segment = WaveformSegment {
-        index: 0,
-        label: "main".into(),
-        media: Media::File(path),
-    };
+    let (_, library, segment) = downloaded_segment(dir.path(), Damage::Truncated);
     let partial = waveform::segment_waveform(
         Some(&library),
         CALL,

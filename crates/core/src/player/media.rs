@@ -132,27 +132,29 @@ impl symphonia::core::io::MediaSource for RangeReader {
     }
 }
 
+/// A buffer as a remote source, for the player's unit tests.
+#[cfg(test)]
+#[derive(Debug)]
+pub(crate) struct Bytes(pub Vec<u8>);
+
+#[cfg(test)]
+impl RangeSource for Bytes {
+    fn total_len(&self) -> Option<u64> {
+        Some(self.0.len() as u64)
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        let Some(rest) = usize::try_from(offset).ok().and_then(|o| self.0.get(o..)) else {
+            return Ok(0);
+        };
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A buffer as a remote source.
-    #[derive(Debug)]
-    struct Bytes(Vec<u8>);
-
-    impl RangeSource for Bytes {
-        fn total_len(&self) -> Option<u64> {
-            Some(self.0.len() as u64)
-        }
-        fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
-            let Some(rest) = usize::try_from(offset).ok().and_then(|o| self.0.get(o..)) else {
-                return Ok(0);
-            };
-            let n = rest.len().min(buf.len());
-            buf[..n].copy_from_slice(&rest[..n]);
-            Ok(n)
-        }
-    }
 
     #[test]
     fn an_offset_view_reads_the_inner_bytes_from_its_start() {

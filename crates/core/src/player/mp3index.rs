@@ -335,24 +335,7 @@ impl Drop for FrameScan {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A buffer as a remote source.
-    #[derive(Debug)]
-    struct Bytes(Vec<u8>);
-
-    impl RangeSource for Bytes {
-        fn total_len(&self) -> Option<u64> {
-            Some(self.0.len() as u64)
-        }
-        fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
-            let Some(rest) = usize::try_from(offset).ok().and_then(|o| self.0.get(o..)) else {
-                return Ok(0);
-            };
-            let n = rest.len().min(buf.len());
-            buf[..n].copy_from_slice(&rest[..n]);
-            Ok(n)
-        }
-    }
+    use crate::player::media::Bytes;
 
     /// An MPEG-1 Layer III frame at 44.1 kHz: `kbps_index` 1–14, body of zeros.
     fn frame(kbps_index: u8, padded: bool) -> Vec<u8> {
