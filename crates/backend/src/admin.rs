@@ -178,6 +178,7 @@ async fn insert(state: &Shared, body: &Bytes) -> Result<serde_json::Value, Admin
         tone_hz: fixtures::TONE_MAIN_HZ,
         right_tone_hz: None,
         damage: Damage::None,
+        gap_before_ms: 0,
     };
     let result = state
         .db

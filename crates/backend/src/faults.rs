@@ -27,6 +27,8 @@ pub struct Faults {
     pub drop_after: Option<u64>,
     /// Fraction (0.0–1.0) of `/rest`, `/functions` and storage requests answered 5xx.
     pub error_rate: f64,
+    /// Storage objects whose path contains any of these answer 404, as if deleted.
+    pub missing: Vec<String>,
 }
 
 impl Default for Faults {
@@ -36,6 +38,7 @@ impl Default for Faults {
             bandwidth: None,
             drop_after: None,
             error_rate: 0.0,
+            missing: Vec::new(),
         }
     }
 }

@@ -167,6 +167,8 @@ pub struct Segment {
     pub tone_hz: f32,
     pub right_tone_hz: Option<f32>,
     pub damage: Damage,
+    /// Call time between the previous segment's end and this one's start (nothing recorded).
+    pub gap_before_ms: u64,
 }
 
 const fn seg(
@@ -186,6 +188,7 @@ const fn seg(
         tone_hz,
         right_tone_hz: None,
         damage: Damage::None,
+        gap_before_ms: 0,
     }
 }
 
@@ -359,7 +362,7 @@ static CALLS: &[FixtureCall] = &[
         name: "multi_segment_pending",
         call_id: MULTI_SEGMENT_PENDING,
         agency_id: AGENCY_NORTHWIND,
-        description: "mixed formats and states: main MP3 CBR 440 Hz 25 s synced, transfer_conference WAV 660 Hz 12 s pending_sync (signalwire), reconnect_to_agent OGG/Opus 880 Hz 8 s pending_sync (livekit)",
+        description: "mixed formats and states: main MP3 CBR 440 Hz 25 s synced, transfer_conference WAV 660 Hz 12 s pending_sync (signalwire), then 30 s unrecorded, reconnect_to_agent OGG/Opus 880 Hz 8 s pending_sync (livekit)",
         has_recording: true,
         has_ultravox_id: true,
         ultravox: UltravoxMode::Redirect,
@@ -380,14 +383,17 @@ static CALLS: &[FixtureCall] = &[
                 12,
                 TONE_TRANSFER_HZ,
             ),
-            seg(
-                "reconnect_to_agent",
-                "livekit",
-                "pending_sync",
-                AudioFormat::OggOpus,
-                8,
-                TONE_RECONNECT_HZ,
-            ),
+            Segment {
+                gap_before_ms: 30_000,
+                ..seg(
+                    "reconnect_to_agent",
+                    "livekit",
+                    "pending_sync",
+                    AudioFormat::OggOpus,
+                    8,
+                    TONE_RECONNECT_HZ,
+                )
+            },
         ],
     },
     FixtureCall {

@@ -137,6 +137,7 @@ impl BackendArgs {
             bandwidth: self.bandwidth,
             drop_after: self.drop_after,
             error_rate: self.error_rate,
+            missing: Vec::new(),
         }
     }
 }

@@ -243,19 +243,23 @@ pub(crate) fn insert_full_call(
     ins.call(call)?;
     let synced_at =
         call.ended_at.unwrap_or(call.created_at) + rng.random_range(5..90) * MICROS_PER_SEC;
+    // A call with an unrecorded stretch dates each segment when its recording started, one after
+    // the other from the call's start; the others keep the sync time (what seeded data had).
+    let dated = segments.iter().any(|s| s.gap_before_ms > 0);
+    let mut at = call.started_at.unwrap_or(call.created_at);
     let mut main_seed = None;
     for (pos, seg) in segments.iter().enumerate() {
         let id = new_uuid(rng);
         let audio_seed = rng.random::<i64>();
         main_seed.get_or_insert(audio_seed);
-        ins.segment(
-            &id,
-            call,
-            pos,
-            seg,
-            audio_seed,
-            synced_at + pos as i64 * MICROS_PER_SEC,
-        )?;
+        at += micros(seg.gap_before_ms);
+        let created = if dated {
+            at
+        } else {
+            synced_at + pos as i64 * MICROS_PER_SEC
+        };
+        ins.segment(&id, call, pos, seg, audio_seed, created)?;
+        at += micros(seg.duration_ms);
     }
     let fallback = fixtures_default_audio(call);
     let audio = segments.first().unwrap_or(&fallback);
@@ -270,6 +274,10 @@ pub(crate) fn insert_full_call(
     Ok(())
 }
 
+fn micros(ms: u64) -> i64 {
+    i64::try_from(ms.saturating_mul(1000)).unwrap_or(i64::MAX)
+}
+
 /// Audio Ultravox holds for a call with no synced segments: a WAV of the call's length.
 fn fixtures_default_audio(call: &NewCall) -> Segment {
     let secs = call.duration_seconds.unwrap_or(30).clamp(5, 3600) as u64;
@@ -282,6 +290,7 @@ fn fixtures_default_audio(call: &NewCall) -> Segment {
         tone_hz: fixtures::TONE_MAIN_HZ,
         right_tone_hz: None,
         damage: Damage::None,
+        gap_before_ms: 0,
     }
 }
 
@@ -541,6 +550,7 @@ fn generate_call(rng: &mut StdRng, agency: &fixtures::AgencySpec, created: i64) 
         tone_hz: fixtures::TONE_MAIN_HZ,
         right_tone_hz: (format == AudioFormat::WavStereo).then_some(fixtures::TONE_CUSTOMER_HZ),
         damage: Damage::None,
+        gap_before_ms: 0,
     };
     let mut segments = Vec::with_capacity(3);
     let shape = rng.random_range(0..100);
@@ -560,6 +570,7 @@ fn generate_call(rng: &mut StdRng, agency: &fixtures::AgencySpec, created: i64) 
             tone_hz: fixtures::TONE_TRANSFER_HZ,
             right_tone_hz: None,
             damage: Damage::None,
+            gap_before_ms: 0,
         });
         if three {
             segments.push(Segment {
@@ -571,6 +582,7 @@ fn generate_call(rng: &mut StdRng, agency: &fixtures::AgencySpec, created: i64) 
                 tone_hz: fixtures::TONE_RECONNECT_HZ,
                 right_tone_hz: None,
                 damage: Damage::None,
+                gap_before_ms: 0,
             });
         }
     } else {

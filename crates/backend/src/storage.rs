@@ -203,6 +203,16 @@ fn etag_matches(list: &str, etag: &str) -> bool {
         .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
 }
 
+/// The `missing` fault: an object whose path contains one of its strings is answered as if
+/// deleted (each store's own 404), as when storage loses a copy mid-play.
+fn deleted(state: &AppState, object: &str) -> bool {
+    state
+        .faults()
+        .missing
+        .iter()
+        .any(|part| !part.is_empty() && object.contains(part.as_str()))
+}
+
 /// Serves a rendered file: validators, conditional requests, one byte range, HEAD, and the
 /// bandwidth/drop-after faults on the body.
 pub(crate) async fn serve(
@@ -365,6 +375,9 @@ pub(crate) async fn supabase_signed(
         }
     }
     let result = async {
+        if deleted(&state, &object_url) {
+            return Ok(None);
+        }
         if bucket != "recordings" {
             return Ok(None);
         }
@@ -475,6 +488,9 @@ pub(crate) async fn gcs(
         }
     }
     let result = async {
+        if deleted(&state, &object) {
+            return Ok(None);
+        }
         // Objects are `<ultravox_call_id>/recording.<ext>`.
         let Some((uv_id, file_name)) = object.split_once('/') else {
             return Ok(None);
@@ -567,6 +583,9 @@ pub(crate) async fn provider(
         }
     }
     let result = async {
+        if deleted(&state, &object) {
+            return Ok(None);
+        }
         let Some(audio) =
             lookup_recording(&state, &object, "pending_sync", Some(source.clone())).await?
         else {

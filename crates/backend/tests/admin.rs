@@ -56,7 +56,7 @@ async fn faults_over_the_admin_api() {
         .unwrap();
     assert_eq!(
         v,
-        json!({ "latency_ms": 0, "bandwidth": null, "drop_after": null, "error_rate": 0.0 })
+        json!({ "latency_ms": 0, "bandwidth": null, "drop_after": null, "error_rate": 0.0, "missing": [] })
     );
     let r = ctx
         .admin(Method::PUT, "/admin/v1/faults")

@@ -17,6 +17,7 @@ pub mod recordings;
 pub mod remote;
 pub mod secret;
 pub mod session;
+pub mod timeline;
 pub mod waveform;
 
 /// A stable, machine-readable name for a failure kind (`snake_case`), shared by the UI

@@ -99,8 +99,12 @@ async fn multi_segment_call_merges_b_in_order_with_a_as_ultravox_main() {
     }
     assert_eq!(rec.segments[0].duration_seconds, Some(20.0));
     assert_eq!(rec.segments[1].duration_seconds, None);
-    assert_eq!(rec.segments[1].id, "a:main:0");
-    assert_eq!(rec.segments[2].id, "b:transfer_conference:0");
+    assert_eq!(rec.segments[1].endpoint, Endpoint::CallRecording);
+    assert_eq!(rec.segments[2].endpoint, Endpoint::SignedRecordingUrl);
+    // Both mains are one leg, the B copy first; the other labels are their own legs.
+    assert_eq!(rec.legs.len(), 3, "{:?}", rec.legs);
+    assert_eq!(rec.legs[0].copies.len(), 2);
+    assert_eq!(rec.legs[0].copies[0].recording_id, rec.segments[0].id);
     // The shown form has no URL, no signature, no token.
     let json = serde_json::to_string(rec).unwrap();
     for leak in ["://", "token=", "X-Goog-", "Signature=", "Expires="] {
@@ -438,7 +442,7 @@ async fn ultravox_direct_and_b_fallback_url() {
         .resolve(id("ultravox_direct"))
         .await
         .unwrap();
-    let a = resolved.segment("a:main:0").unwrap();
+    let a = resolved.by_slot("a:main:0").unwrap();
     assert_eq!(a.expiry, ExpirySource::Assumed);
 
     // B with only `recording_url` (no recordings array) still gives a main segment.
@@ -456,7 +460,7 @@ async fn ultravox_direct_and_b_fallback_url() {
         .unwrap();
     assert_eq!(resolved.segments.len(), 1);
     assert_eq!(resolved.segments[0].label, "main");
-    assert_eq!(resolved.segments[0].id, "b:main:0");
+    assert_eq!(resolved.segments[0].slot, "b:main:0");
 }
 
 #[tokio::test]
@@ -540,7 +544,7 @@ async fn hostile_answers_are_refused_with_clear_errors() {
         .map(|s| s.label.chars().count())
         .collect();
     assert_eq!(resolved.segments.len(), 2, "{labels:?}");
-    assert!(resolved.segment("b:../../x:0").is_some());
+    assert!(resolved.by_slot("b:../../x:0").is_some());
     assert!(labels.iter().all(|&n| n <= 101), "{labels:?}");
     let EndpointOutcome::Ok { notes, .. } = &resolved.recording.signed_recording_url else {
         panic!("{:?}", resolved.recording.signed_recording_url);
@@ -668,8 +672,21 @@ proptest! {
         let body = serde_json::to_vec(&serde_json::Value::Object(object)).unwrap();
         if let Ok(answer) = endpoint_b::parse(200, &body, "u", false) {
             prop_assert!(!answer.segments.is_empty());
-            let merged = callrec_core::recordings::merge::merge(vec![], answer.segments);
-            prop_assert!(merged.iter().all(|s| callrec_core::http::is_allowed_remote(&s.url)));
+            prop_assert!(answer.segments.iter().all(|s| callrec_core::http::is_allowed_remote(&s.url)));
+            // Every take lands in exactly one leg of the plan, whatever the labels and times.
+            let takes: Vec<_> = answer.segments.iter().map(|s| callrec_core::timeline::Take {
+                id: s.id.clone(),
+                label: s.label.clone(),
+                from_a: false,
+                status: s.status.clone(),
+                created_at: s.created_at.clone(),
+                duration: s.duration_seconds,
+                local: false,
+            }).collect();
+            let plan = callrec_core::timeline::plan(&takes, None);
+            let mut seen: Vec<_> = plan.legs.iter().flat_map(|leg| leg.copies.iter().map(|c| c.take)).collect();
+            seen.sort_unstable();
+            prop_assert_eq!(seen, (0..takes.len()).collect::<Vec<_>>());
         }
     }
 }

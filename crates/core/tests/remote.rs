@@ -97,8 +97,8 @@ async fn streamed_and_downloaded_across_several_url_expiries() {
     let (recordings, resolved) = resolved(&backend, dir.path(), fx::WAV_PCM16).await;
     // The Ultravox copy (a GCS V4 URL) is streamed; B's stored segment (a Supabase Storage
     // token URL) is downloaded. Both are 30 s of 16 kHz PCM: ~960 KB.
-    let streamed = resolved.segment("a:main:0").unwrap().clone();
-    let downloaded = resolved.segment("b:main:0").unwrap().clone();
+    let streamed = resolved.by_slot("a:main:0").unwrap().clone();
+    let downloaded = resolved.by_slot("b:main:0").unwrap().clone();
     assert_eq!(downloaded.endpoint, Endpoint::SignedRecordingUrl);
     let streamed_ref = reference(&streamed.url).await;
     let downloaded_ref = reference(&downloaded.url).await;
@@ -188,7 +188,7 @@ async fn server_errors_and_drops_are_retried_and_reads_stay_exact() {
     let backend = backend(BackendArgs::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let (_, resolved) = resolved(&backend, dir.path(), fx::MULTI_SEGMENT).await;
-    let segment = resolved.segment("b:transfer_conference:0").unwrap();
+    let segment = resolved.by_slot("b:transfer_conference:0").unwrap();
     let whole = reference(&segment.url).await;
     backend
         .set_faults(Faults {
@@ -259,7 +259,7 @@ async fn refused_urls_and_schemes_end_with_clear_errors() {
 
     // A tampered signature cannot be renewed by a fixed lease: a few refusals, then an error
     // whose message has no signature in it.
-    let mut tampered = resolved.segment("b:main:0").unwrap().url.expose().clone();
+    let mut tampered = resolved.by_slot("b:main:0").unwrap().url.expose().clone();
     tampered.set_query(Some("token=eyJhbGciOiJIUzI1NiJ9.e30.bad"));
     let reader = RemoteReader::new(
         http.clone(),

@@ -7,7 +7,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::parse::{self, lower, server_text};
-use super::{Endpoint, RawSegment, RecordingsError};
+use super::{Endpoint, RawSegment, RecordingsError, identity};
 use crate::config::join;
 use crate::session::SessionManager;
 
@@ -143,7 +143,8 @@ fn parse_ok(body: &[u8]) -> Result<Vec<RawSegment>, RecordingsError> {
         Some(Value::String(raw)) => {
             let url = parse::recording_url(ENDPOINT, raw)?;
             Ok(vec![RawSegment {
-                id: "a:main:0".into(),
+                id: identity::key(ENDPOINT, "main", &url),
+                slot: identity::slot(ENDPOINT, "main", 0),
                 label: "main".into(),
                 url,
                 duration_seconds: None,

@@ -12,7 +12,7 @@ use url::Url;
 
 use super::parse::{self, MAX_LABEL_CHARS, MAX_SEGMENTS, clean_text, lower, server_text};
 use super::settings::Credential;
-use super::{Endpoint, RawSegment, RecordingsError};
+use super::{Endpoint, RawSegment, RecordingsError, identity};
 use crate::config::join;
 use crate::session::SessionManager;
 
@@ -207,8 +207,8 @@ fn parse_ok(body: &[u8]) -> Result<Answer, RecordingsError> {
             items.len()
         )));
     }
-    // Ids are label + occurrence, so a later answer (a re-resolve) names the same segment
-    // the same way even when its URL changed completely (e.g. once synced).
+    // A recording's id is its identity (endpoint, label, storage object); its slot (label +
+    // occurrence) finds it again when a re-resolve shows it moved (e.g. once synced).
     let mut seen: Vec<(String, usize)> = Vec::new();
     for (index, item) in items.iter().enumerate() {
         match segment(index, item, &mut seen, &mut answer.notes) {
@@ -227,7 +227,8 @@ fn parse_ok(body: &[u8]) -> Result<Answer, RecordingsError> {
             Some(Value::String(raw)) => {
                 let url = parse::recording_url(ENDPOINT, raw)?;
                 answer.segments.push(RawSegment {
-                    id: "b:main:0".into(),
+                    id: identity::key(ENDPOINT, "main", &url),
+                    slot: identity::slot(ENDPOINT, "main", 0),
                     label: "main".into(),
                     url,
                     duration_seconds: None,
@@ -322,7 +323,8 @@ fn segment(
         }
     };
     Ok(RawSegment {
-        id: format!("b:{label}:{occurrence}"),
+        id: identity::key(ENDPOINT, &label, &url),
+        slot: identity::slot(ENDPOINT, &label, occurrence),
         label,
         url,
         duration_seconds,
@@ -445,8 +447,11 @@ mod tests {
             false,
         )
         .unwrap();
-        let ids: Vec<_> = answer.segments.iter().map(|s| s.id.as_str()).collect();
-        assert_eq!(ids, ["b:main:0", "b:hold_music:0", "b:hold_music:1"]);
+        let slots: Vec<_> = answer.segments.iter().map(|s| s.slot.as_str()).collect();
+        assert_eq!(slots, ["b:main:0", "b:hold_music:0", "b:hold_music:1"]);
+        // Identities name the storage object, not the position: the same label twice differs.
+        assert!(answer.segments[1].id.starts_with("b:hold_music:"));
+        assert_ne!(answer.segments[1].id, answer.segments[2].id);
         assert_eq!(answer.segments[1].duration_seconds, Some(12.5));
         assert_eq!(answer.segments[1].status.as_deref(), Some("archived"));
         assert_eq!(answer.segments[2].duration_seconds, None);

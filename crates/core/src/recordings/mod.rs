@@ -1,22 +1,24 @@
-//! A call's recordings from both endpoints, merged into one timeline.
+//! A call's recordings from both endpoints, as one call on one clock.
 //!
 //! [`Recordings::resolve`] asks endpoint A (`get-call-recording`, the Ultravox copy) and
 //! endpoint B (`get-signed-recording-url`, stored segments) **at once**, parses each exactly as
-//! its contract says ([`endpoint_a`], [`endpoint_b`]), merges them ([`merge`]) and keeps each
-//! endpoint's failure as its own [`RecordingsError`]. The result is a [`Resolved`]: the
-//! [`Segment`]s with their signed URLs (secrets, for the player and the downloader) and the
-//! [`Recording`] the UI and `callrec recordings` show, which has no URL in it.
+//! its contract says ([`endpoint_a`], [`endpoint_b`]), gives each recording its identity
+//! ([`identity`]: endpoint, label, storage object), and plans the call's legs
+//! ([`crate::timeline`]: two copies of one leg are alternates, never played twice). Each
+//! endpoint's failure is kept as its own [`RecordingsError`]. The result is a [`Resolved`]: the
+//! [`Segment`]s with their signed URLs (secrets, for the player and the downloader), the
+//! [`crate::timeline::Timeline`] over them, and the [`Recording`] the UI and
+//! `callrec recordings` show, which has no URL in it.
 //!
 //! A signed URL is a lease: [`Recordings::lease`] gives a [`crate::remote::RenewingLease`]
 //! that re-resolves the segment's endpoint when the URL is about to expire or storage refuses
-//! it, finding the segment again by its [`Segment::id`] (`<endpoint>:<label>:<n>`), which
-//! survives the URL changing completely.
+//! it, finding the recording again by its [`Segment::id`], or by its slot when it moved.
 
 pub mod endpoint_a;
 pub mod endpoint_b;
 mod error;
 pub mod expiry;
-pub mod merge;
+pub mod identity;
 pub mod parse;
 pub mod settings;
 
@@ -35,6 +37,7 @@ use crate::ErrorCode;
 use crate::remote::{BoxFuture, Fresh, RemoteError, RenewingLease, Resolve};
 use crate::secret::Secret;
 use crate::session::SessionManager;
+use crate::timeline::{self, CopyKind, Take, Timeline};
 
 /// Which endpoint a segment or a failure belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -65,7 +68,10 @@ impl fmt::Display for Endpoint {
 /// A segment as an endpoint's parser produces it, before expiry is read.
 #[derive(Debug, Clone)]
 pub struct RawSegment {
+    /// The recording's identity ([`identity::key`]).
     pub id: String,
+    /// Where it sat in its endpoint's answer ([`identity::slot`]).
+    pub slot: String,
     pub label: String,
     pub url: Url,
     pub duration_seconds: Option<f64>,
@@ -79,8 +85,10 @@ pub struct RawSegment {
 /// [`Segment::view`] for anything shown).
 #[derive(Debug, Clone)]
 pub struct Segment {
-    /// Stable across re-resolves: `<a|b>:<label>:<n-th of that label>`.
+    /// The recording's identity ([`identity::key`]): the same whatever URL, order or answer.
     pub id: String,
+    /// Its place in its endpoint's answer, to find it again if its object moved.
+    pub slot: String,
     pub label: String,
     pub url: Secret<Url>,
     /// The server's figure; `None` until the audio's header is read.
@@ -102,6 +110,7 @@ impl Segment {
         let (expires_at, expiry) = expiry::expires_at(&raw.url, resolved_at);
         Self {
             id: raw.id,
+            slot: raw.slot,
             label: raw.label,
             url: Secret::new(raw.url),
             duration_seconds: raw.duration_seconds,
@@ -111,6 +120,19 @@ impl Segment {
             endpoint: raw.endpoint,
             expires_at,
             expiry,
+        }
+    }
+
+    /// What the timeline planner needs of it; `local`: a verified copy is on this computer.
+    pub fn take(&self, local: bool) -> Take {
+        Take {
+            id: self.id.clone(),
+            label: self.label.clone(),
+            from_a: self.endpoint == Endpoint::CallRecording,
+            status: self.status.clone(),
+            created_at: self.created_at.clone(),
+            duration: self.duration_seconds,
+            local,
         }
     }
 
@@ -175,7 +197,10 @@ pub enum EndpointOutcome {
 #[ts(export)]
 pub struct Recording {
     pub call_id: String,
+    /// Every recording, leg by leg (a leg's copies best first).
     pub segments: Vec<SegmentView>,
+    /// The call's legs in playing order: what plays is one copy of each.
+    pub legs: Vec<LegView>,
     pub call_recording: EndpointOutcome,
     pub signed_recording_url: EndpointOutcome,
     /// One message for both failures, when neither endpoint gave a segment.
@@ -184,10 +209,56 @@ pub struct Recording {
     pub combined_code: Option<String>,
 }
 
+/// One leg of the call as shown: its place on the clock and its copies, best first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct LegView {
+    pub label: String,
+    /// Seconds from the call's start, when a copy's time says.
+    pub start: Option<f64>,
+    pub duration_seconds: Option<f64>,
+    /// Call time between the previous leg's end and this one's start (marked, not played).
+    pub gap_before: Option<f64>,
+    pub copies: Vec<CopyView>,
+}
+
+/// One copy of a leg: which recording ([`SegmentView::id`]) and where it comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CopyView {
+    pub recording_id: String,
+    pub kind: CopyKind,
+}
+
+impl LegView {
+    pub fn of(leg: &timeline::Leg, takes: &[Take]) -> Self {
+        Self {
+            label: leg.label.clone(),
+            start: leg.start,
+            duration_seconds: leg.duration,
+            gap_before: leg.gap_before,
+            copies: leg
+                .copies
+                .iter()
+                .map(|copy| CopyView {
+                    recording_id: takes[copy.take].id.clone(),
+                    kind: copy.kind,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The outcome of [`Recordings::resolve`]: segments with URLs, plus the shown [`Recording`].
 #[derive(Debug)]
 pub struct Resolved {
+    /// Every recording, B's then A's ([`Resolved::timeline`]'s takes are these, by index).
     pub segments: Vec<Segment>,
+    /// The call's legs, ranked without knowing what is downloaded (the player ranks again
+    /// with the library).
+    pub timeline: Timeline,
     pub recording: Recording,
     /// Why there is no segment at all, as one error (both endpoints' reasons combined).
     pub failure: Option<RecordingsError>,
@@ -196,6 +267,11 @@ pub struct Resolved {
 impl Resolved {
     pub fn segment(&self, id: &str) -> Option<&Segment> {
         self.segments.iter().find(|segment| segment.id == id)
+    }
+
+    /// The recording that sat at `slot` (`b:main:0`) in its endpoint's answer.
+    pub fn by_slot(&self, slot: &str) -> Option<&Segment> {
+        self.segments.iter().find(|segment| segment.slot == slot)
     }
 }
 
@@ -324,21 +400,33 @@ impl Recordings {
             tracing::info!(code = error.code(), "{error}");
         }
         let recording_outcomes = (outcome(&a, a_notes), outcome(&b, b_notes));
-        let merged = merge::merge(
-            a.as_ref().map(Clone::clone).unwrap_or_default(),
-            b.as_ref().map(Clone::clone).unwrap_or_default(),
-        );
         let failure = match (&a, &b) {
             (Err(a), Err(b)) => Some(combine(a, b)),
             _ => None,
         };
-        let segments: Vec<Segment> = merged
+        let unique = distinct(
+            b.as_ref().map(Clone::clone).unwrap_or_default(),
+            a.as_ref().map(Clone::clone).unwrap_or_default(),
+        );
+        let segments: Vec<Segment> = unique
             .into_iter()
             .map(|raw| Segment::from_raw(raw, resolved_at))
             .collect();
+        let takes: Vec<Take> = segments.iter().map(|s| s.take(false)).collect();
+        let timeline = timeline::plan(&takes, None);
         let recording = Recording {
             call_id: call_id.to_owned(),
-            segments: segments.iter().map(Segment::view).collect(),
+            // Leg by leg, best copy first: the order the UI lists them in.
+            segments: timeline
+                .legs
+                .iter()
+                .flat_map(|leg| leg.copies.iter().map(|c| segments[c.take].view()))
+                .collect(),
+            legs: timeline
+                .legs
+                .iter()
+                .map(|leg| LegView::of(leg, &takes))
+                .collect(),
             call_recording: recording_outcomes.0,
             signed_recording_url: recording_outcomes.1,
             combined: failure.as_ref().map(ToString::to_string),
@@ -346,6 +434,7 @@ impl Recordings {
         };
         Ok(Resolved {
             segments,
+            timeline,
             recording,
             failure,
         })
@@ -363,6 +452,7 @@ impl Recordings {
             recordings: self.clone(),
             call_id: call_id.to_owned(),
             segment_id: segment.id.clone(),
+            slot: segment.slot.clone(),
             endpoint: segment.endpoint,
         };
         Arc::new(RenewingLease::with_initial(
@@ -399,11 +489,28 @@ pub async fn resolve(
         .map(|resolved| resolved.recording)
 }
 
-/// Re-resolves one segment of one call: asks only that segment's endpoint again.
+/// B's list first, then A's; a recording both point at (the same storage object) is kept
+/// once, as B's: one object, one identity, its bytes fetched once.
+fn distinct(b: Vec<RawSegment>, a: Vec<RawSegment>) -> Vec<RawSegment> {
+    let mut kept: Vec<RawSegment> = Vec::with_capacity(a.len() + b.len());
+    for raw in b.into_iter().chain(a) {
+        let object = identity::object(&raw.url);
+        if !kept
+            .iter()
+            .any(|k| k.id == raw.id || identity::object(&k.url) == object)
+        {
+            kept.push(raw);
+        }
+    }
+    kept
+}
+
+/// Re-resolves one recording of one call: asks only its endpoint again.
 pub struct SegmentResolver {
     recordings: Recordings,
     call_id: String,
     segment_id: String,
+    slot: String,
     endpoint: Endpoint,
 }
 
@@ -413,10 +520,12 @@ impl Resolve for SegmentResolver {
             let found = async {
                 let (segments, _) = self.recordings.fetch(self.endpoint, &self.call_id).await?;
                 let resolved_at = crate::auth::now_secs();
-                segments
-                    .into_iter()
-                    .find(|segment| segment.id == self.segment_id)
-                    .map(|raw| Segment::from_raw(raw, resolved_at))
+                // Its identity, else what now sits in its slot (a provider copy since synced).
+                let at = segments
+                    .iter()
+                    .position(|segment| segment.id == self.segment_id)
+                    .or_else(|| segments.iter().position(|s| s.slot == self.slot));
+                at.map(|i| Segment::from_raw(segments[i].clone(), resolved_at))
                     .ok_or_else(|| RecordingsError::SegmentGone {
                         id: self.segment_id.clone(),
                     })
