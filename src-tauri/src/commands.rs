@@ -115,18 +115,18 @@ pub async fn download_call(
     Ok(state.downloads().await?.enqueue_call(&call_id).await?)
 }
 
-/// Queues one segment of a call (`index` on the call's timeline); one already downloaded is
-/// left as it is.
+/// Queues one recording of a call (its id, as the call's `Recording` lists it); one already
+/// downloaded is left as it is.
 #[tauri::command]
 pub async fn download_segment(
     state: State<'_, AppState>,
     call_id: String,
-    index: u32,
+    recording_id: String,
 ) -> Result<DownloadRecord, IpcError> {
     Ok(state
         .downloads()
         .await?
-        .enqueue_segment(&call_id, index)
+        .enqueue_recording(&call_id, &recording_id)
         .await?)
 }
 

@@ -62,32 +62,15 @@ pub fn run() {
             });
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::probe_project,
-            commands::session_state,
-            commands::sign_in,
-            commands::sign_out,
-            commands::list_calls,
-            commands::call_recordings,
-            commands::download_call,
-            commands::download_segment,
-            commands::download_matching,
-            commands::count_matching,
-            commands::control_download,
-            commands::watch_downloads,
-            commands::library_usage,
-            commands::remove_call_files,
-            commands::export_call_files,
-            commands::show_call_files,
-            commands::play_call,
-            commands::player_control,
-            commands::watch_player,
-            commands::watch_waveform,
-            commands::take_open_call,
-            commands::player_preferences,
-            commands::set_output_device
-        ])
+        // Every command of the one list (`command_list.rs`).
+        .invoke_handler({
+            macro_rules! callrec_commands {
+                ($($command:ident),* $(,)?) => {
+                    tauri::generate_handler![$(commands::$command),*]
+                };
+            }
+            include!("command_list.rs")
+        })
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {
             eprintln!("Callrec could not start: {error}");

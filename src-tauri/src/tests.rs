@@ -120,3 +120,62 @@ async fn no_ipc_payload_carries_a_token() {
     assert!(payloads.iter().any(|p| p.contains(&user.id)));
     backend.shutdown().await;
 }
+
+/// The one list of commands (`command_list.rs`), as names.
+fn command_list() -> Vec<&'static str> {
+    macro_rules! callrec_commands {
+        ($($command:ident),* $(,)?) => {
+            vec![$(stringify!($command)),*]
+        };
+    }
+    include!("command_list.rs")
+}
+
+#[test]
+fn the_capability_grants_exactly_the_listed_commands() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src-tauri/capabilities/default.json"
+    );
+    let capability: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut granted: Vec<String> = capability["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str())
+        .filter_map(|p| p.strip_prefix("allow-"))
+        .map(|p| p.replace('-', "_"))
+        .collect();
+    let mut listed: Vec<String> = command_list().into_iter().map(str::to_owned).collect();
+    granted.sort();
+    listed.sort();
+    assert_eq!(
+        granted, listed,
+        "src-tauri/capabilities/default.json drifted from command_list.rs"
+    );
+}
+
+#[test]
+fn the_ui_calls_exactly_the_listed_commands() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/ui/src/lib/ipc.ts");
+    let source = std::fs::read_to_string(path).unwrap();
+    // `call<T>('name'` and `subscribe('name'`: the typed IPC's only ways to reach the shell.
+    let mut called: Vec<String> = Vec::new();
+    for opener in [">('", "subscribe('"] {
+        for (at, _) in source.match_indices(opener) {
+            let rest = &source[at + opener.len()..];
+            let name: String = rest.chars().take_while(|c| *c != '\'').collect();
+            if name.chars().all(|c| c.is_ascii_lowercase() || c == '_') && !called.contains(&name) {
+                called.push(name);
+            }
+        }
+    }
+    let mut listed: Vec<String> = command_list().into_iter().map(str::to_owned).collect();
+    called.sort();
+    listed.sort();
+    assert_eq!(
+        called, listed,
+        "ui/src/lib/ipc.ts drifted from command_list.rs"
+    );
+}

@@ -87,10 +87,10 @@ async fn streaming(dir: &std::path::Path) {
             ),
             tokio::runtime::Handle::current(),
         ));
-        let timeline = vec![TimelineSegment {
-            label: segment.label.clone(),
-            media: Media::Remote(media.clone()),
-        }];
+        let timeline = vec![TimelineSegment::new(
+            segment.label.clone(),
+            Media::Remote(media.clone()),
+        )];
         let row = tokio::task::spawn_blocking(move || {
             let started = Instant::now();
             let mut reader = TimelineReader::open(&timeline, 1.0, Some(48_000)).unwrap();
@@ -206,10 +206,10 @@ async fn frame_index(dir: &std::path::Path) {
         .unwrap();
     std::fs::write(&local, &bytes).unwrap();
     let media = streamed(&segment);
-    let timeline = vec![TimelineSegment {
-        label: segment.label.clone(),
-        media: Media::Remote(media.clone()),
-    }];
+    let timeline = vec![TimelineSegment::new(
+        segment.label.clone(),
+        Media::Remote(media.clone()),
+    )];
     let row = tokio::task::spawn_blocking(move || {
         let mut reader = TimelineReader::open(&timeline, 1.0, None).unwrap();
         let estimated = reader.duration();
@@ -227,10 +227,7 @@ async fn frame_index(dir: &std::path::Path) {
         let seek_bytes = media.fetched_bytes() - before;
         let rate = reader.rate();
         let mut exact = TimelineReader::open(
-            &[TimelineSegment {
-                label: "main".into(),
-                media: Media::File(local),
-            }],
+            &[TimelineSegment::new("main", Media::File(local))],
             1.0,
             None,
         )
@@ -315,10 +312,7 @@ async fn two_hour_memory(dir: &std::path::Path) {
     let timeline: Vec<TimelineSegment> = media
         .iter()
         .enumerate()
-        .map(|(i, m)| TimelineSegment {
-            label: format!("hour {}", i + 1),
-            media: Media::Remote(m.clone()),
-        })
+        .map(|(i, m)| TimelineSegment::new(format!("hour {}", i + 1), Media::Remote(m.clone())))
         .collect();
     let (start, peak, end, secs, elapsed, fetched) = tokio::task::spawn_blocking(move || {
         let start = rss_mb();
@@ -394,10 +388,7 @@ fn decode_speed(dir: &std::path::Path) {
             &path,
         )
         .unwrap();
-        let timeline = [TimelineSegment {
-            label: "main".into(),
-            media: Media::File(path),
-        }];
+        let timeline = [TimelineSegment::new("main", Media::File(path))];
         let started = Instant::now();
         // At the file's own rate: decoding alone, no conversion.
         let mut reader = TimelineReader::open(&timeline, 1.0, None).unwrap();

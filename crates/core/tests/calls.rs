@@ -420,6 +420,8 @@ fn as_downloaded(library: &Library, call: &str, segments: u32, files: &[u32]) {
             call_id: call.to_owned(),
             index,
             segment_id: format!("b:main:{index}"),
+            slot: None,
+            leg: Some(index),
             label: "main".into(),
             source: None,
             status: None,

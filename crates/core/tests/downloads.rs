@@ -30,11 +30,13 @@ fn fast() -> DownloadOptions {
     }
 }
 
-/// The reference SHA-256 and length of each segment of `call`, by index (plain GETs now).
+/// The reference SHA-256 and length of each leg of `call` (plain GETs now).
 async fn references(recordings: &Recordings, call: &str) -> Vec<(String, u64)> {
     let resolved = recordings.resolve(call).await.unwrap();
     let mut out = Vec::new();
-    for segment in &resolved.segments {
+    // A call downloads one copy per leg: the best one, in the legs' order.
+    for leg in &resolved.timeline.legs {
+        let segment = &resolved.segments[leg.copies[0].take];
         out.push(sha256_of_url(segment.url.expose()).await);
     }
     out
@@ -611,7 +613,10 @@ async fn the_queue_survives_restarts_and_obeys_pause_resume_cancel_retry() {
     let served = backend.stats().storage_bytes_served;
     downloads.resume(fx::MULTI_SEGMENT, 0).unwrap();
     downloads
-        .enqueue_segment(fx::MULTI_SEGMENT, 1)
+        .enqueue_recording(
+            fx::MULTI_SEGMENT,
+            &recording_at(&downloads, fx::MULTI_SEGMENT, 1).await,
+        )
         .await
         .unwrap();
     let summary = downloads.run_until_idle().await.unwrap();
@@ -624,7 +629,10 @@ async fn the_queue_survives_restarts_and_obeys_pause_resume_cancel_retry() {
     assert_verified(&downloads, dir.path(), fx::MULTI_SEGMENT, &expected);
     // A segment already downloaded is not fetched again.
     let again = downloads
-        .enqueue_segment(fx::MULTI_SEGMENT, 1)
+        .enqueue_recording(
+            fx::MULTI_SEGMENT,
+            &recording_at(&downloads, fx::MULTI_SEGMENT, 1).await,
+        )
         .await
         .unwrap();
     assert_eq!(again.state, DownloadState::Done);
@@ -635,7 +643,10 @@ async fn the_queue_survives_restarts_and_obeys_pause_resume_cancel_retry() {
     // A process killed mid-download leaves `running`: the next start queues it again.
     downloads.remove_call(fx::MULTI_SEGMENT).unwrap();
     downloads
-        .enqueue_segment(fx::MULTI_SEGMENT, 2)
+        .enqueue_recording(
+            fx::MULTI_SEGMENT,
+            &recording_at(&downloads, fx::MULTI_SEGMENT, 2).await,
+        )
         .await
         .unwrap();
     let claimed = downloads.library().claim_next_download().unwrap().unwrap();
@@ -651,7 +662,10 @@ async fn the_queue_survives_restarts_and_obeys_pause_resume_cancel_retry() {
     assert_eq!(row.state, DownloadState::Queued);
     // Queuing it again changes nothing (and resolves the call while the backend is healthy).
     let again = downloads
-        .enqueue_segment(fx::MULTI_SEGMENT, 2)
+        .enqueue_recording(
+            fx::MULTI_SEGMENT,
+            &recording_at(&downloads, fx::MULTI_SEGMENT, 2).await,
+        )
         .await
         .unwrap();
     assert_eq!(again.state, DownloadState::Queued);
@@ -1040,4 +1054,16 @@ async fn a_filter_queues_each_matching_call_with_a_recording_once_within_the_lim
             .all(|f| f.call_id != silent && f.call_id != other),
         "{files:?}"
     );
+}
+
+/// The identity of the recording the library keeps at `index` for `call_id`.
+async fn recording_at(downloads: &Downloads, call_id: &str, index: u32) -> String {
+    downloads
+        .recordings(call_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|record| record.index == index)
+        .unwrap_or_else(|| panic!("no recording at {index}"))
+        .segment_id
 }

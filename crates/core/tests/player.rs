@@ -76,19 +76,13 @@ fn multi_segment(dir: &Path) -> Vec<TimelineSegment> {
                     damage: s.damage,
                 },
             );
-            TimelineSegment {
-                label: s.label.to_owned(),
-                media: Media::File(path),
-            }
+            TimelineSegment::new(s.label.to_owned(), Media::File(path))
         })
         .collect()
 }
 
 fn file_segment(label: &str, path: &Path) -> TimelineSegment {
-    TimelineSegment {
-        label: label.to_owned(),
-        media: Media::File(path.to_owned()),
-    }
+    TimelineSegment::new(label.to_owned(), Media::File(path.to_owned()))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -327,10 +321,10 @@ fn child_scenario() {
         .enumerate()
         .map(|(i, f)| match f.strip_prefix(REMOTE_PREFIX) {
             // The file read as a streamed one (see `FileSource`).
-            Some(f) => TimelineSegment {
-                label: format!("segment{i}"),
-                media: Media::Remote(Arc::new(FileSource::open(Path::new(f)))),
-            },
+            Some(f) => TimelineSegment::new(
+                format!("segment{i}"),
+                Media::Remote(Arc::new(FileSource::open(Path::new(f)))),
+            ),
             None => file_segment(&format!("segment{i}"), Path::new(f)),
         })
         .collect();
@@ -409,7 +403,7 @@ fn segments_play_in_order_as_one_timeline() {
     let timeline = multi_segment(dir.path());
     let files = timeline
         .iter()
-        .map(|s| match &s.media {
+        .map(|s| match s.media() {
             Media::File(p) => p.clone(),
             Media::Remote(_) => unreachable!(),
         })
@@ -539,7 +533,7 @@ fn seek_lands_where_asked() {
 
     let files = timeline
         .iter()
-        .map(|s| match &s.media {
+        .map(|s| match s.media() {
             Media::File(p) => p.clone(),
             Media::Remote(_) => unreachable!(),
         })
@@ -586,7 +580,7 @@ fn segment_jumps_and_volume_apply() {
     let timeline = multi_segment(dir.path());
     let files = timeline
         .iter()
-        .map(|s| match &s.media {
+        .map(|s| match s.media() {
             Media::File(p) => p.clone(),
             Media::Remote(_) => unreachable!(),
         })
@@ -900,10 +894,7 @@ fn bad_input_is_a_specific_error() {
             Err(std::io::Error::other("connection refused"))
         }
     }
-    let remote = TimelineSegment {
-        label: "main".into(),
-        media: Media::Remote(Arc::new(Unreachable)),
-    };
+    let remote = TimelineSegment::new("main", Media::Remote(Arc::new(Unreachable)));
     let error = timeline_info(&[remote]).unwrap_err();
     assert_eq!(error.code(), "media_fetch_failed", "{error}");
     assert_eq!(error.kind(), callrec_core::ErrorKind::Network);
@@ -1063,10 +1054,7 @@ async fn a_remote_timeline_streams_whole_through_dropped_connections() {
     let timeline: Vec<TimelineSegment> = segments
         .iter()
         .zip(&media)
-        .map(|(s, m)| TimelineSegment {
-            label: s.label.clone(),
-            media: Media::Remote(m.clone()),
-        })
+        .map(|(s, m)| TimelineSegment::new(s.label.clone(), Media::Remote(m.clone())))
         .collect();
     let out = dir.path().join("remote.wav");
     let out_for_thread = out.clone();
@@ -1102,10 +1090,10 @@ async fn seeking_a_remote_mp3_fetches_only_around_the_target() {
     let dir = tempfile::tempdir().unwrap();
     let segments = resolve(&backend, dir.path(), fx::LONG_MP3_CBR).await;
     let media = streamed(&segments[0]);
-    let timeline = vec![TimelineSegment {
-        label: segments[0].label.clone(),
-        media: Media::Remote(media.clone()),
-    }];
+    let timeline = vec![TimelineSegment::new(
+        segments[0].label.clone(),
+        Media::Remote(media.clone()),
+    )];
     // The same file local, for where an exact seek lands.
     let local = dir.path().join("long");
     let bytes = reqwest::get(segments[0].url.expose().clone())
@@ -1212,10 +1200,10 @@ async fn a_remote_vbr_mp3_without_xing_is_exact_once_its_frames_are_indexed() {
         open: std::sync::Mutex::new(false),
         opened: std::sync::Condvar::new(),
     });
-    let timeline = vec![TimelineSegment {
-        label: segments[0].label.clone(),
-        media: Media::Remote(gated.clone()),
-    }];
+    let timeline = vec![TimelineSegment::new(
+        segments[0].label.clone(),
+        Media::Remote(gated.clone()),
+    )];
     let local = dir.path().join("long");
     let bytes = reqwest::get(segments[0].url.expose().clone())
         .await
@@ -1366,10 +1354,7 @@ impl RangeSource for FileSource {
 fn a_streamed_xing_vbr_mp3_seeks_exactly_once_indexed() {
     let dir = tempfile::tempdir().unwrap();
     let path = render(dir.path(), "vbr", AudioFormat::Mp3Vbr, 20 * 60, 440.0);
-    let remote = TimelineSegment {
-        label: "main".into(),
-        media: Media::Remote(Arc::new(FileSource::open(&path))),
-    };
+    let remote = TimelineSegment::new("main", Media::Remote(Arc::new(FileSource::open(&path))));
     let mut reader = TimelineReader::open(&[remote], 1.0, None).unwrap();
     let mut exact = TimelineReader::open(&[file_segment("main", &path)], 1.0, None).unwrap();
     assert_near(

@@ -48,7 +48,8 @@ pub struct DownloadArgs {
     /// With --filter: at most this many calls.
     #[arg(long, default_value_t = DEFAULT_BULK_CALLS as usize, requires = "filter")]
     max_calls: usize,
-    /// Only this segment (its index in `callrec recordings`), of a single call.
+    /// Only this recording of a single call: its position, from 0, among the recordings
+    /// `callrec recordings --json` lists (leg by leg, the copy that plays first).
     #[arg(long, value_name = "INDEX")]
     segment: Option<u32>,
     /// Downloads at once.
@@ -95,8 +96,22 @@ pub async fn run(output: &Output, flags: Settings, args: DownloadArgs) -> Result
     }
     for call_id in &args.call_ids {
         match args.segment {
-            Some(index) => {
-                downloads.enqueue_segment(call_id, index).await?;
+            Some(position) => {
+                let listed = downloads.recordings(call_id).await?;
+                let Some(record) = listed.get(position as usize) else {
+                    return Err(CliError {
+                        code: "no_segment".into(),
+                        message: format!(
+                            "call {call_id} has {} recording(s): --segment takes 0 to {}",
+                            listed.len(),
+                            listed.len().saturating_sub(1)
+                        ),
+                        kind: callrec_core::ErrorKind::NotFound,
+                    });
+                };
+                downloads
+                    .enqueue_recording(call_id, &record.segment_id)
+                    .await?;
             }
             None => {
                 let queued = downloads.enqueue_call(call_id).await?;

@@ -1,5 +1,6 @@
-//! `callrec recordings CALL_ID`: the call's segments from both recording endpoints, merged, and
-//! each endpoint's outcome. Signed URLs are secrets: shown only with `--show-urls`.
+//! `callrec recordings CALL_ID`: the call's legs on its clock, each with its copies from both
+//! recording endpoints (best first: the one that plays), and each endpoint's outcome. Signed
+//! URLs are secrets: shown only with `--show-urls`.
 
 use clap::Args;
 
@@ -49,8 +50,12 @@ pub async fn run(output: &Output, flags: Settings, args: RecordingsArgs) -> Resu
     if args.show_urls
         && let Some(segments) = document.get_mut("segments").and_then(|s| s.as_array_mut())
     {
-        for (shown, segment) in segments.iter_mut().zip(&resolved.segments) {
-            if let Some(object) = shown.as_object_mut() {
+        for shown in segments.iter_mut() {
+            let segment = shown
+                .get("id")
+                .and_then(|id| id.as_str())
+                .and_then(|id| resolved.segment(id));
+            if let (Some(segment), Some(object)) = (segment, shown.as_object_mut()) {
                 object.insert("url".into(), segment.url.expose().as_str().into());
             }
         }
@@ -69,36 +74,56 @@ fn endpoints(resolved: &Resolved) -> [(&'static str, &EndpointOutcome); 2] {
     ]
 }
 
+fn clock(seconds: f64) -> String {
+    let seconds = seconds.max(0.0).round() as u64;
+    format!("{}:{:02}", seconds / 60, seconds % 60)
+}
+
 fn table(resolved: &Resolved, show_urls: bool) -> String {
     let cell = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
     let mut lines = vec![format!(
-        "{:<3}  {:<24}  {:>8}  {:<12}  {:<12}  {:<26}  {}",
-        "#", "LABEL", "SECONDS", "SOURCE", "STATUS", "FROM", "EXPIRES IN"
+        "{:<5}  {:<24}  {:>8}  {:<9}  {:<12}  {:<12}  {:<24}  {}",
+        "LEG", "LABEL", "SECONDS", "COPY", "SOURCE", "STATUS", "FROM", "EXPIRES IN"
     )];
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
-    for (index, segment) in resolved.segments.iter().enumerate() {
-        let view = segment.view();
-        let mut line = format!(
-            "{:<3}  {:<24}  {:>8}  {:<12}  {:<12}  {:<26}  {}s",
-            index + 1,
-            view.label,
-            view.duration_seconds
-                .map(|d| format!("{d:.1}"))
-                .unwrap_or_else(|| "-".into()),
-            cell(&view.source),
-            cell(&view.status),
-            view.endpoint.function(),
-            view.expires_at - now,
-        );
-        if let Some(note) = &view.note {
-            line.push_str(&format!("  ({note})"));
+    for (number, leg) in resolved.recording.legs.iter().enumerate() {
+        if let Some(gap) = leg.gap_before {
+            lines.push(format!("       … {} not recorded between legs", clock(gap)));
         }
-        lines.push(line);
-        if show_urls {
-            lines.push(format!("     {}", segment.url.expose()));
+        for (rank, copy) in leg.copies.iter().enumerate() {
+            let Some(segment) = resolved.segment(&copy.recording_id) else {
+                continue;
+            };
+            let view = segment.view();
+            // The first copy plays; the others are alternates it falls back to.
+            let leg_cell = if rank == 0 {
+                format!("{}", number + 1)
+            } else {
+                "  alt".to_owned()
+            };
+            let mut line = format!(
+                "{:<5}  {:<24}  {:>8}  {:<9}  {:<12}  {:<12}  {:<24}  {}s",
+                leg_cell,
+                view.label,
+                view.duration_seconds
+                    .map(|d| format!("{d:.1}"))
+                    .unwrap_or_else(|| "-".into()),
+                format!("{:?}", copy.kind).to_lowercase(),
+                cell(&view.source),
+                cell(&view.status),
+                view.endpoint.function(),
+                view.expires_at - now,
+            );
+            if let Some(note) = &view.note {
+                line.push_str(&format!("  ({note})"));
+            }
+            lines.push(line);
+            if show_urls {
+                lines.push(format!("       {}", segment.url.expose()));
+            }
         }
     }
     for (name, outcome) in endpoints(resolved) {

@@ -35,7 +35,9 @@ pub use bulk::{BulkQueued, DEFAULT_BULK_CALLS, MAX_BULK_CALLS, count_matching, m
 pub use source::{FixedSource, RecordingsSource, SegmentSource, SourceSegment};
 
 use crate::calls::CallRow;
-use crate::library::{DownloadRecord, DownloadState, FileRecord, Library, LibraryError};
+use crate::library::{
+    DownloadRecord, DownloadState, FileRecord, Library, LibraryError, SegmentRecord,
+};
 use crate::remote::RemoteError;
 use crate::{ErrorCode, ErrorKind};
 
@@ -43,8 +45,8 @@ use crate::{ErrorCode, ErrorKind};
 pub enum DownloadError {
     #[error("invalid call id \"{shown}\": it {reason}")]
     InvalidCallId { shown: String, reason: String },
-    #[error("call {call_id} has no segment {index}")]
-    NoSegment { call_id: String, index: u32 },
+    #[error("call {call_id} has no recording {recording}")]
+    NoSegment { call_id: String, recording: String },
     #[error("call {call_id} has no recording to download")]
     NoRecording { call_id: String },
     #[error("segment {index} of call {call_id} is not downloaded (or its file is gone)")]
@@ -181,7 +183,10 @@ impl Default for DownloadOptions {
 #[ts(export)]
 pub struct ItemProgress {
     pub call_id: String,
+    /// The recording's handle within its call (names the queue row for controls).
     pub index: u32,
+    /// The recording's identity: what the call's `Recording` names it by.
+    pub recording_id: String,
     pub label: String,
     pub state: DownloadState,
     #[ts(type = "number")]
@@ -345,6 +350,7 @@ fn item_of(record: &DownloadRecord) -> ItemProgress {
     ItemProgress {
         call_id: record.call_id.clone(),
         index: record.index,
+        recording_id: record.segment_id.clone(),
         label: record.label.clone(),
         state: record.state,
         bytes: record.bytes,
@@ -622,7 +628,13 @@ impl Downloads {
             });
         }
         let records: Vec<_> = segments.iter().map(|s| s.record.clone()).collect();
-        self.inner.library.record_segments(call_id, &records)?;
+        // Each recording gets (or keeps) its index for this call from the library.
+        let recorded = self.inner.library.record_segments(call_id, &records)?;
+        let segments: Vec<SourceSegment> = segments
+            .into_iter()
+            .zip(recorded)
+            .map(|(segment, record)| SourceSegment { record, ..segment })
+            .collect();
         cache.insert(call_id.to_owned(), segments.clone());
         Ok(segments)
     }
@@ -633,14 +645,31 @@ impl Downloads {
         }))
     }
 
-    /// Queues every segment of `call_id` that has no verified file yet (resolving the call
-    /// now). Returns the call's queue rows.
+    /// Queues, for each leg of `call_id` without a verified file of any of its copies, its
+    /// preferred copy (resolving the call now): two copies of one conversation are not both
+    /// kept. Returns the call's queue rows.
     pub async fn enqueue_call(&self, call_id: &str) -> Result<Vec<DownloadRecord>, DownloadError> {
         paths::check_call_id(call_id)?;
         let segments = self.segments(call_id, true).await?;
         let mut rows = Vec::new();
+        let mut legs = std::collections::HashSet::new();
         for segment in &segments {
-            if self.has_verified_file(call_id, segment.record.index)? {
+            // One copy per leg: the first listed (the best), unless a copy of it is here.
+            let leg = segment.record.leg;
+            if leg.is_some_and(|leg| !legs.insert(leg)) {
+                continue;
+            }
+            let mut here = false;
+            for copy in segments.iter().filter(|s| match leg {
+                Some(_) => s.record.leg == leg,
+                None => s.record.index == segment.record.index,
+            }) {
+                if self.has_verified_file(call_id, copy.record.index)? {
+                    here = true;
+                    break;
+                }
+            }
+            if here {
                 continue;
             }
             let record = self.inner.library.queue_download(&segment.record)?;
@@ -651,14 +680,24 @@ impl Downloads {
         Ok(rows)
     }
 
-    /// Queues one segment of `call_id`; a segment already downloaded and verified is left
-    /// as it is (its row, done, is returned).
-    pub async fn enqueue_segment(
+    /// Queues one recording of `call_id` (its id, as [`crate::recordings::SegmentView::id`]
+    /// says); one already downloaded and verified is left as it is (its row, done, is
+    /// returned).
+    pub async fn enqueue_recording(
         &self,
         call_id: &str,
-        index: u32,
+        recording: &str,
     ) -> Result<DownloadRecord, DownloadError> {
         paths::check_call_id(call_id)?;
+        let segments = self.segments(call_id, true).await?;
+        let segment = segments
+            .iter()
+            .find(|s| s.record.segment_id == recording)
+            .ok_or_else(|| DownloadError::NoSegment {
+                call_id: call_id.to_owned(),
+                recording: recording.chars().take(80).collect(),
+            })?;
+        let index = segment.record.index;
         if self.has_verified_file(call_id, index)?
             && let Some(done) = self
                 .inner
@@ -668,18 +707,17 @@ impl Downloads {
         {
             return Ok(done);
         }
-        let segments = self.segments(call_id, true).await?;
-        let segment = segments
-            .iter()
-            .find(|s| s.record.index == index)
-            .ok_or_else(|| DownloadError::NoSegment {
-                call_id: call_id.to_owned(),
-                index,
-            })?;
         let record = self.inner.library.queue_download(&segment.record)?;
         self.set_item(&record);
         self.inner.wake.notify_one();
         Ok(record)
+    }
+
+    /// The recordings of `call_id`, leg by leg and best copy first (resolving the call now).
+    pub async fn recordings(&self, call_id: &str) -> Result<Vec<SegmentRecord>, DownloadError> {
+        paths::check_call_id(call_id)?;
+        let segments = self.segments(call_id, true).await?;
+        Ok(segments.into_iter().map(|s| s.record).collect())
     }
 
     fn queued(&self, call_id: &str, index: u32) -> Result<DownloadRecord, DownloadError> {
@@ -913,10 +951,11 @@ impl Downloads {
         let segment = segments
             .iter()
             .find(|s| s.record.segment_id == record.segment_id)
+            // A row queued before identities: its index was kept for the same recording.
             .or_else(|| segments.iter().find(|s| s.record.index == record.index))
             .ok_or_else(|| DownloadError::NoSegment {
                 call_id: record.call_id.clone(),
-                index: record.index,
+                recording: record.segment_id.clone(),
             })?;
         let key = (record.call_id.clone(), record.index);
         let interval = self.inner.options.progress_interval;

@@ -60,26 +60,32 @@ impl SegmentSource for RecordingsSource {
             if let Some(failure) = &resolved.failure {
                 return Err(DownloadError::resolve(failure));
             }
-            Ok(resolved
-                .segments
-                .iter()
-                .enumerate()
-                .map(|(index, segment)| SourceSegment {
-                    record: SegmentRecord {
-                        call_id: call_id.to_owned(),
-                        index: u32::try_from(index).unwrap_or(u32::MAX),
-                        segment_id: segment.id.clone(),
-                        label: segment.label.clone(),
-                        source: segment.source.clone(),
-                        status: segment.status.clone(),
-                        duration_seconds: segment.duration_seconds,
-                        created_at: segment.created_at.clone(),
-                        endpoint: Some(segment.endpoint.to_string()),
-                    },
-                    lease: self.recordings.lease(call_id, segment, self.margin)
-                        as Arc<dyn UrlLease>,
-                })
-                .collect())
+            // Leg by leg, best copy first: `enqueue_call` takes the first copy of each leg.
+            let mut listed = Vec::with_capacity(resolved.segments.len());
+            for (leg, planned) in resolved.timeline.legs.iter().enumerate() {
+                for copy in &planned.copies {
+                    let segment = &resolved.segments[copy.take];
+                    listed.push(SourceSegment {
+                        record: SegmentRecord {
+                            call_id: call_id.to_owned(),
+                            // Assigned by the library (`record_segments`).
+                            index: 0,
+                            segment_id: segment.id.clone(),
+                            slot: Some(segment.slot.clone()),
+                            leg: u32::try_from(leg).ok(),
+                            label: segment.label.clone(),
+                            source: segment.source.clone(),
+                            status: segment.status.clone(),
+                            duration_seconds: segment.duration_seconds,
+                            created_at: segment.created_at.clone(),
+                            endpoint: Some(segment.endpoint.to_string()),
+                        },
+                        lease: self.recordings.lease(call_id, segment, self.margin)
+                            as Arc<dyn UrlLease>,
+                    });
+                }
+            }
+            Ok(listed)
         })
     }
 }
@@ -111,6 +117,8 @@ impl SegmentSource for FixedSource {
                         call_id: call_id.to_owned(),
                         index: u32::try_from(index).unwrap_or(u32::MAX),
                         segment_id: format!("fixed:{index}"),
+                        slot: None,
+                        leg: u32::try_from(index).ok(),
                         label: label.clone(),
                         source: None,
                         status: None,

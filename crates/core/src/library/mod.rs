@@ -134,6 +134,14 @@ CREATE TABLE waveforms (
 ALTER TABLE files ADD COLUMN durable INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE downloads ADD COLUMN sha256 TEXT;
 "#,
+    // 6: a recording keeps its `segment_index` for its call: the index is now a handle on the
+    // recording's identity (`segment_id`), no longer its place in an endpoint's list, so a file
+    // stays tied to the same audio whatever order or subset a later answer gives. `leg` groups
+    // the copies of one leg (alternates): a call is downloaded when each leg has a file. NULL
+    // (rows from before): each recording its own leg.
+    r#"
+ALTER TABLE segments ADD COLUMN leg INTEGER;
+"#,
 ];
 
 #[derive(Debug, thiserror::Error)]

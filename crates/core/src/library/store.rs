@@ -14,10 +14,14 @@ use ts_rs::TS;
 use super::{Library, LibraryError};
 use crate::calls::CallRow;
 
-/// SQL true for a `calls` row whose every known segment has a file (and at least one does).
+/// SQL true for a `calls` row whose every known leg has a file of one of its copies (and at
+/// least one file exists). A row without a leg (saved before migration 6) is a leg of its own.
 pub(super) const DOWNLOADED_SQL: &str = "(EXISTS (SELECT 1 FROM files f WHERE f.call_id = calls.id)
     AND NOT EXISTS (SELECT 1 FROM segments s WHERE s.call_id = calls.id AND NOT EXISTS
-        (SELECT 1 FROM files g WHERE g.call_id = s.call_id AND g.segment_index = s.segment_index)))";
+        (SELECT 1 FROM segments t JOIN files g
+            ON g.call_id = t.call_id AND g.segment_index = t.segment_index
+         WHERE t.call_id = s.call_id
+           AND COALESCE(t.leg, -1 - t.segment_index) = COALESCE(s.leg, -1 - s.segment_index))))";
 
 /// A segment of a call as last resolved (no URL: those are secrets and short-lived).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -25,9 +29,18 @@ pub(super) const DOWNLOADED_SQL: &str = "(EXISTS (SELECT 1 FROM files f WHERE f.
 #[ts(export)]
 pub struct SegmentRecord {
     pub call_id: String,
+    /// The recording's handle within its call: assigned once per identity by
+    /// [`Library::record_segments`], it names the file and the queue row.
     pub index: u32,
-    /// The resolver's stable id (`b:main:0`), to find the segment again.
+    /// The recording's identity (`recordings::identity::key`).
     pub segment_id: String,
+    /// Where it sat in its endpoint's answer (`b:main:0`): how rows saved before identities
+    /// are adopted. Not stored.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub slot: Option<String>,
+    /// Which leg of the call it is a copy of, as last planned.
+    pub leg: Option<u32>,
     /// As the server said: shown, never used in a path.
     pub label: String,
     pub source: Option<String>,
@@ -168,22 +181,72 @@ fn size_i64(n: u64) -> i64 {
 }
 
 impl Library {
-    /// Replaces what is known of `call_id`'s segments.
+    /// Records `call_id`'s recordings as last resolved and returns them with their indexes: a
+    /// recording seen before (by identity, or by the slot a row saved before identities was
+    /// named after) keeps its index, a new one gets the next free index. A recording missing
+    /// from this answer is forgotten unless a file of it is kept.
     pub fn record_segments(
         &self,
         call_id: &str,
         segments: &[SegmentRecord],
-    ) -> Result<(), LibraryError> {
+    ) -> Result<Vec<SegmentRecord>, LibraryError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute("DELETE FROM segments WHERE call_id = ?1", [call_id])?;
+        let known: Vec<(u32, String)> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT segment_index, segment_id FROM segments WHERE call_id = ?1",
+            )?;
+            stmt.query_map([call_id], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        let mut next = known.iter().map(|(i, _)| i + 1).max().unwrap_or(0);
+        let mut recorded = Vec::with_capacity(segments.len());
+        for s in segments {
+            let seen = known
+                .iter()
+                .find(|(_, id)| *id == s.segment_id)
+                .or_else(|| known.iter().find(|(_, id)| Some(id) == s.slot.as_ref()))
+                .map(|(i, _)| *i)
+                .filter(|i| !recorded.iter().any(|r: &SegmentRecord| r.index == *i));
+            let index = seen.unwrap_or_else(|| {
+                next += 1;
+                next - 1
+            });
+            recorded.push(SegmentRecord {
+                call_id: call_id.to_owned(),
+                index,
+                ..s.clone()
+            });
+        }
+        let kept: Vec<u32> = recorded.iter().map(|s| s.index).collect();
+        for (index, _) in &known {
+            if !kept.contains(index) {
+                tx.execute(
+                    "DELETE FROM segments WHERE call_id = ?1 AND segment_index = ?2
+                     AND NOT EXISTS (SELECT 1 FROM files f
+                         WHERE f.call_id = ?1 AND f.segment_index = ?2)",
+                    params![call_id, index],
+                )?;
+                // Kept for its file: no longer a copy of a planned leg.
+                tx.execute(
+                    "UPDATE segments SET leg = NULL WHERE call_id = ?1 AND segment_index = ?2",
+                    params![call_id, index],
+                )?;
+            }
+        }
         {
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO segments (call_id, segment_index, segment_id, label, source, status,
-                 duration_seconds, created_at, endpoint, seen_at)
-                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+                 duration_seconds, created_at, endpoint, seen_at, leg)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)
+                 ON CONFLICT (call_id, segment_index) DO UPDATE SET
+                   segment_id = excluded.segment_id, label = excluded.label,
+                   source = excluded.source, status = excluded.status,
+                   duration_seconds = excluded.duration_seconds,
+                   created_at = excluded.created_at, endpoint = excluded.endpoint,
+                   seen_at = excluded.seen_at, leg = excluded.leg",
             )?;
-            for s in segments {
+            for s in &recorded {
                 stmt.execute(params![
                     call_id,
                     s.index,
@@ -195,18 +258,19 @@ impl Library {
                     s.created_at,
                     s.endpoint,
                     now(),
+                    s.leg,
                 ])?;
             }
         }
         tx.commit()?;
-        Ok(())
+        Ok(recorded)
     }
 
     pub fn segments(&self, call_id: &str) -> Result<Vec<SegmentRecord>, LibraryError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT call_id, segment_index, segment_id, label, source, status, duration_seconds,
-             created_at, endpoint FROM segments WHERE call_id = ?1 ORDER BY segment_index",
+             created_at, endpoint, leg FROM segments WHERE call_id = ?1 ORDER BY segment_index",
         )?;
         let rows = stmt
             .query_map([call_id], |row| {
@@ -220,6 +284,8 @@ impl Library {
                     duration_seconds: row.get(6)?,
                     created_at: row.get(7)?,
                     endpoint: row.get(8)?,
+                    slot: None,
+                    leg: row.get(9)?,
                 })
             })?
             .collect::<Result<_, _>>()?;
@@ -508,14 +574,17 @@ impl Library {
         }
         let ids: HashSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         let mut files: HashMap<String, Vec<FileRecord>> = HashMap::new();
-        let mut segments: HashMap<String, Vec<u32>> = HashMap::new();
+        // Each known recording as (its index, its leg key): a leg is whole when one copy is.
+        let mut segments: HashMap<String, Vec<(u32, i64)>> = HashMap::new();
         {
             let conn = self.conn();
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {FILE_COLUMNS} FROM files WHERE call_id = ?1"
             ))?;
-            let mut seg_stmt =
-                conn.prepare_cached("SELECT segment_index FROM segments WHERE call_id = ?1")?;
+            let mut seg_stmt = conn.prepare_cached(
+                "SELECT segment_index, COALESCE(leg, -1 - segment_index) FROM segments
+                 WHERE call_id = ?1",
+            )?;
             for id in &ids {
                 let found: Vec<FileRecord> =
                     stmt.query_map([id], file_row)?.collect::<Result<_, _>>()?;
@@ -523,8 +592,8 @@ impl Library {
                     continue;
                 }
                 files.insert((*id).to_owned(), found);
-                let known: Vec<u32> = seg_stmt
-                    .query_map([id], |r| r.get(0))?
+                let known: Vec<(u32, i64)> = seg_stmt
+                    .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
                     .collect::<Result<_, _>>()?;
                 segments.insert((*id).to_owned(), known);
             }
@@ -539,10 +608,17 @@ impl Library {
                     })
                     .map(|f| f.index)
                     .collect();
+                let whole_legs: HashSet<i64> = segments
+                    .get(&row.id)
+                    .into_iter()
+                    .flatten()
+                    .filter(|(index, _)| verified.contains(index))
+                    .map(|(_, leg)| *leg)
+                    .collect();
                 !verified.is_empty()
                     && segments
                         .get(&row.id)
-                        .is_none_or(|known| known.iter().all(|i| verified.contains(i)))
+                        .is_none_or(|known| known.iter().all(|(_, leg)| whole_legs.contains(leg)))
             });
         }
         Ok(())

@@ -1,51 +1,90 @@
-//! What to play for a call: its segments as one timeline, each a verified local file when one
-//! was downloaded, else streamed by Range requests from its signed URL (renewed as it
-//! expires). A call whose every segment is downloaded plays without asking the network at all,
-//! which is also how it plays offline.
+//! What to play for a call: its legs on one clock ([`crate::timeline`]), each with its copies
+//! best first — a verified local file before any URL, then the synced copy, then the
+//! provider's — streamed by Range requests from a signed URL (renewed as it expires) when not
+//! downloaded. Online the legs come from the endpoints' answer; offline (or when neither
+//! endpoint can be reached) from what the library remembers of the call, planned by the same
+//! rules, so a downloaded call plays the same audio under the same labels either way.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::downloads;
-use crate::library::Library;
-use crate::recordings::Recordings;
+use crate::library::{Library, SegmentRecord};
+use crate::recordings::{Endpoint, Recordings};
 use crate::remote::{EXPIRY_MARGIN, ReaderOptions, RemoteReader};
+use crate::timeline::{self, Take};
 use crate::{ErrorCode, ErrorKind};
 
-use super::{Media, PlayerError, StreamedMedia, TimelineSegment};
+use super::{Media, PlayerError, SegmentCopy, StreamedMedia, TimelineSegment};
 
 /// A call's timeline, and whether it came from downloaded files alone.
 pub struct CallTimeline {
     pub segments: Vec<TimelineSegment>,
     pub local_only: bool,
-    /// Each segment's audio again, for a second pass beside playback (the waveform): the same
-    /// file, or a stream of its own over the same URL lease. Its own block cache and
+    /// Each leg's preferred copy again, for a second pass beside playback (the waveform): the
+    /// same file, or a stream of its own over the same URL lease. Its own block cache and
     /// read-ahead: two readers at different places in one stream would defeat each other's.
     pub second_readers: Vec<Media>,
 }
 
-/// The downloaded timeline of `call_id`, when the library knows its segments and has a
-/// verified file for each.
-fn downloaded(
-    library: &Library,
-    call_id: &str,
-) -> Result<Option<Vec<TimelineSegment>>, PlayerError> {
-    let segments = library
+/// The verified local file of each recording the library knows for `call_id`.
+fn local_files(library: &Library, call_id: &str) -> Vec<(SegmentRecord, Option<PathBuf>)> {
+    library
         .segments(call_id)
-        .map_err(|e| PlayerError::resolve(&e))?;
-    if segments.is_empty() {
-        return Ok(None);
+        .unwrap_or_default()
+        .into_iter()
+        .map(|record| {
+            let path = downloads::local_file(library, call_id, record.index).ok();
+            (record, path)
+        })
+        .collect()
+}
+
+fn record_take(record: &SegmentRecord, local: bool) -> Take {
+    Take {
+        id: record.segment_id.clone(),
+        label: record.label.clone(),
+        from_a: record.endpoint.as_deref() == Some(Endpoint::CallRecording.function()),
+        status: record.status.clone(),
+        created_at: record.created_at.clone(),
+        duration: record.duration_seconds,
+        local,
     }
-    let mut timeline = Vec::with_capacity(segments.len());
-    for segment in segments {
-        match downloads::local_file(library, call_id, segment.index) {
-            Ok(path) => timeline.push(TimelineSegment {
-                label: segment.label,
-                media: Media::File(path),
-            }),
-            Err(_) => return Ok(None),
+}
+
+/// The downloaded timeline of `call_id`: the library's recordings planned into legs, each leg
+/// played from its local copies; `None` unless every leg has one.
+fn downloaded(library: &Library, call_id: &str) -> Option<Vec<TimelineSegment>> {
+    let known = local_files(library, call_id);
+    let takes: Vec<Take> = known
+        .iter()
+        .map(|(record, path)| record_take(record, path.is_some()))
+        .collect();
+    let planned = timeline::plan(&takes, None);
+    let mut legs = Vec::with_capacity(planned.legs.len());
+    for leg in &planned.legs {
+        let copies: Vec<SegmentCopy> = leg
+            .copies
+            .iter()
+            .filter_map(|copy| {
+                let (record, path) = &known[copy.take];
+                path.as_ref().map(|path| SegmentCopy {
+                    kind: copy.kind,
+                    recording_id: record.segment_id.clone(),
+                    media: Media::File(path.clone()),
+                })
+            })
+            .collect();
+        if copies.is_empty() {
+            return None;
         }
+        legs.push(TimelineSegment {
+            label: leg.label.clone(),
+            copies,
+            gap_before: leg.gap_before,
+        });
     }
-    Ok(Some(timeline))
+    (!legs.is_empty()).then_some(legs)
 }
 
 /// The timeline to play for `call_id`. Must run inside the tokio runtime (streams use it).
@@ -56,8 +95,8 @@ pub async fn call_timeline(
     call_id: &str,
 ) -> Result<CallTimeline, PlayerError> {
     downloads::paths::check_call_id(call_id).map_err(|e| PlayerError::resolve(&e))?;
-    if let Some(segments) = downloaded(library, call_id)? {
-        let second_readers = segments.iter().map(|s| s.media.clone()).collect();
+    if let Some(segments) = downloaded(library, call_id) {
+        let second_readers = segments.iter().map(|s| s.media().clone()).collect();
         return Ok(CallTimeline {
             segments,
             local_only: true,
@@ -81,18 +120,28 @@ pub async fn call_timeline(
         }
         return Err(PlayerError::resolve(failure));
     }
-    let files = library.segments(call_id).unwrap_or_default();
-    let runtime = tokio::runtime::Handle::current();
-    let (segments, second_readers) = resolved
+    // A recording downloaded earlier (matched by its identity) plays from disk, and ranks first.
+    let known = local_files(library, call_id);
+    let local = |id: &str| {
+        known
+            .iter()
+            .find(|(record, _)| record.segment_id == id)
+            .and_then(|(_, path)| path.clone())
+    };
+    let takes: Vec<Take> = resolved
         .segments
         .iter()
-        .map(|segment| {
-            // A segment downloaded earlier (matched by the resolver's stable id) plays from disk.
-            let local = files
-                .iter()
-                .find(|record| record.segment_id == segment.id)
-                .and_then(|record| downloads::local_file(library, call_id, record.index).ok());
-            let (media, second) = match local {
+        .map(|segment| segment.take(local(&segment.id).is_some()))
+        .collect();
+    let planned = timeline::plan(&takes, None);
+    let runtime = tokio::runtime::Handle::current();
+    let mut segments = Vec::with_capacity(planned.legs.len());
+    let mut second_readers = Vec::with_capacity(planned.legs.len());
+    for leg in &planned.legs {
+        let mut copies = Vec::with_capacity(leg.copies.len());
+        for (rank, copy) in leg.copies.iter().enumerate() {
+            let segment = &resolved.segments[copy.take];
+            let (media, second) = match local(&segment.id) {
                 Some(path) => (Media::File(path.clone()), Media::File(path)),
                 None => {
                     let lease = recordings.lease(call_id, segment, EXPIRY_MARGIN);
@@ -103,13 +152,21 @@ pub async fn call_timeline(
                     (stream(reader.clone()), stream(reader))
                 }
             };
-            let segment = TimelineSegment {
-                label: segment.label.clone(),
+            if rank == 0 {
+                second_readers.push(second);
+            }
+            copies.push(SegmentCopy {
+                kind: copy.kind,
+                recording_id: segment.id.clone(),
                 media,
-            };
-            (segment, second)
-        })
-        .unzip();
+            });
+        }
+        segments.push(TimelineSegment {
+            label: leg.label.clone(),
+            copies,
+            gap_before: leg.gap_before,
+        });
+    }
     Ok(CallTimeline {
         segments,
         local_only: false,

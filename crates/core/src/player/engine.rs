@@ -190,6 +190,7 @@ impl Engine {
                 self.shared.set_volume(volume as f32);
                 self.emit_state();
             }
+            Command::UseCopy { segment, copy } => self.use_copy(segment, copy),
             Command::NextSegment => self.jump_segment(1),
             Command::PrevSegment => self.jump_segment(-1),
             Command::ChannelMode(mode) => {
@@ -332,6 +333,18 @@ impl Engine {
             self.seek(self.shared.position());
         }
         self.emit_state();
+    }
+
+    fn use_copy(&mut self, segment: usize, copy: usize) {
+        let Some(pipeline) = self.pipeline.as_mut() else {
+            self.emit_error(&PlayerError::NothingLoaded);
+            return;
+        };
+        match pipeline.use_copy(segment, copy) {
+            // From where playback is, on the copy now chosen.
+            Ok(()) => self.seek(self.shared.position()),
+            Err(error) => self.emit_error(&error),
+        }
     }
 
     fn jump_segment(&mut self, step: isize) {

@@ -33,18 +33,53 @@ pub use media::{Media, RangeSource};
 pub use reader::{AudioBlock, TimelineReader};
 pub use stream::StreamedMedia;
 
+use crate::timeline::CopyKind;
 use crate::{ErrorCode, ErrorKind};
 
 pub const MIN_SPEED: f64 = 0.5;
 pub const MAX_SPEED: f64 = 3.0;
 pub const MAX_VOLUME: f64 = 1.5;
 
-/// One segment of a call's timeline.
+/// One leg of a call's timeline: one conversation, with every copy of it there is.
 #[derive(Debug, Clone)]
 pub struct TimelineSegment {
     /// Shown on the scrubber (`main`, `transfer_conference`, …).
     pub label: String,
+    /// Best first (never empty): the first copy that opens plays; when it fails (unreadable,
+    /// refused, corrupt, cut short) the next takes over from the same place.
+    pub copies: Vec<SegmentCopy>,
+    /// Call time between the previous leg's end and this one's start: marked, not played.
+    pub gap_before: Option<f64>,
+}
+
+/// One copy of a leg.
+#[derive(Debug, Clone)]
+pub struct SegmentCopy {
+    /// What it is, for the reviewer ("downloaded", "synced", …).
+    pub kind: CopyKind,
+    /// The recording's identity, to name it in events.
+    pub recording_id: String,
     pub media: Media,
+}
+
+impl TimelineSegment {
+    /// A leg with a single copy (a file, a test's source).
+    pub fn new(label: impl Into<String>, media: Media) -> Self {
+        Self {
+            label: label.into(),
+            copies: vec![SegmentCopy {
+                kind: CopyKind::Unknown,
+                recording_id: String::new(),
+                media,
+            }],
+            gap_before: None,
+        }
+    }
+
+    /// The preferred copy's audio.
+    pub fn media(&self) -> &Media {
+        &self.copies[0].media
+    }
 }
 
 #[derive(Debug)]
@@ -65,6 +100,12 @@ pub enum Command {
     NextSegment,
     /// To the start of this segment, or of the previous one within its first 3 s.
     PrevSegment,
+    /// Plays copy `copy` of leg `segment` from now on (from the same place when it is the leg
+    /// playing).
+    UseCopy {
+        segment: usize,
+        copy: usize,
+    },
     ChannelMode(ChannelMode),
     /// Plays on this device from now on (`None`: the system default), carrying on from the
     /// same place; a device that is gone falls back to the default.
@@ -88,6 +129,7 @@ pub enum PlayerControl {
     Volume { value: f64 },
     NextSegment,
     PrevSegment,
+    UseCopy { segment: u32, copy: u32 },
     ChannelMode { mode: ChannelMode },
 }
 
@@ -103,6 +145,10 @@ impl From<PlayerControl> for Command {
             PlayerControl::Volume { value } => Command::Volume(value),
             PlayerControl::NextSegment => Command::NextSegment,
             PlayerControl::PrevSegment => Command::PrevSegment,
+            PlayerControl::UseCopy { segment, copy } => Command::UseCopy {
+                segment: segment as usize,
+                copy: copy as usize,
+            },
             PlayerControl::ChannelMode { mode } => Command::ChannelMode(mode),
         }
     }
@@ -143,7 +189,7 @@ pub enum PlayState {
     Ended,
 }
 
-/// A segment's place on the timeline (seconds).
+/// A leg's place on the timeline (seconds) and which of its copies plays.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
@@ -151,6 +197,23 @@ pub struct SegmentInfo {
     pub label: String,
     pub start: f64,
     pub duration: f64,
+    /// Call time skipped before this leg (a gap between legs, marked on the scrubber).
+    pub gap_before: Option<f64>,
+    /// The leg's copies, best first.
+    pub copies: Vec<CopyInfo>,
+    /// Which of `copies` plays.
+    pub playing: u32,
+}
+
+/// A copy of a leg as events show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CopyInfo {
+    pub recording_id: String,
+    pub kind: CopyKind,
+    /// Why this copy is not playing, when it failed (its error code).
+    pub failed: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -217,6 +280,8 @@ pub enum PlayerError {
     NoOutputDevice(String),
     #[error("nothing to play: the timeline has no segments")]
     EmptyTimeline,
+    #[error("leg {segment} has no copy {copy}")]
+    NoSuchCopy { segment: usize, copy: usize },
     #[error("nothing is loaded")]
     NothingLoaded,
     #[error("speed {0} is outside {MIN_SPEED}–{MAX_SPEED}")]
@@ -270,6 +335,7 @@ impl ErrorCode for PlayerError {
             Self::Truncated { .. } => "audio_truncated",
             Self::NoOutputDevice(_) => "no_output_device",
             Self::EmptyTimeline => "empty_timeline",
+            Self::NoSuchCopy { .. } => "no_such_copy",
             Self::NothingLoaded => "nothing_loaded",
             Self::InvalidSpeed(_) => "invalid_speed",
             Self::InvalidVolume(_) => "invalid_volume",
@@ -286,6 +352,7 @@ impl ErrorCode for PlayerError {
                 ErrorKind::NotFound
             }
             Self::EmptyTimeline
+            | Self::NoSuchCopy { .. }
             | Self::NothingLoaded
             | Self::InvalidSpeed(_)
             | Self::InvalidVolume(_)

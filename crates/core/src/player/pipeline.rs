@@ -13,7 +13,7 @@ use super::media::Media;
 use super::mp3index::{FirstFrameTag, FrameScan, FrameTable, first_frame_tag};
 use super::resample::Resampler;
 use super::stretch::Stretcher;
-use super::{PlayerError, SegmentInfo, TimelineSegment};
+use super::{CopyInfo, PlayerError, SegmentCopy, SegmentInfo, TimelineSegment};
 
 /// A segment shorter than its header claims by more than this is reported as truncated
 /// (the slack covers codecs' rounding of the last frame).
@@ -41,6 +41,11 @@ pub(crate) enum Produced {
 
 struct LoadedSegment {
     label: String,
+    /// Every copy of the leg, best first, and why each that failed did.
+    copies: Vec<(SegmentCopy, Option<&'static str>)>,
+    /// Which copy `media` and `decoder` are.
+    playing: usize,
+    gap_before: Option<f64>,
     media: Media,
     offset: f64,
     duration: f64,
@@ -50,6 +55,28 @@ struct LoadedSegment {
     /// A streamed MP3 of inexact length being walked in the background, then its frames.
     scan: Option<FrameScan>,
     frames: Option<Arc<FrameTable>>,
+}
+
+/// Opens one copy: format detection and headers, and for a header-less VBR MP3 a better
+/// length than the bit rate's guess.
+fn open_copy(media: &Media) -> Result<SegmentDecoder, PlayerError> {
+    let mut decoder = SegmentDecoder::open(media)?;
+    // A header-less VBR MP3's length is a bit-rate guess (minutes off on an hour). For a
+    // local file, walking its frames is cheap and gives the true length; a remote one would
+    // have to be fetched whole, so it is estimated from samples.
+    if !decoder.duration_exact {
+        let better = match media {
+            Media::File(_) => decoder.measure_duration(),
+            Media::Remote(source) if decoder.is_mp3 => {
+                super::mp3len::estimate(source.as_ref(), decoder.rate)
+            }
+            Media::Remote(_) => None,
+        };
+        if let Some(better) = better {
+            decoder.duration = Some(better);
+        }
+    }
+    Ok(decoder)
 }
 
 impl LoadedSegment {
@@ -121,28 +148,41 @@ impl Pipeline {
             return Err(PlayerError::EmptyTimeline);
         }
         let mut segments = Vec::with_capacity(timeline.len());
+        let mut problems = Vec::new();
         let mut offset = 0.0;
         for segment in timeline {
-            let mut decoder = SegmentDecoder::open(&segment.media)?;
-            // A header-less VBR MP3's length is a bit-rate guess (minutes off on an hour).
-            // For a local file, walking its frames is cheap and gives the true length; a
-            // remote one would have to be fetched whole, so it is estimated from samples.
-            if !decoder.duration_exact {
-                let better = match &segment.media {
-                    Media::File(_) => decoder.measure_duration(),
-                    Media::Remote(source) if decoder.is_mp3 => {
-                        super::mp3len::estimate(source.as_ref(), decoder.rate)
+            let mut copies: Vec<_> = segment.copies.iter().map(|c| (c.clone(), None)).collect();
+            // The first copy that opens plays; the others wait as fallbacks.
+            let mut opened = None;
+            let mut first_error = None;
+            for (i, (copy, failed)) in copies.iter_mut().enumerate() {
+                match open_copy(&copy.media) {
+                    Ok(decoder) => {
+                        opened = Some((i, decoder));
+                        break;
                     }
-                    Media::Remote(_) => None,
-                };
-                if let Some(better) = better {
-                    decoder.duration = Some(better);
+                    Err(error) => {
+                        *failed = Some(crate::ErrorCode::code(&error));
+                        first_error.get_or_insert(error);
+                    }
                 }
             }
+            let (playing, decoder) = match (opened, first_error) {
+                (Some(found), Some(error)) => {
+                    problems.push(error);
+                    found
+                }
+                (Some(found), None) => found,
+                (None, Some(error)) => return Err(error),
+                (None, None) => return Err(PlayerError::EmptyTimeline),
+            };
             let duration = decoder.duration.unwrap_or(0.0);
             segments.push(LoadedSegment {
                 label: segment.label.clone(),
-                media: segment.media.clone(),
+                media: copies[playing].0.media.clone(),
+                copies,
+                playing,
+                gap_before: segment.gap_before,
                 offset,
                 duration,
                 decoder,
@@ -172,6 +212,10 @@ impl Pipeline {
         };
         pipeline.set_speed(speed)?;
         pipeline.restart_stretch(0.0);
+        // A copy that failed to open is reported once playback starts, as it falls back.
+        pipeline
+            .out
+            .extend(problems.into_iter().map(Produced::Problem));
         Ok(pipeline)
     }
 
@@ -221,11 +265,14 @@ impl Pipeline {
             let finished = segment.scan.as_ref().and_then(&mut outcome);
             changed |= segment.take_scan(finished);
         }
-        if !changed {
-            return;
+        if changed {
+            self.relayout();
         }
-        // The segments after a corrected one move along the timeline, and so does the clock
-        // when it is in one of them.
+    }
+
+    /// After a leg's length changed: the legs after it move along the timeline, and so does
+    /// the clock when it is in one of them.
+    fn relayout(&mut self) {
         let old_offset = self.segment_start(self.index);
         let mut offset = 0.0;
         for segment in &mut self.segments {
@@ -236,6 +283,81 @@ impl Pipeline {
             self.clock += new - old;
         }
         self.lengths_changed = true;
+    }
+
+    /// Plays copy `copy` of leg `index` from now on; in the leg playing, from `at` (leg time).
+    fn switch_copy(&mut self, index: usize, copy: usize, at: f64) -> Result<(), PlayerError> {
+        let segment = self
+            .segments
+            .get_mut(index)
+            .filter(|s| copy < s.copies.len())
+            .ok_or(PlayerError::NoSuchCopy {
+                segment: index,
+                copy,
+            })?;
+        let media = segment.copies[copy].0.media.clone();
+        let mut decoder = match open_copy(&media) {
+            Ok(decoder) => decoder,
+            Err(error) => {
+                segment.copies[copy].1 = Some(crate::ErrorCode::code(&error));
+                return Err(error);
+            }
+        };
+        let duration = decoder.duration.unwrap_or(0.0);
+        let at = at.clamp(0.0, duration);
+        if at > 0.0 {
+            decoder.seek(at, SeekMode::Accurate)?;
+        }
+        segment.copies[copy].1 = None;
+        segment.playing = copy;
+        segment.media = media;
+        segment.decoder = decoder;
+        segment.scan = None;
+        segment.frames = None;
+        segment.at_start = at == 0.0;
+        if segment.duration != duration {
+            segment.duration = duration;
+            self.relayout();
+        } else {
+            // The copy shown as playing changed: announce the timeline again.
+            self.lengths_changed = true;
+        }
+        self.index_streamed_mp3();
+        Ok(())
+    }
+
+    /// The reviewer's choice of copy for a leg; the caller seeks to where playback is, so
+    /// the leg playing carries on from the same place.
+    pub fn use_copy(&mut self, index: usize, copy: usize) -> Result<(), PlayerError> {
+        self.switch_copy(index, copy, 0.0)
+    }
+
+    /// After the playing copy of the current leg failed at leg time `at`: the next copy that
+    /// opens takes over from there. False when none is left.
+    fn fall_back(&mut self, at: f64) -> bool {
+        let index = self.index;
+        let Some(segment) = self.segments.get(index) else {
+            return false;
+        };
+        let from = segment.playing + 1;
+        for copy in from..segment.copies.len() {
+            if self.segments[index].copies[copy].1.is_some() {
+                continue;
+            }
+            match self.switch_copy(index, copy, at) {
+                Ok(()) => {
+                    if let Some(mut stretcher) = self.stretcher.take() {
+                        let tail = stretcher.finish();
+                        self.push_audio(&tail);
+                    }
+                    let offset = self.segments[index].offset;
+                    self.restart_stretch(offset + at);
+                    return true;
+                }
+                Err(error) => self.out.push_back(Produced::Problem(error)),
+            }
+        }
+        false
     }
 
     pub fn duration(&self) -> f64 {
@@ -249,6 +371,17 @@ impl Pipeline {
                 label: s.label.clone(),
                 start: s.offset,
                 duration: s.duration,
+                gap_before: s.gap_before,
+                copies: s
+                    .copies
+                    .iter()
+                    .map(|(copy, failed)| CopyInfo {
+                        recording_id: copy.recording_id.clone(),
+                        kind: copy.kind,
+                        failed: failed.map(str::to_owned),
+                    })
+                    .collect(),
+                playing: u32::try_from(s.playing).unwrap_or(u32::MAX),
             })
             .collect()
     }
@@ -353,8 +486,13 @@ impl Pipeline {
             }
             Ok(None) => self.finish_segment(),
             Err(error) => {
+                let at = segment.decoder.position();
+                let code = crate::ErrorCode::code(&error);
+                segment.copies[segment.playing].1 = Some(code);
                 self.out.push_back(Produced::Problem(error));
-                self.finish_segment();
+                if !self.fall_back(at) {
+                    self.finish_segment();
+                }
             }
         }
     }
@@ -383,15 +521,20 @@ impl Pipeline {
             let tail = stretcher.finish();
             self.push_audio(&tail);
         }
-        let segment = &self.segments[index];
+        let segment = &mut self.segments[index];
         let reached = segment.decoder.position();
         if segment.duration > 0.0 && reached + TRUNCATION_SLACK_SECS < segment.duration {
-            self.out
-                .push_back(Produced::Problem(PlayerError::Truncated {
-                    segment: segment.label.clone(),
-                    played: reached,
-                    expected: segment.duration,
-                }));
+            let truncated = PlayerError::Truncated {
+                segment: segment.label.clone(),
+                played: reached,
+                expected: segment.duration,
+            };
+            segment.copies[segment.playing].1 = Some(crate::ErrorCode::code(&truncated));
+            self.out.push_back(Produced::Problem(truncated));
+            // Another copy of the leg plays what this one lacks.
+            if self.fall_back(reached) {
+                return;
+            }
         } else if segment.decoder.errors > 0 {
             self.out.push_back(Produced::Problem(PlayerError::Corrupt {
                 segment: segment.label.clone(),

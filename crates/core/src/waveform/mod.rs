@@ -181,10 +181,7 @@ pub fn compute(
     };
     // The player's pipeline over this one segment at 1×: the segment's own decoder, at its own
     // rate (no stretch, no rate conversion), with its truncation and corruption checks.
-    let timeline = [TimelineSegment {
-        label: label.to_owned(),
-        media: media.clone(),
-    }];
+    let timeline = [TimelineSegment::new(label.to_owned(), media.clone())];
     let mut error = None;
     match TimelineReader::open(&timeline, 1.0, None) {
         Err(e) => error = Some(media_error(e)),
