@@ -67,9 +67,33 @@ function channelOf<T>(args: unknown, name: string): MockChannel<T> {
 }
 
 export const DEFAULT_TIMELINE: SegmentInfo[] = [
-  { label: 'main', start: 0, duration: 60 },
-  { label: 'transfer', start: 60, duration: 30 },
-  { label: 'voicemail', start: 90, duration: 90 },
+  {
+    label: 'main',
+    start: 0,
+    duration: 60,
+    gapBefore: null,
+    copies: [
+      { recordingId: 'b:main:0', kind: 'synced', failed: null },
+      { recordingId: 'a:main:0', kind: 'provider', failed: null },
+    ],
+    playing: 0,
+  },
+  {
+    label: 'transfer',
+    start: 60,
+    duration: 30,
+    gapBefore: null,
+    copies: [{ recordingId: 'b:transfer:1', kind: 'synced', failed: null }],
+    playing: 0,
+  },
+  {
+    label: 'voicemail',
+    start: 90,
+    duration: 90,
+    gapBefore: 30,
+    copies: [{ recordingId: 'b:voicemail:2', kind: 'provider', failed: null }],
+    playing: 0,
+  },
 ];
 
 /** A recording with three segments from both endpoints (what most calls answer in the mock). */
@@ -112,6 +136,44 @@ export function sampleRecording(callId: string): Recording {
         expiresAt: 1_900_000_000,
         expiry: 'assumed',
         note: 'provider copy, may expire',
+      },
+      {
+        id: 'a:main:0',
+        label: 'main',
+        durationSeconds: null,
+        source: 'ultravox',
+        status: null,
+        createdAt: null,
+        endpoint: 'callRecording',
+        expiresAt: 1_900_000_000,
+        expiry: 'signedQuery',
+        note: null,
+      },
+    ],
+    legs: [
+      {
+        label: 'main',
+        start: 0,
+        durationSeconds: 60,
+        gapBefore: null,
+        copies: [
+          { recordingId: 'b:main:0', kind: 'synced' },
+          { recordingId: 'a:main:0', kind: 'provider' },
+        ],
+      },
+      {
+        label: 'transfer',
+        start: 60,
+        durationSeconds: 30,
+        gapBefore: null,
+        copies: [{ recordingId: 'b:transfer:1', kind: 'synced' }],
+      },
+      {
+        label: 'voicemail',
+        start: 120,
+        durationSeconds: 90,
+        gapBefore: 30,
+        copies: [{ recordingId: 'b:voicemail:2', kind: 'provider' }],
       },
     ],
     callRecording: { state: 'ok', segments: 1, notes: [] },
@@ -213,9 +275,10 @@ export class MockMedia {
         return { value: reply.ok };
       }
       case 'download_segment': {
-        const index = typeof a.index === 'number' ? a.index : 0;
-        const record = defaultRecords(callId)[Math.min(index, 1)];
-        return { value: record ? { ...record, index } : null };
+        const recordingId = typeof a.recordingId === 'string' ? a.recordingId : '';
+        const records = defaultRecords(callId);
+        const record = records.find((r) => r.segmentId === recordingId) ?? records[0];
+        return { value: record ? { ...record, segmentId: recordingId } : null };
       }
       case 'control_download':
         return { value: null };

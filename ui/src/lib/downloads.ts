@@ -103,6 +103,7 @@ export function recordToProgress(r: DownloadRecord): ItemProgress {
   return {
     callId: r.callId,
     index: r.index,
+    recordingId: r.segmentId,
     label: r.label,
     state: r.state,
     bytes: r.bytes,

@@ -144,8 +144,8 @@ export const commands = {
   /** Queues every segment of a call for download; answers the queued records. */
   downloadCall: (callId: string): Promise<DownloadRecord[]> => call<DownloadRecord[]>('download_call', { callId }),
   /** Queues one segment of a call (its index on the timeline); one already downloaded is answered as done. */
-  downloadSegment: (callId: string, index: number): Promise<DownloadRecord> =>
-    call<DownloadRecord>('download_segment', { callId, index }),
+  downloadSegment: (callId: string, recordingId: string): Promise<DownloadRecord> =>
+    call<DownloadRecord>('download_segment', { callId, recordingId }),
   /** Queues every call of the list's filter that has a recording (at most `limit`, 1000 when null). */
   downloadMatching: (query: CallQuery, limit: number | null = null): Promise<BulkQueued> =>
     call<BulkQueued>('download_matching', { query, limit }),

@@ -51,7 +51,7 @@ export function timelineParts(durations: readonly (number | null | undefined)[],
 }
 
 /** The sum of the known durations, in seconds; null when none is known. */
-export function knownDuration(segments: readonly SegmentView[]): number | null {
+export function knownDuration(segments: readonly { durationSeconds: number | null }[]): number | null {
   let total = 0;
   let any = false;
   for (const s of segments) {

@@ -25,6 +25,7 @@ const { open } = suite();
 const item = (id, index, over) => ({
   callId: id,
   index,
+  recordingId: index === 0 ? 'b:main:0' : 'b:transfer:1',
   label: index === 0 ? 'main' : 'transfer',
   state: 'running',
   bytes: 0,
@@ -94,11 +95,12 @@ describe('downloads', () => {
     assert.ok(segments >= 2, `the call has ${String(segments)} segments`);
     assert.equal(await page.getByTestId('segment-download-one').count(), segments, 'each segment offers its own download');
 
-    await rows.nth(1).getByTestId('segment-download-one').click();
+    const transfer = page.locator('[data-testid="segment"][data-label="transfer"]');
+    await transfer.getByTestId('segment-download-one').click();
     await waitCount(page, 'download_segment', 1);
-    assert.deepEqual(await argsOf(page, 'download_segment'), [{ callId: id, index: 1 }]);
-    await rows.nth(1).getByTestId('segment-download').waitFor();
-    assert.equal(await rows.nth(1).getByTestId('segment-download').getAttribute('data-state'), 'queued');
+    assert.deepEqual(await argsOf(page, 'download_segment'), [{ callId: id, recordingId: 'b:transfer:1' }]);
+    await transfer.getByTestId('segment-download').waitFor();
+    assert.equal(await transfer.getByTestId('segment-download').getAttribute('data-state'), 'queued');
     assert.equal(await rows.nth(0).getByTestId('segment-download').count(), 0, 'the first segment is not queued');
     assert.equal(await page.getByTestId('segment-download-one').count(), segments - 1);
     assert.equal(await page.getByTestId('download-call').isEnabled(), true, 'the whole call can still be asked for');

@@ -123,12 +123,23 @@ export const segment = (label, durationSeconds, over = {}) => ({
  * @param {Partial<Recording>} over
  * @returns {Recording}
  */
-export const recording = (over) => ({
-  callId: '',
-  segments: [],
-  callRecording: { state: 'ok', segments: 0, notes: [] },
-  signedRecordingUrl: { state: 'ok', segments: 0, notes: [] },
-  combined: null,
-  combinedCode: null,
-  ...over,
-});
+export const recording = (over) => {
+  const segments = over.segments ?? [];
+  return {
+    callId: '',
+    segments,
+    // Unless a test says otherwise, each recording is its own leg.
+    legs: segments.map((s) => ({
+      label: s.label,
+      start: null,
+      durationSeconds: s.durationSeconds,
+      gapBefore: null,
+      copies: [{ recordingId: s.id, kind: /** @type {const} */ ('unknown') }],
+    })),
+    callRecording: { state: 'ok', segments: 0, notes: [] },
+    signedRecordingUrl: { state: 'ok', segments: 0, notes: [] },
+    combined: null,
+    combinedCode: null,
+    ...over,
+  };
+};

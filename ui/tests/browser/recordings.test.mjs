@@ -44,7 +44,7 @@ describe('recordings in the call detail', () => {
     const segs = page.getByTestId('segment');
     assert.equal(await segs.count(), 3);
     assert.deepEqual(
-      await segs.evaluateAll((els) => els.map((e) => [e.getAttribute('data-label'), e.getAttribute('data-index')])),
+      await page.getByTestId('leg').evaluateAll((els) => els.map((e) => [e.getAttribute('data-label'), e.getAttribute('data-index')])),
       [
         ['main', '0'],
         ['transfer', '1'],
@@ -65,7 +65,7 @@ describe('recordings in the call detail', () => {
     assert.equal(widths.length, 3);
     assert.ok(Math.abs((widths[0] ?? 0) - 120 / 210) < 0.02, `main ≈ 57 %: ${widths.join(', ')}`);
     assert.ok(Math.abs((widths[1] ?? 0) - 30 / 210) < 0.02, `transfer ≈ 14 %: ${widths.join(', ')}`);
-    assert.equal(await text(page, 'recordings-total'), '3:30 in 3 segments');
+    assert.equal(await text(page, 'recordings-total'), '3:30 in 3 legs');
 
     const a = page.getByTestId('endpoint-a');
     assert.equal(await a.getAttribute('data-state'), 'failed');
@@ -78,6 +78,55 @@ describe('recordings in the call detail', () => {
     assert.equal(await page.getByTestId('recordings-combined').count(), 0);
     assert.equal(await page.getByTestId('play-call').isEnabled(), true, 'what exists plays');
     await screenshot(page, 'detail-recordings');
+  });
+
+  it('shows two copies of one leg as alternates, the gap between legs marked, and lets the reviewer switch', async () => {
+    const twoCopies = recording({
+      segments: [
+        segment('main', 40, { id: 'b:main:aa', status: 'synced' }),
+        segment('main', 40, { id: 'a:main:bb', endpoint: 'callRecording', source: 'ultravox', status: null }),
+        segment('transfer', 20, { id: 'b:transfer:cc' }),
+      ],
+      legs: [
+        {
+          label: 'main',
+          start: 0,
+          durationSeconds: 40,
+          gapBefore: null,
+          copies: [
+            { recordingId: 'b:main:aa', kind: 'synced' },
+            { recordingId: 'a:main:bb', kind: 'provider' },
+          ],
+        },
+        {
+          label: 'transfer',
+          start: 70,
+          durationSeconds: 20,
+          gapBefore: 30,
+          copies: [{ recordingId: 'b:transfer:cc', kind: 'unknown' }],
+        },
+      ],
+    });
+    const { page } = await open(mediaScenario({ recordings: { default: { ok: twoCopies } } }));
+    await page.getByTestId('call-row').first().waitFor();
+    await openDetail(page, 3);
+    await page.getByTestId('leg').first().waitFor();
+    assert.equal(await page.getByTestId('leg').count(), 2, 'two copies of main are one leg');
+    assert.equal(await page.getByTestId('leg').first().getAttribute('data-copies'), '2');
+    // The call is as long as what plays: 40 s + 20 s, not 40 + 40 + 20.
+    assert.equal(await text(page, 'recordings-total'), '1:00 in 2 legs');
+    const main = page.getByTestId('leg').first().getByTestId('segment');
+    assert.deepEqual(
+      await main.evaluateAll((els) => els.map((e) => [e.getAttribute('data-kind'), e.getAttribute('data-playing')])),
+      [
+        ['synced', 'true'],
+        ['provider', 'false'],
+      ],
+    );
+    assert.match((await main.first().getByTestId('copy-playing').textContent()) ?? '', /Plays/);
+    assert.equal(await main.nth(1).getByTestId('copy-playing').count(), 0, 'one copy of a leg plays');
+    assert.equal(await page.getByTestId('timeline-gap').count(), 1);
+    assert.match((await page.getByTestId('timeline-gap').getAttribute('aria-label')) ?? '', /0:30 not recorded/);
   });
 
   it('shows one combined message when both endpoints failed, and nothing to play', async () => {
@@ -182,6 +231,8 @@ describe('recordings in the call detail', () => {
     await page.getByTestId('recordings-refresh').click();
     await page.getByTestId('segment').first().waitFor();
     assert.equal(await page.getByTestId('recordings-error').count(), 0);
-    assert.equal(await page.getByTestId('segment').count(), 3);
+    // Four recordings, main's two copies one leg: three legs.
+    assert.equal(await page.getByTestId('segment').count(), 4);
+    assert.equal(await page.getByTestId('leg').count(), 3);
   });
 });

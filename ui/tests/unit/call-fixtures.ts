@@ -1,5 +1,6 @@
 // A well-formed call row for the unit tests; `over` makes it odd.
 import type { CallRow } from '../../src/lib/calls';
+import type { SegmentInfo } from '../../src/lib/bindings/SegmentInfo';
 
 export function row(id: string, over: Partial<CallRow> = {}): CallRow {
   return {
@@ -20,5 +21,17 @@ export function row(id: string, over: Partial<CallRow> = {}): CallRow {
     extra: {},
     invalid: [],
     ...over,
+  };
+}
+
+/** A leg as the player's events show it: one copy, playing. */
+export function leg(label: string, start: number, duration: number): SegmentInfo {
+  return {
+    label,
+    start,
+    duration,
+    gapBefore: null,
+    copies: [{ recordingId: `b:${label}:x`, kind: 'synced', failed: null }],
+    playing: 0,
   };
 }

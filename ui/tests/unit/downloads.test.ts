@@ -16,6 +16,7 @@ function item(callId: string, index: number, over: Partial<ItemProgress> = {}): 
   return {
     callId,
     index,
+    recordingId: `b:main:${String(index)}`,
     label: 'main',
     state: 'running',
     bytes: 0,

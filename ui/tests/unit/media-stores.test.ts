@@ -6,11 +6,13 @@ import { DownloadsStore, type DownloadsApi } from '../../src/lib/stores/download
 import { PlayerStore, type PlayerApi } from '../../src/lib/stores/player.svelte';
 import { RecordingsStore } from '../../src/lib/stores/recordings.svelte';
 import type { Recording } from '../../src/lib/recordings';
+import { leg } from './call-fixtures';
 
 function item(callId: string, index: number, over: Partial<ItemProgress> = {}): ItemProgress {
   return {
     callId,
     index,
+    recordingId: `b:main:${String(index)}`,
     label: 'main',
     state: 'running',
     bytes: 0,
@@ -32,11 +34,11 @@ function downloadsApi(over: Partial<DownloadsApi> = {}) {
     });
   });
   const libraryUsage = vi.fn(() => Promise.resolve({ bytes: 10, files: 1, calls: 1 }));
-  const downloadSegment = vi.fn((callId: string, index: number) =>
+  const downloadSegment = vi.fn((callId: string, recordingId: string) =>
       Promise.resolve({
         callId,
-        index,
-        segmentId: `b:transfer:${String(index)}`,
+        index: 1,
+        segmentId: recordingId,
         label: 'transfer',
         state: 'queued' as const,
         bytes: 0,
@@ -134,8 +136,8 @@ describe('DownloadsStore.downloadSegment', () => {
     const store = new DownloadsStore(api);
     await store.start();
     send(progress([item('a', 0, { state: 'running' })]));
-    await store.downloadSegment('a', 1);
-    expect(downloadSegment).toHaveBeenCalledWith('a', 1);
+    await store.downloadSegment('a', 'b:main:1');
+    expect(downloadSegment).toHaveBeenCalledWith('a', 'b:main:1');
     expect(store.itemsFor('a').map((i) => [i.index, i.state])).toEqual([
       [0, 'running'],
       [1, 'queued'],
@@ -154,7 +156,7 @@ describe('DownloadsStore.downloadSegment', () => {
       downloadSegment: vi.fn(() => Promise.reject({ code: 'no_segment', message: 'call a has no segment 9' })),
     });
     const other = new DownloadsStore(refused.api);
-    await other.downloadSegment('a', 9);
+    await other.downloadSegment('a', 'b:main:9');
     expect(other.error).toMatchObject({ command: 'download_segment', code: 'no_segment' });
     expect(other.items).toHaveLength(0);
   });
@@ -227,7 +229,7 @@ describe('PlayerStore', () => {
     const store = new PlayerStore(api);
     await store.play('call-1', 'A call');
     expect(playCall).toHaveBeenCalledWith('call-1', null);
-    emit({ type: 'loaded', duration: 180, segments: [{ label: 'main', start: 0, duration: 180 }] });
+    emit({ type: 'loaded', duration: 180, segments: [leg('main', 0, 180)] });
     emit({ type: 'state', state: 'playing', speed: 1.5, volume: 0.8, channelMode: 'agentOnly' });
     emit({ type: 'position', position: 42.5, segment: 0 });
     expect(store).toMatchObject({ duration: 180, position: 42.5, segment: 0, speed: 1.5, volume: 0.8, playing: true });
@@ -271,6 +273,7 @@ describe('RecordingsStore', () => {
     const rec = (n: number): Recording => ({
       callId: 'a',
       segments: [],
+      legs: [],
       callRecording: { state: 'ok', segments: n, notes: [] },
       signedRecordingUrl: { state: 'disabled' },
       combined: null,

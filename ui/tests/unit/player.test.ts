@@ -13,6 +13,7 @@ import {
   type KeyPress,
   type ShortcutContext,
 } from '../../src/lib/player';
+import { leg } from './call-fixtures';
 
 const press = (key: string, over: Partial<KeyPress> = {}): KeyPress => ({
   key,
@@ -57,9 +58,9 @@ describe('scrubber maths', () => {
     expect(positionPercent(500, 180)).toBe(100);
     const marks = segmentMarks(
       [
-        { label: 'main', start: 0, duration: 60 },
-        { label: 'transfer', start: 60, duration: 30 },
-        { label: 'voicemail', start: 90, duration: 90 },
+        leg('main', 0, 60),
+        leg('transfer', 60, 30),
+        leg('voicemail', 90, 90),
       ],
       180,
     );
@@ -77,8 +78,8 @@ describe('scrubber maths', () => {
 
   it('finds the segment a position falls in', () => {
     const segs = [
-      { label: 'a', start: 0, duration: 60 },
-      { label: 'b', start: 60, duration: 30 },
+      leg('a', 0, 60),
+      leg('b', 60, 30),
     ];
     expect(segmentAt(segs, 0)).toBe(0);
     expect(segmentAt(segs, 59.9)).toBe(0);

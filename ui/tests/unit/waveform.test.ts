@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { SegmentInfo } from '../../src/lib/player';
 import { WaveformStore, type WaveformApi } from '../../src/lib/stores/waveform.svelte';
 import { columnPeaks, emptyWave, silenceMarks, type SegmentWave, type WaveformEvent } from '../../src/lib/waveform';
+import { leg } from './call-fixtures';
 
 function batch(over: Partial<WaveformEvent> = {}): WaveformEvent {
   return {
@@ -106,8 +107,8 @@ describe('WaveformStore', () => {
 
 describe('waveform columns and silences', () => {
   const segments: SegmentInfo[] = [
-    { label: 'main', start: 0, duration: 1 },
-    { label: 'transfer', start: 1, duration: 1 },
+    leg('main', 0, 1),
+    leg('transfer', 1, 1),
   ];
   const wave = (peaks: number[], silences: SegmentWave['silences'] = []): SegmentWave => ({
     ...emptyWave(0.25),
@@ -124,7 +125,7 @@ describe('waveform columns and silences', () => {
   });
 
   it('stretches buckets over a wider canvas without gaps, and never past the segment', () => {
-    const columns = columnPeaks([wave([10, 20, 30, 40, 99])], [{ label: 'main', start: 0, duration: 1 }], 1, 8);
+    const columns = columnPeaks([wave([10, 20, 30, 40, 99])], [leg('main', 0, 1)], 1, 8);
     expect(Array.from(columns)).toEqual([10, 10, 20, 20, 30, 30, 40, 40]);
     expect(columnPeaks([wave([1])], segments, 0, 8).every((c) => c === 0)).toBe(true);
     expect(columnPeaks([wave([1])], segments, 2, 0).length).toBe(0);

@@ -4,7 +4,15 @@ import type { DownloadState } from "./DownloadState";
 /**
  * One item's progress.
  */
-export type ItemProgress = { callId: string, index: number, label: string, state: DownloadState, bytes: number, total: number | null, 
+export type ItemProgress = { callId: string, 
+/**
+ * The recording's handle within its call (names the queue row for controls).
+ */
+index: number, 
+/**
+ * The recording's identity: what the call's `Recording` names it by.
+ */
+recordingId: string, label: string, state: DownloadState, bytes: number, total: number | null, 
 /**
  * Bytes per second (smoothed); 0 when not running.
  */

@@ -5,4 +5,4 @@ import type { ChannelMode } from "./ChannelMode";
  * What the UI asks of the player: the [`Command`]s that make sense over IPC (loading a
  * timeline is the shell's `play_call`, which resolves the call first).
  */
-export type PlayerControl = { "type": "play" } | { "type": "pause" } | { "type": "toggle" } | { "type": "seek", seconds: number, } | { "type": "seekBy", seconds: number, } | { "type": "speed", value: number, } | { "type": "volume", value: number, } | { "type": "nextSegment" } | { "type": "prevSegment" } | { "type": "channelMode", mode: ChannelMode, };
+export type PlayerControl = { "type": "play" } | { "type": "pause" } | { "type": "toggle" } | { "type": "seek", seconds: number, } | { "type": "seekBy", seconds: number, } | { "type": "speed", value: number, } | { "type": "volume", value: number, } | { "type": "nextSegment" } | { "type": "prevSegment" } | { "type": "useCopy", segment: number, copy: number, } | { "type": "channelMode", mode: ChannelMode, };

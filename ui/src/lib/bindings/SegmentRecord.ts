@@ -3,11 +3,20 @@
 /**
  * A segment of a call as last resolved (no URL: those are secrets and short-lived).
  */
-export type SegmentRecord = { callId: string, index: number, 
+export type SegmentRecord = { callId: string, 
 /**
- * The resolver's stable id (`b:main:0`), to find the segment again.
+ * The recording's handle within its call: assigned once per identity by
+ * [`Library::record_segments`], it names the file and the queue row.
+ */
+index: number, 
+/**
+ * The recording's identity (`recordings::identity::key`).
  */
 segmentId: string, 
+/**
+ * Which leg of the call it is a copy of, as last planned.
+ */
+leg: number | null, 
 /**
  * As the server said: shown, never used in a path.
  */

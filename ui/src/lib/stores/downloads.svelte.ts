@@ -18,7 +18,7 @@ import { commands, toCommandError, type CommandError, type Unlisten } from '../i
 
 export interface DownloadsApi {
   downloadCall(callId: string): Promise<DownloadRecord[]>;
-  downloadSegment(callId: string, index: number): Promise<DownloadRecord>;
+  downloadSegment(callId: string, recordingId: string): Promise<DownloadRecord>;
   downloadMatching(query: CallQuery, limit: number | null): Promise<BulkQueued>;
   controlDownload(callId: string, index: number, action: DownloadAction): Promise<unknown>;
   watchDownloads(handler: (progress: Progress) => void): Promise<Unlisten>;
@@ -150,11 +150,11 @@ export class DownloadsStore {
     }
   }
 
-  /** Queues one segment of a call (the rest of the call is left as it is). */
-  async downloadSegment(callId: string, index: number): Promise<void> {
+  /** Queues one recording of a call (the rest of the call is left as it is). */
+  async downloadSegment(callId: string, recordingId: string): Promise<void> {
     this.error = null;
     try {
-      const record = await this.#api.downloadSegment(callId, index);
+      const record = await this.#api.downloadSegment(callId, recordingId);
       if (this.localState[callId] !== true) this.#partial.add(callId);
       this.items = mergeItems(this.items, [recordToProgress(record)]);
     } catch (err) {
