@@ -108,7 +108,11 @@ echo $? > "$OUT/blank.code"
     assert!(table.starts_with("LEG"), "{table}");
     // A's copy of main is main's alternate, not a leg of its own.
     assert!(table.contains("  alt  main"), "{table}");
-    assert_eq!(table.lines().filter(|l| l.starts_with("  alt")).count(), 1, "{table}");
+    assert_eq!(
+        table.lines().filter(|l| l.starts_with("  alt")).count(),
+        1,
+        "{table}"
+    );
     assert!(table.contains("provider copy, may expire"), "{table}");
     assert!(
         table.contains("get-signed-recording-url: ok, 3 segment(s)"),

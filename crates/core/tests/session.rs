@@ -407,8 +407,10 @@ async fn refresh_token_reuse_signs_out_with_its_notice() {
 
 #[tokio::test]
 async fn a_second_process_takes_the_token_the_first_refreshed() {
+    // 4 s: due for a refresh after 2 s (half the lifetime), and the refreshed token then stays
+    // fresh for ≥ 1 s whatever second it was issued in, so the CLI reads it before it is due.
     let backend = backend(BackendArgs {
-        token_lifetime: 2,
+        token_lifetime: 4,
         ..BackendArgs::default()
     })
     .await;
@@ -423,7 +425,7 @@ async fn a_second_process_takes_the_token_the_first_refreshed() {
     let cli = manager(&backend, store.clone(), dir.path());
     assert_eq!(cli.restore().await.unwrap().status, SessionStatus::SignedIn);
 
-    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
     let stats = backend.stats();
     let from_app = app.access_token().await.unwrap();
     let from_cli = cli.access_token().await.unwrap();
