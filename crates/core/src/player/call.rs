@@ -54,8 +54,7 @@ fn record_take(record: &SegmentRecord, local: bool) -> Take {
 
 /// The downloaded timeline of `call_id`: the library's recordings planned into legs, each leg
 /// played from its local copies; `None` unless every leg has one.
-fn downloaded(library: &Library, call_id: &str) -> Option<Vec<TimelineSegment>> {
-    let known = local_files(library, call_id);
+fn downloaded(known: &[(SegmentRecord, Option<PathBuf>)]) -> Option<Vec<TimelineSegment>> {
     let takes: Vec<Take> = known
         .iter()
         .map(|(record, path)| record_take(record, path.is_some()))
@@ -95,7 +94,9 @@ pub async fn call_timeline(
     call_id: &str,
 ) -> Result<CallTimeline, PlayerError> {
     downloads::paths::check_call_id(call_id).map_err(|e| PlayerError::resolve(&e))?;
-    if let Some(segments) = downloaded(library, call_id) {
+    // Read once: what is on disk decides both the offline plan and the online ranking.
+    let known = local_files(library, call_id);
+    if let Some(segments) = downloaded(&known) {
         let second_readers = segments.iter().map(|s| s.media().clone()).collect();
         return Ok(CallTimeline {
             segments,
@@ -121,7 +122,6 @@ pub async fn call_timeline(
         return Err(PlayerError::resolve(failure));
     }
     // A recording downloaded earlier (matched by its identity) plays from disk, and ranks first.
-    let known = local_files(library, call_id);
     let local = |id: &str| {
         known
             .iter()
