@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use callrec_core::config::{Config, ConfigError, ProjectConfig, Settings};
 use callrec_core::downloads::{DownloadOptions, Downloads};
-use callrec_core::http::{self, ClientBuildError};
+use callrec_core::http::{self, HttpError};
 use callrec_core::library::Library;
 use callrec_core::player::{Player, PlayerOptions};
 use callrec_core::preferences::PreferencesFile;
@@ -43,7 +43,7 @@ struct RunningQueue {
 }
 
 impl AppState {
-    pub fn load() -> Result<Self, ClientBuildError> {
+    pub fn load() -> Result<Self, HttpError> {
         let config = Config::from_process_env(Settings::default());
         let http = http::client()?;
         let session = match &config {

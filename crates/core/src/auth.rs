@@ -15,14 +15,19 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::config::ProjectConfig;
-use crate::http::{self, API_TIMEOUT};
+use crate::http;
 use crate::secret::Secret;
 use crate::{ErrorCode, ErrorKind};
 
 /// The error shape supabase-js asks for (`{code, message}`); older servers ignore the header.
 const API_VERSION: &str = "2024-01-01";
+/// Each GoTrue request's whole deadline. GoTrue answers in milliseconds; a launch that cannot
+/// confirm the session in this long goes on offline (with the saved session) rather than wait.
+const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
 /// Bodies larger than this are not GoTrue's: read no further.
 const MAX_BODY: usize = 256 * 1024;
+/// Where both grants go; its answers hold tokens.
+const TOKEN_ENDPOINT: &str = "auth/v1/token";
 /// How much of a non-JSON body an error message quotes.
 const QUOTED_CHARS: usize = 120;
 
@@ -61,6 +66,8 @@ pub enum AuthError {
     NotSupabase { url: String, reason: String },
     #[error("the auth server's answer to {endpoint} is not what GoTrue sends: {reason}")]
     MalformedResponse { endpoint: String, reason: String },
+    #[error("the auth server's answer to {endpoint} is larger than the {max} bytes Callrec reads")]
+    TooLarge { endpoint: String, max: usize },
 }
 
 fn rate_limited_message(retry_after: Option<Duration>) -> String {
@@ -91,6 +98,7 @@ impl ErrorCode for AuthError {
             Self::ServerError { .. } => "server_error",
             Self::NotSupabase { .. } => "not_supabase",
             Self::MalformedResponse { .. } => "malformed_response",
+            Self::TooLarge { .. } => "response_too_large",
         }
     }
 
@@ -106,9 +114,10 @@ impl ErrorCode for AuthError {
             | Self::KeyRejected { .. }
             | Self::Rejected { .. } => ErrorKind::Auth,
             // Waiting helps, as it does for the network.
-            Self::RateLimited { .. } | Self::Unreachable { .. } | Self::ServerError { .. } => {
-                ErrorKind::Network
-            }
+            Self::RateLimited { .. }
+            | Self::Unreachable { .. }
+            | Self::ServerError { .. }
+            | Self::TooLarge { .. } => ErrorKind::Network,
             Self::NotSupabase { .. } => ErrorKind::Usage,
             Self::MalformedResponse { .. } => ErrorKind::Other,
         }
@@ -208,7 +217,7 @@ impl AuthClient {
                 email: email.trim(),
                 password: password.expose(),
             });
-        let (status, body) = self.exchange(request, "auth/v1/token").await?;
+        let (status, body) = self.exchange(request, TOKEN_ENDPOINT).await?;
         parse_session(status, &body, &self.shown_url())
     }
 
@@ -221,7 +230,7 @@ impl AuthClient {
             .json(&RefreshGrant {
                 refresh_token: refresh_token.expose(),
             });
-        let (status, body) = self.exchange(request, "auth/v1/token").await?;
+        let (status, body) = self.exchange(request, TOKEN_ENDPOINT).await?;
         parse_session(status, &body, &self.shown_url())
     }
 
@@ -259,7 +268,7 @@ impl AuthClient {
             .header("apikey", self.project.anon_key.expose())
             .header("X-Client-Info", http::CLIENT_INFO)
             .header("X-Supabase-Api-Version", API_VERSION)
-            .timeout(API_TIMEOUT)
+            .timeout(AUTH_TIMEOUT)
     }
 
     fn shown_url(&self) -> String {
@@ -285,11 +294,26 @@ impl AuthClient {
             .get("x-sb-error-code")
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned);
-        let text = read_capped(response).await.map_err(unreachable)?;
+        let bytes = http::read_capped(response, MAX_BODY)
+            .await
+            .map_err(|error| match error {
+                http::HttpError::TooLarge { max } => AuthError::TooLarge {
+                    endpoint: endpoint.to_owned(),
+                    max,
+                },
+                other => AuthError::Unreachable {
+                    url: self.shown_url(),
+                    reason: other.to_string(),
+                },
+            })?;
         let body = Body {
-            text,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
             retry_after,
             error_code_header,
+            // The token endpoint's success answers carry tokens (even one cut off or garbled
+            // into "not JSON"): never quoted. Its refusals carry none, and quoting them (a
+            // gateway's HTML, say) is what tells the reviewer what answered.
+            quotable: endpoint != TOKEN_ENDPOINT || !status.is_success(),
         };
         if status.is_success() {
             Ok((status, body))
@@ -301,23 +325,41 @@ impl AuthClient {
 }
 
 /// A response body with the headers that matter for errors.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Body {
     text: String,
     retry_after: Option<Duration>,
     error_code_header: Option<String>,
+    /// False for the token endpoint's success answers: the body may be a token response (even a
+    /// truncated or garbled one), so an error describes it without quoting it.
+    quotable: bool,
 }
 
-async fn read_capped(mut response: Response) -> Result<String, reqwest::Error> {
-    let mut bytes = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = MAX_BODY.saturating_sub(bytes.len());
-        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if bytes.len() >= MAX_BODY {
-            break;
+impl Default for Body {
+    fn default() -> Self {
+        Self {
+            text: String::new(),
+            retry_after: None,
+            error_code_header: None,
+            quotable: true,
         }
     }
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+impl Body {
+    /// The start of a body that is not JSON, for an error message; never a token response.
+    fn shown(&self) -> String {
+        if self.quotable {
+            quote(&self.text)
+        } else if self.text.trim().is_empty() {
+            "an empty body".into()
+        } else {
+            format!(
+                "{} bytes, not quoted (an answer to a sign-in may hold tokens)",
+                self.text.len()
+            )
+        }
+    }
 }
 
 /// `Retry-After` as seconds or as an HTTP date.
@@ -338,19 +380,10 @@ fn retry_after(response: &Response) -> Option<Duration> {
     )
 }
 
+/// Kept for the modules that describe transport errors through `auth`; see
+/// [`http::describe_error`] (never the URL: reqwest's own text includes it, query and all).
 pub(crate) fn describe_transport_error(error: &reqwest::Error) -> String {
-    if error.is_timeout() {
-        "the request timed out".into()
-    } else if error.is_connect() {
-        "connection refused or no route to the host".into()
-    } else {
-        // Without the URL: reqwest's own text includes it, query and all.
-        let mut text = error.to_string();
-        if let Some(url) = error.url() {
-            text = text.replace(url.as_str(), &http::redact(url));
-        }
-        text
-    }
+    http::describe_error(error)
 }
 
 /// The parts of an error body GoTrue (or its gateway) may send.
@@ -447,7 +480,7 @@ pub(crate) fn classify_error(status: StatusCode, body: &Body, url: &str) -> Auth
         let message = match &fields {
             Some(_) if !message.is_empty() => message,
             Some(_) => "no message".into(),
-            None => format!("the body is not JSON, it starts with {}", quote(&body.text)),
+            None => format!("the body is not JSON, it is {}", body.shown()),
         };
         return AuthError::ServerError {
             status: status_u16,
@@ -459,7 +492,7 @@ pub(crate) fn classify_error(status: StatusCode, body: &Body, url: &str) -> Auth
             url: url.to_owned(),
             reason: format!(
                 "HTTP {status_u16} with a body that is not GoTrue's JSON: {}",
-                quote(&body.text)
+                body.shown()
             ),
         };
     };
@@ -519,7 +552,7 @@ fn json_object(
             reason: format!(
                 "{endpoint} answered HTTP {} with a body that is not JSON: {}",
                 status.as_u16(),
-                quote(&body.text)
+                body.shown()
             ),
         }),
     }
@@ -754,7 +787,7 @@ mod tests {
             text: r#"{"code":"over_request_rate_limit","message":"Request rate limit reached"}"#
                 .into(),
             retry_after: Some(Duration::from_secs(37)),
-            error_code_header: None,
+            ..Body::default()
         };
         let error = classify_error(StatusCode::TOO_MANY_REQUESTS, &limited, URL);
         assert_eq!(error.code(), "rate_limited");
@@ -823,6 +856,26 @@ mod tests {
         }
         let error = parse_session(StatusCode::OK, &body("<html>hi</html>"), URL).unwrap_err();
         assert_eq!(error.code(), "not_supabase");
+    }
+
+    #[test]
+    fn a_token_response_is_never_quoted() {
+        let secret = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2Vu";
+        let unquoted = |text: String| Body {
+            text,
+            quotable: false,
+            ..Body::default()
+        };
+        // Cut off mid-way (not JSON any more), on success and on an error status alike.
+        let cut = unquoted(format!(r#"{{"access_token":"{secret}","refresh_tok"#));
+        let error = parse_session(StatusCode::OK, &cut, URL).unwrap_err();
+        assert_eq!(error.code(), "not_supabase");
+        assert!(!error.to_string().contains(secret), "{error}");
+        assert!(error.to_string().contains("not quoted"), "{error}");
+        for status in [StatusCode::BAD_REQUEST, StatusCode::BAD_GATEWAY] {
+            let error = classify_error(status, &cut, URL);
+            assert!(!error.to_string().contains(secret), "{error}");
+        }
     }
 
     #[test]

@@ -10,27 +10,50 @@ use url::{Host, Url};
 /// Sent as `X-Client-Info`, as supabase-js does, so server logs can tell Callrec's traffic.
 pub const CLIENT_INFO: &str = concat!("callrec/", env!("CARGO_PKG_VERSION"));
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The first-byte and stall deadline of every request the client sends: no byte for this long,
+/// before the headers or between body chunks, ends it. A server that accepts and then stays
+/// silent cannot hold a request (or a thread waiting on one) forever. Media readers keep
+/// shorter idle deadlines of their own on top.
+pub const STALL_TIMEOUT: Duration = Duration::from_secs(20);
 /// Bounds a whole API request; media streams build their own requests without it.
 pub const API_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most of a JSON answer (auth, PostgREST, functions) read into memory: a page of 1,000
+/// calls is well under 2 MB, and a server must not be able to size our allocations.
+pub const MAX_JSON_BODY: usize = 8 * 1024 * 1024;
 const MAX_REDIRECTS: usize = 5;
 
 #[derive(Debug, thiserror::Error)]
-#[error("could not set up the HTTP client: {0}")]
-pub struct ClientBuildError(#[from] reqwest::Error);
+pub enum HttpError {
+    #[error("could not set up the HTTP client: {}", describe_error(.0))]
+    ClientBuild(reqwest::Error),
+    /// The server sent (or announced) more than the reader takes.
+    #[error("the server's answer is larger than the {max} bytes Callrec reads")]
+    TooLarge { max: usize },
+    #[error("the server's answer broke off: {reason}")]
+    Body { reason: String },
+}
 
-impl crate::ErrorCode for ClientBuildError {
+impl crate::ErrorCode for HttpError {
     fn code(&self) -> &'static str {
-        "http_client"
+        match self {
+            Self::ClientBuild(_) => "http_client",
+            Self::TooLarge { .. } => "response_too_large",
+            Self::Body { .. } => "unreachable",
+        }
     }
 
     fn kind(&self) -> crate::ErrorKind {
-        crate::ErrorKind::Other
+        match self {
+            Self::ClientBuild(_) => crate::ErrorKind::Other,
+            Self::TooLarge { .. } | Self::Body { .. } => crate::ErrorKind::Network,
+        }
     }
 }
 
-/// Builds the process's client: connect timeout, bounded redirects that never leave https
-/// (except to loopback), and Callrec's user agent. Share it; it pools connections.
-pub fn client() -> Result<reqwest::Client, ClientBuildError> {
+/// Builds the process's client: connect and stall deadlines, bounded redirects that never
+/// leave https (except to loopback), no `Referer`, and Callrec's user agent. Share it; it
+/// pools connections.
+pub fn client() -> Result<reqwest::Client, HttpError> {
     let redirect = reqwest::redirect::Policy::custom(|attempt| {
         if attempt.previous().len() >= MAX_REDIRECTS {
             attempt.error("too many redirects")
@@ -40,11 +63,68 @@ pub fn client() -> Result<reqwest::Client, ClientBuildError> {
             attempt.error("redirect to a URL that is neither https nor loopback")
         }
     });
-    Ok(reqwest::Client::builder()
+    reqwest::Client::builder()
         .user_agent(CLIENT_INFO)
         .connect_timeout(CONNECT_TIMEOUT)
+        .read_timeout(STALL_TIMEOUT)
         .redirect(redirect)
-        .build()?)
+        // reqwest sends the previous URL as `Referer` when it follows a redirect: for a signed
+        // storage URL that is its query, credential and all, handed to the next host.
+        .referer(false)
+        .build()
+        .map_err(HttpError::ClientBuild)
+}
+
+/// Reads `response`'s body, refusing more than `max` bytes: a `Content-Length` over it is
+/// refused before reading, and a body that grows past it stops there.
+pub async fn read_capped(
+    mut response: reqwest::Response,
+    max: usize,
+) -> Result<Vec<u8>, HttpError> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > max as u64)
+    {
+        return Err(HttpError::TooLarge { max });
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|error| HttpError::Body {
+        reason: describe_error(&error),
+    })? {
+        if bytes.len() + chunk.len() > max {
+            return Err(HttpError::TooLarge { max });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+/// A transport error in words, without its URL: reqwest's own text includes the URL, query and
+/// all, and a signed URL's query is its credential. Callers name the URL themselves, redacted.
+pub fn describe_error(error: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let what = if error.is_timeout() {
+        return "the request timed out (no answer in time)".into();
+    } else if error.is_connect() {
+        return "connection refused or no route to the host".into();
+    } else if error.is_redirect() {
+        "a redirect was refused"
+    } else if error.is_body() || error.is_decode() {
+        "the body could not be read"
+    } else if error.is_builder() {
+        "the request could not be built"
+    } else {
+        "the request failed"
+    };
+    // The causes (hyper's, io's, our redirect policy's words) carry no URL.
+    let mut text = what.to_owned();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// True for `localhost` and loopback addresses (where plain http is acceptable).
