@@ -91,7 +91,11 @@ pub async fn list_calls(
     cursor: Option<Cursor>,
 ) -> Result<CallPage, IpcError> {
     let session = signed_in(&state).await?;
-    Ok(calls::list(&session, state.library()?, &query, cursor.as_ref()).await?)
+    let deadline = state
+        .config
+        .as_ref()
+        .map_or(calls::LIST_DEADLINE, |config| config.list_deadline);
+    Ok(calls::list_within(&session, state.library()?, &query, cursor.as_ref(), deadline).await?)
 }
 
 /// A call's recordings from both endpoints, merged; each endpoint's failure is part of the

@@ -101,6 +101,7 @@ async fn no_ipc_payload_carries_a_token() {
         data_dir: dir.path().to_owned(),
         demo: true,
         demo_email: Some(user.email.clone()),
+        list_deadline: callrec_core::calls::LIST_DEADLINE,
     };
     push(serde_json::to_value(AppInfo::new(Some(&config), Some(&project))).unwrap());
     let status = project::probe(&http, Some(&project)).await.unwrap();

@@ -6,6 +6,7 @@
 //! gives for our identifier, so the app and the CLI share one library).
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -23,6 +24,10 @@ pub const ENV_FUNCTIONS_URL: &str = "CALLREC_FUNCTIONS_URL";
 pub const ENV_SIGNED_URL_FUNCTIONS_URL: &str = "CALLREC_SIGNED_URL_FUNCTIONS_URL";
 pub const ENV_SIGNED_URL_API_KEY: &str = "CALLREC_SIGNED_URL_API_KEY";
 pub const ENV_DATA_DIR: &str = "CALLREC_DATA_DIR";
+/// Seconds a call-list request may take before the list is answered from the library, marked
+/// offline (default [`crate::calls::LIST_DEADLINE`]; tests shorten it).
+pub const ENV_LIST_DEADLINE: &str = "CALLREC_LIST_DEADLINE_SECS";
+const MAX_LIST_DEADLINE_SECS: u64 = 300;
 /// Set by `callrec demo` for the app it starts: the project is the local demo backend.
 pub const ENV_DEMO: &str = "CALLREC_DEMO";
 /// Set by `callrec demo`: the demo reviewer's email, prefilled on the sign-in screen.
@@ -59,6 +64,12 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{setting} must be {expected}, got {value:?}")]
+    InvalidSetting {
+        setting: &'static str,
+        expected: &'static str,
+        value: String,
+    },
 }
 
 impl ErrorCode for ConfigError {
@@ -70,6 +81,7 @@ impl ErrorCode for ConfigError {
             Self::ReadFile { .. } | Self::ParseFile { .. } | Self::WriteFile { .. } => {
                 "config_file"
             }
+            Self::InvalidSetting { .. } => "config_invalid",
         }
     }
 
@@ -175,6 +187,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub demo: bool,
     pub demo_email: Option<String>,
+    /// How long a call-list request may take before the library answers instead.
+    pub list_deadline: Duration,
 }
 
 impl Config {
@@ -193,11 +207,25 @@ impl Config {
         let settings = flags.or(env_layer).or(file_layer);
         let demo = env(ENV_DEMO).is_some_and(|value| value == "1" || value == "true");
         let demo_email = env(ENV_DEMO_EMAIL).filter(|value| !value.is_empty());
+        let list_deadline = match env(ENV_LIST_DEADLINE).filter(|value| !value.trim().is_empty()) {
+            None => crate::calls::LIST_DEADLINE,
+            Some(value) => match value.trim().parse::<u64>() {
+                Ok(secs @ 1..=MAX_LIST_DEADLINE_SECS) => Duration::from_secs(secs),
+                _ => {
+                    return Err(ConfigError::InvalidSetting {
+                        setting: ENV_LIST_DEADLINE,
+                        expected: "a whole number of seconds from 1 to 300",
+                        value,
+                    });
+                }
+            },
+        };
         Ok(Self {
             project: project_from(settings)?,
             data_dir,
             demo,
             demo_email,
+            list_deadline,
         })
     }
 
@@ -392,6 +420,23 @@ mod tests {
         assert!(config.project.is_none());
         assert_eq!(config.data_dir, dir.path());
         assert!(!config.demo);
+    }
+
+    #[test]
+    fn the_list_deadline_is_15_s_unless_set_within_bounds() {
+        let dir = tempfile::tempdir().unwrap();
+        let resolve = |value: &str| {
+            Config::resolve(
+                temp_dir_flags(dir.path()),
+                env_of(&[(ENV_LIST_DEADLINE, value)]),
+            )
+        };
+        assert_eq!(resolve("").unwrap().list_deadline, Duration::from_secs(15));
+        assert_eq!(resolve("2").unwrap().list_deadline, Duration::from_secs(2));
+        for bad in ["0", "301", "-1", "1.5", "soon"] {
+            let error = resolve(bad).unwrap_err();
+            assert_eq!(error.code(), "config_invalid", "{bad}: {error}");
+        }
     }
 
     #[test]

@@ -5,14 +5,22 @@
 mod query;
 mod row;
 
-pub use query::{CallQuery, Cursor, Sort, content_range_total, quote};
+pub use query::{CallQuery, Cursor, MAX_LIMIT, Sort, content_range_total, quote};
 pub use row::{CallRow, parse_rows};
+
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::http;
 use crate::session::{SessionError, SessionManager};
 use crate::{ErrorCode, ErrorKind};
+
+/// How long a page of the list may take from the project (a refresh of the token included)
+/// before the library answers instead, marked offline: a server that accepts and then stays
+/// silent must not hold the list. [`crate::config::Config::list_deadline`] can change it.
+pub const LIST_DEADLINE: Duration = Duration::from_secs(15);
 
 /// Where a page came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -67,6 +75,8 @@ pub enum CallsError {
     Query(String),
     #[error("the server's answer could not be read: {0}")]
     Decode(String),
+    #[error("the server's page of calls is larger than the {max} bytes Callrec reads")]
+    TooLarge { max: usize },
     /// Offline, and the library could not answer either.
     #[error("offline, and the library failed: {0}")]
     Library(String),
@@ -81,6 +91,7 @@ impl ErrorCode for CallsError {
             Self::RangeNotSatisfiable => "range_not_satisfiable",
             Self::Query(_) => "invalid_query",
             Self::Decode(_) => "bad_response",
+            Self::TooLarge { .. } => "response_too_large",
             Self::Library(_) => "library",
         }
     }
@@ -95,7 +106,7 @@ impl ErrorCode for CallsError {
                 _ => ErrorKind::Network,
             },
             Self::RangeNotSatisfiable | Self::Query(_) => ErrorKind::Usage,
-            Self::Decode(_) | Self::Library(_) => ErrorKind::Network,
+            Self::Decode(_) | Self::TooLarge { .. } | Self::Library(_) => ErrorKind::Network,
         }
     }
 }
@@ -133,10 +144,16 @@ pub async fn fetch_page(
         .get("content-range")
         .and_then(|v| v.to_str().ok())
         .and_then(content_range_total);
-    let body = response
-        .bytes()
+    let body = http::read_capped(response, http::MAX_JSON_BODY)
         .await
-        .map_err(|e| CallsError::Decode(e.to_string()))?;
+        .map_err(|error| match error {
+            http::HttpError::TooLarge { max } => CallsError::TooLarge { max },
+            // The body broke off or stalled: the network's fault, so the library answers.
+            other => CallsError::Session(SessionError::Unreachable {
+                url: http::redact(&url),
+                reason: other.to_string(),
+            }),
+        })?;
     if status == 416 {
         return Err(CallsError::RangeNotSatisfiable);
     }
@@ -225,6 +242,18 @@ pub async fn list(
     query: &CallQuery,
     cursor: Option<&Cursor>,
 ) -> Result<CallPage, CallsError> {
+    list_within(session, library, query, cursor, LIST_DEADLINE).await
+}
+
+/// [`list`], with the project given `deadline` to answer (the whole page: token refresh,
+/// request and body) before the library answers instead.
+pub async fn list_within(
+    session: &SessionManager,
+    library: &crate::library::Library,
+    query: &CallQuery,
+    cursor: Option<&Cursor>,
+    deadline: Duration,
+) -> Result<CallPage, CallsError> {
     let project = project_key(session);
     if query.downloaded == Some(true) {
         return library
@@ -236,7 +265,19 @@ pub async fn list(
     } else {
         Count::Exact
     };
-    match fetch_page(session, query, cursor, count).await {
+    let fetched =
+        match tokio::time::timeout(deadline, fetch_page(session, query, cursor, count)).await {
+            Ok(fetched) => fetched,
+            Err(_) => {
+                let failure = SessionError::Unreachable {
+                    url: http::redact(&session.project().endpoint("rest/v1/calls")),
+                    reason: format!("no answer within {} s", deadline.as_secs_f32()),
+                };
+                session.mark_offline(&failure);
+                Err(CallsError::Session(failure))
+            }
+        };
+    match fetched {
         Ok(mut page) => {
             if let Err(error) = library.upsert_calls(&project, &page.rows) {
                 tracing::warn!("the library could not remember a page of calls: {error}");
@@ -253,8 +294,10 @@ pub async fn list(
             }
             Ok(page)
         }
-        Err(CallsError::Session(SessionError::Unreachable { url, reason })) => {
-            tracing::info!("{url} unreachable ({reason}): serving calls from the library");
+        // Offline is a state, not an error: no connection, no answer in time, or no token
+        // because the auth server cannot be reached (whatever the token's age).
+        Err(CallsError::Session(error)) if error.is_unreachable() => {
+            tracing::info!("{error}: serving calls from the library");
             library
                 .query_calls(&project, query, cursor)
                 .map_err(|e| CallsError::Library(e.to_string()))

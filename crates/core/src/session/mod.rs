@@ -138,6 +138,29 @@ impl ErrorCode for SessionError {
     }
 }
 
+impl SessionError {
+    /// The project could not be reached, answered too late, or its auth server failed: the
+    /// session is not in doubt, only the network. Callers with a local copy (the call list's
+    /// library) answer from it instead of failing.
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            Self::Unreachable { .. } => true,
+            Self::Auth(error) => matches!(
+                error,
+                AuthError::Unreachable { .. } | AuthError::ServerError { .. }
+            ),
+            _ => false,
+        }
+    }
+}
+
+/// What a refresh grant gave: a new session from the server, or the one another process (the
+/// app beside the CLI) had already rotated to and saved in the keyring.
+enum Renewed {
+    Refreshed(AuthSession),
+    Adopted(Tokens),
+}
+
 /// What the reviewer is told when the server ends the session.
 fn ended_notice(error: &AuthError) -> SessionNotice {
     let message = match error {
@@ -173,6 +196,15 @@ struct Tokens {
 }
 
 impl Tokens {
+    fn from_stored(stored: StoredSession) -> Self {
+        Self {
+            access: stored.access_token,
+            refresh: stored.refresh_token,
+            expires_at: stored.expires_at,
+            lifetime: 0,
+        }
+    }
+
     fn from_session(session: &AuthSession) -> Self {
         Self {
             access: Some(session.access_token.clone()),
@@ -450,8 +482,16 @@ impl SessionManager {
         }
         if needs_refresh {
             tracing::debug!(user_id = %user.id, "restoring: refreshing the saved session");
-            match self.inner.auth.refresh(&tokens.refresh).await {
-                Ok(session) => {
+            match self.refresh_grant(&user.id, &tokens.refresh).await {
+                Ok(Renewed::Adopted(adopted)) => {
+                    return Ok(self.set_live(Live::Active(Active {
+                        user,
+                        tokens: adopted,
+                        offline: false,
+                        notice: None,
+                    })));
+                }
+                Ok(Renewed::Refreshed(session)) => {
                     tokens = Tokens::from_session(&session);
                     user.email = session.user.email.clone();
                     let notice = self
@@ -577,7 +617,9 @@ impl SessionManager {
                     url,
                     reason: auth::describe_transport_error(&error),
                 };
-                if error.is_connect() {
+                // No connection, or no answer in time (a server that accepts and stays
+                // silent): the network's state, not the session's.
+                if error.is_connect() || error.is_timeout() {
                     self.mark_offline(&failure);
                 }
                 failure
@@ -624,12 +666,7 @@ impl SessionManager {
         // already: then ours is retired and its successor is in the keyring.
         let mut refresh = refresh;
         if let Some(saved) = self.saved_successor(&user.id, &refresh).await {
-            let adopted = Tokens {
-                access: saved.access_token,
-                refresh: saved.refresh_token,
-                expires_at: saved.expires_at,
-                lifetime: 0,
-            };
+            let adopted = Tokens::from_stored(saved);
             match adopted.access.clone() {
                 Some(token) if !adopted.expired(now) && Some(&token) != seen.as_ref() => {
                     tracing::debug!("took the session another process refreshed");
@@ -645,8 +682,19 @@ impl SessionManager {
             }
         }
         tracing::debug!(user_id = %user.id, "refreshing the session");
-        match self.inner.auth.refresh(&refresh).await {
-            Ok(session) => {
+        match self.refresh_grant(&user.id, &refresh).await {
+            Ok(Renewed::Adopted(tokens)) => {
+                let token = tokens.access.clone();
+                self.set_live(Live::Active(Active {
+                    user,
+                    tokens,
+                    offline: false,
+                    notice: None,
+                }));
+                // `refresh_grant` adopts only a session with an unexpired access token.
+                token.ok_or(SessionError::NotSignedIn)
+            }
+            Ok(Renewed::Refreshed(session)) => {
                 tracing::debug!(expires_at = session.expires_at, "refreshed the session");
                 let tokens = Tokens::from_session(&session);
                 let user = SessionUser {
@@ -688,6 +736,38 @@ impl SessionManager {
                 }
                 Err(error.into())
             }
+        }
+    }
+
+    /// The refresh grant for `refresh`. Refused as already used, it reads the keyring again:
+    /// another process on this keyring (the app beside the CLI) may have rotated the token
+    /// after this one last read it, and then its successor is there. That session is taken
+    /// (or refreshed in turn) rather than this one signed out. Only when the keyring holds
+    /// nothing newer does the refusal stand.
+    async fn refresh_grant(
+        &self,
+        user_id: &str,
+        refresh: &Secret<String>,
+    ) -> Result<Renewed, AuthError> {
+        match self.inner.auth.refresh(refresh).await {
+            Err(AuthError::RefreshTokenAlreadyUsed) => {
+                let Some(saved) = self.saved_successor(user_id, refresh).await else {
+                    return Err(AuthError::RefreshTokenAlreadyUsed);
+                };
+                tracing::debug!(
+                    "the refresh token was rotated by another process: taking its session"
+                );
+                let adopted = Tokens::from_stored(saved);
+                if !adopted.expired(auth::now_secs()) {
+                    return Ok(Renewed::Adopted(adopted));
+                }
+                self.inner
+                    .auth
+                    .refresh(&adopted.refresh)
+                    .await
+                    .map(Renewed::Refreshed)
+            }
+            other => other.map(Renewed::Refreshed),
         }
     }
 
@@ -829,7 +909,9 @@ impl SessionManager {
         }))
     }
 
-    fn mark_offline(&self, error: &dyn ErrorCode) {
+    /// Marks the session offline (kept, not ended) after a request found the project
+    /// unreachable; the next request that gets through marks it online again.
+    pub(crate) fn mark_offline(&self, error: &dyn ErrorCode) {
         let changed = match &mut *self.live() {
             Live::Active(active) if !active.offline => {
                 active.offline = true;
