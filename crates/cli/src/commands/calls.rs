@@ -2,7 +2,8 @@
 
 use clap::{Args, ValueEnum};
 
-use callrec_core::calls::{self, CallPage, CallQuery, CallSource, Sort};
+use callrec_core::calls::{self, CallPage, CallQuery, CallSource, Cursor, MAX_LIMIT, Sort};
+use callrec_core::config::Config;
 use callrec_core::library::Library;
 
 use crate::exit::CliError;
@@ -45,8 +46,9 @@ pub struct CallsArgs {
     /// Text in a number or the agent's name, or a call id (`*` matches anything).
     #[arg(long, value_name = "TEXT")]
     search: Option<String>,
-    /// Calls per page (at most 1000; default 50, or 1000 with --all).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    /// How many calls (default 50; up to 100,000, fetched 1,000 per request). With --all,
+    /// how many per request.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_CALLS)))]
     limit: Option<u32>,
     /// Every matching call, page after page (each page is also kept in the library, so this
     /// makes the whole list available offline).
@@ -55,15 +57,24 @@ pub struct CallsArgs {
     /// Only calls downloaded to this computer (answered from the library, even online).
     #[arg(long, conflicts_with = "not_downloaded")]
     downloaded: bool,
-    /// Only calls not (fully) downloaded yet: the project's page without the downloaded ones,
-    /// so a page may hold fewer than --limit calls.
+    /// Only calls not (fully) downloaded yet: the project's pages without the downloaded ones,
+    /// read until there are --limit of them (or no more).
     #[arg(long)]
     not_downloaded: bool,
     #[arg(long, value_enum, default_value = "-date", allow_hyphen_values = true)]
     sort: SortArg,
 }
 
+/// The most calls one `callrec calls` gathers without --all: bounded so that a typo cannot
+/// hold the whole list in memory.
+const MAX_CALLS: u32 = 100_000;
+
 impl CallsArgs {
+    /// The calls asked for (without --all) or the page size (with it).
+    fn wanted(&self) -> u32 {
+        self.limit.unwrap_or(if self.all { MAX_LIMIT } else { 50 })
+    }
+
     fn query(&self) -> CallQuery {
         CallQuery {
             sort: match self.sort {
@@ -82,7 +93,9 @@ impl CallsArgs {
             direction: self.direction.clone(),
             status: self.status.clone(),
             search: self.search.clone(),
-            limit: self.limit.unwrap_or(if self.all { 1000 } else { 50 }),
+            // The server's page: PostgREST serves at most 1,000 rows a request, so a larger
+            // --limit is gathered over several (see `run`).
+            limit: self.wanted().min(MAX_LIMIT),
             downloaded: match (self.downloaded, self.not_downloaded) {
                 (true, _) => Some(true),
                 (_, true) => Some(false),
@@ -97,21 +110,31 @@ pub async fn run(
     flags: callrec_core::config::Settings,
     args: CallsArgs,
 ) -> Result<(), CliError> {
+    let deadline = Config::from_process_env(flags.clone())?.list_deadline;
     let manager = super::session::signed_in(flags).await?.manager;
     let library = Library::open(manager.data_dir())?;
     let query = args.query();
-    let mut page = calls::list(&manager, &library, &query, None).await?;
-    if args.all {
-        let mut cursor = page.next.take();
-        while let Some(after) = cursor {
-            let next = calls::list(&manager, &library, &query, Some(&after)).await?;
-            page.rows.extend(next.rows);
-            page.skipped += next.skipped;
-            if next.source == CallSource::Offline {
-                page.source = CallSource::Offline;
-            }
-            cursor = next.next;
+    // Without --all, --limit calls: page after page (keyset, 1,000 at a time) until there are
+    // that many or no more.
+    let wanted = (!args.all).then(|| args.wanted() as usize);
+    let mut page = calls::list_within(&manager, &library, &query, None, deadline).await?;
+    while wanted.is_none_or(|wanted| page.rows.len() < wanted) {
+        let Some(after) = page.next.take() else {
+            break;
+        };
+        let next = calls::list_within(&manager, &library, &query, Some(&after), deadline).await?;
+        page.rows.extend(next.rows);
+        page.skipped += next.skipped;
+        if next.source == CallSource::Offline {
+            page.source = CallSource::Offline;
         }
+        page.next = next.next;
+    }
+    if let Some(wanted) = wanted
+        && page.rows.len() > wanted
+    {
+        page.rows.truncate(wanted);
+        page.next = page.rows.last().map(|row| Cursor::after(query.sort, row));
     }
     if query.downloaded == Some(true) {
         output.note("downloaded calls, from the library on this computer");
