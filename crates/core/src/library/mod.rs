@@ -6,11 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use rusqlite::{Connection, OptionalExtension, params_from_iter, types::Value as Sql};
-// rusqlite_migration from the start: the schema will grow (segments, files, downloads) and it
-// applies an append-only list of SQL migrations tracked in SQLite's `user_version`, so every
-// existing library file is brought forward exactly once, with no hand-rolled version table.
-use rusqlite_migration::{M, Migrations};
+use rusqlite::{
+    Connection, OptionalExtension, TransactionBehavior, params_from_iter, types::Value as Sql,
+};
 
 mod store;
 mod waveforms;
@@ -205,6 +203,57 @@ fn like_escape(text: &str) -> String {
     out
 }
 
+/// Puts the file in WAL mode (kept in the file, so a no-op after the first time). Switching a
+/// new file needs it to itself, and SQLite answers "busy" at once, without its busy timeout,
+/// to a second process (the CLI beside the app) opening it at that moment: it tries again for
+/// a few seconds.
+fn enable_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(error, _))
+                if matches!(
+                    error.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && std::time::Instant::now() < give_up =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Brings the schema forward: an append-only list of SQL migrations, tracked in SQLite's
+/// `user_version`, so every library file gets each one exactly once. The version is read inside
+/// a `BEGIN IMMEDIATE` transaction (the write lock taken first, waiting on the busy timeout):
+/// the app and the CLI opening the library at once cannot both see the old version and both
+/// apply the same migration. (rusqlite_migration reads it before its transaction begins.)
+fn migrate(conn: &mut Connection) -> Result<(), String> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|e| e.to_string())?;
+    let version: i64 = tx
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(|e| e.to_string())?;
+    let applied = usize::try_from(version).unwrap_or(usize::MAX);
+    if applied > MIGRATIONS.len() {
+        return Err(format!(
+            "the library's schema (version {version}) is newer than this Callrec knows ({}): update Callrec",
+            MIGRATIONS.len()
+        ));
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        tx.execute_batch(sql)
+            .map_err(|e| format!("migration {}: {e}", index + 1))?;
+    }
+    if applied < MIGRATIONS.len() {
+        tx.pragma_update(None, "user_version", MIGRATIONS.len())
+            .map_err(|e| e.to_string())?;
+    }
+    tx.commit().map_err(|e| e.to_string())
+}
+
 impl Library {
     /// Opens (creating and migrating) `<data_dir>/library.sqlite3`.
     pub fn open(data_dir: &Path) -> Result<Self, LibraryError> {
@@ -215,18 +264,14 @@ impl Library {
         };
         std::fs::create_dir_all(data_dir).map_err(|e| fail(e.to_string()))?;
         let mut conn = Connection::open(&path).map_err(|e| fail(e.to_string()))?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| fail(e.to_string()))?;
+        enable_wal(&conn).map_err(|e| fail(e.to_string()))?;
         // Every commit reaches the disk before the call returns (SQLite's default, stated):
         // the downloader saves a file's hash before renaming it and relies on that order.
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(|e| fail(e.to_string()))?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(|e| fail(e.to_string()))?;
-        let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());
-        migrations
-            .to_latest(&mut conn)
-            .map_err(|e| fail(e.to_string()))?;
+        migrate(&mut conn).map_err(fail)?;
         Ok(Self {
             conn: Mutex::new(conn),
             dir: data_dir.to_owned(),

@@ -9,6 +9,10 @@ use serde::{Deserialize, Serialize};
 use super::SessionError;
 
 pub const PROFILES_FILE_NAME: &str = "profiles.toml";
+/// Held (an OS file lock) around every read-modify-write of `profiles.toml`, so the app and the
+/// CLI changing it at once cannot drop each other's change. A file of its own: the profiles
+/// file is replaced by a rename, and a lock on a replaced file would guard nothing.
+const LOCK_FILE_NAME: &str = "profiles.lock";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
@@ -65,20 +69,40 @@ pub fn set_endpoint_prefs(
     project: &str,
     prefs: EndpointPrefs,
 ) -> Result<(), SessionError> {
-    let mut file = read(data_dir);
-    file.endpoints.insert(project.to_owned(), prefs);
+    update(data_dir, |file| {
+        file.endpoints.insert(project.to_owned(), prefs.clone()) != Some(prefs)
+    })
+}
+
+/// Reads, changes (`change` says whether it did) and writes the file, all under the lock.
+fn update(
+    data_dir: &Path,
+    change: impl FnOnce(&mut ProfilesFile) -> bool,
+) -> Result<(), SessionError> {
     let path = path(data_dir);
-    let text = toml::to_string(&file).map_err(|error| SessionError::DataFile {
-        path: path.clone(),
+    let failed = |path: PathBuf, error: &dyn std::fmt::Display| SessionError::DataFile {
+        path,
         reason: error.to_string(),
-    })?;
+    };
+    std::fs::create_dir_all(data_dir).map_err(|error| failed(data_dir.to_owned(), &error))?;
+    let lock_path = data_dir.join(LOCK_FILE_NAME);
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|error| failed(lock_path.clone(), &error))?;
+    // Blocks while the other process writes (milliseconds); released when `lock` is dropped.
+    lock.lock().map_err(|error| failed(lock_path, &error))?;
+    let mut file = read(data_dir);
+    if !change(&mut file) {
+        return Ok(());
+    }
+    let text = toml::to_string(&file).map_err(|error| failed(path.clone(), &error))?;
     let text = format!(
         "# Which user is signed in to each project. No secrets: sessions are in the OS keyring.\n{text}"
     );
-    crate::config::write_atomic(&path, &text).map_err(|error| SessionError::DataFile {
-        path,
-        reason: error.to_string(),
-    })
+    crate::config::write_atomic(&path, &text).map_err(|error| failed(path, &error))
 }
 
 fn path(data_dir: &Path) -> PathBuf {
@@ -108,25 +132,9 @@ pub fn current(data_dir: &Path, project: &str) -> Option<Profile> {
 
 /// Makes `profile` current for `project`, or forgets the project's user with `None`.
 pub fn set(data_dir: &Path, project: &str, profile: Option<Profile>) -> Result<(), SessionError> {
-    let mut file = read(data_dir);
-    let changed = match profile {
+    update(data_dir, |file| match profile {
         Some(profile) => file.projects.insert(project.to_owned(), profile.clone()) != Some(profile),
         None => file.projects.remove(project).is_some(),
-    };
-    if !changed {
-        return Ok(());
-    }
-    let path = path(data_dir);
-    let text = toml::to_string(&file).map_err(|error| SessionError::DataFile {
-        path: path.clone(),
-        reason: error.to_string(),
-    })?;
-    let text = format!(
-        "# Which user is signed in to each project. No secrets: sessions are in the OS keyring.\n{text}"
-    );
-    crate::config::write_atomic(&path, &text).map_err(|error| SessionError::DataFile {
-        path,
-        reason: error.to_string(),
     })
 }
 
@@ -176,6 +184,36 @@ mod tests {
         set_endpoint_prefs(dir.path(), project, prefs.clone()).unwrap();
         assert_eq!(endpoint_prefs(dir.path(), project), prefs);
         assert_eq!(current(dir.path(), project), Some(a));
+    }
+
+    #[test]
+    fn writers_at_once_lose_no_change() {
+        // Threads stand in for the app and the CLI: each has its own lock handle, as a
+        // process would, and without the lock some of these updates would be lost.
+        let dir = tempfile::tempdir().unwrap();
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let dir = dir.path().to_owned();
+                std::thread::spawn(move || {
+                    for n in 0..10 {
+                        let profile = Profile {
+                            user_id: format!("u{t}-{n}"),
+                            email: format!("{t}-{n}@x.test"),
+                        };
+                        set(&dir, &format!("https://p{t}-{n}.test/"), Some(profile)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        for t in 0..8 {
+            for n in 0..10 {
+                let found = current(dir.path(), &format!("https://p{t}-{n}.test/"));
+                assert_eq!(found.map(|p| p.user_id), Some(format!("u{t}-{n}")));
+            }
+        }
     }
 
     #[test]
