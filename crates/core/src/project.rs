@@ -35,7 +35,12 @@ pub enum ProbeError {
     KeyRejected { status: u16, message: String },
     #[error("the project answered HTTP {status}: {message}")]
     Server { status: u16, message: String },
+    #[error("{url} answered with more than the {max} bytes a health check reads")]
+    TooLarge { url: String, max: usize },
 }
+
+/// The most of a probe's answer read: health and error bodies are a few hundred bytes.
+const MAX_PROBE_BODY: usize = 64 * 1024;
 
 impl ErrorCode for ProbeError {
     fn code(&self) -> &'static str {
@@ -45,6 +50,7 @@ impl ErrorCode for ProbeError {
             Self::NotSupabase { .. } => "not_supabase",
             Self::KeyRejected { .. } => "key_rejected",
             Self::Server { .. } => "server_error",
+            Self::TooLarge { .. } => "response_too_large",
         }
     }
 
@@ -52,7 +58,9 @@ impl ErrorCode for ProbeError {
         match self {
             Self::NotConfigured | Self::NotSupabase { .. } => ErrorKind::Usage,
             Self::KeyRejected { .. } => ErrorKind::Auth,
-            Self::Unreachable { .. } | Self::Server { .. } => ErrorKind::Network,
+            Self::Unreachable { .. } | Self::Server { .. } | Self::TooLarge { .. } => {
+                ErrorKind::Network
+            }
         }
     }
 }
@@ -87,7 +95,19 @@ pub async fn probe(
         .map_err(unreachable)?;
     let latency_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
     let status = response.status();
-    let body = response.text().await.map_err(unreachable)?;
+    let body = http::read_capped(response, MAX_PROBE_BODY)
+        .await
+        .map_err(|error| match error {
+            http::HttpError::TooLarge { max } => ProbeError::TooLarge {
+                url: shown_url.clone(),
+                max,
+            },
+            other => ProbeError::Unreachable {
+                url: shown_url.clone(),
+                reason: other.to_string(),
+            },
+        })?;
+    let body = String::from_utf8_lossy(&body).into_owned();
     if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
         return Err(ProbeError::KeyRejected {
             status: status.as_u16(),
@@ -124,10 +144,11 @@ pub async fn probe(
         .await;
     let rest_reachable = match rest {
         Ok(response) if response.status().is_success() => true,
-        Ok(response) => response
-            .json::<serde_json::Value>()
+        Ok(response) => http::read_capped(response, MAX_PROBE_BODY)
             .await
-            .is_ok_and(|body| body.get("code").is_some() && body.get("message").is_some()),
+            .ok()
+            .and_then(|body| serde_json::from_slice::<serde_json::Value>(&body).ok())
+            .is_some_and(|body| body.get("code").is_some() && body.get("message").is_some()),
         Err(_) => false,
     };
 
