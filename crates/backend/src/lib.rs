@@ -58,7 +58,7 @@ use rand::SeedableRng;
 
 pub use faults::{Faults, FaultsError};
 pub use fixtures::DemoUser;
-pub use rest::MAX_ROWS;
+pub use rest::{MAX_ROWS, TableShape};
 pub use stats::Stats;
 
 use state::{AppState, Shared};
@@ -109,6 +109,10 @@ pub struct BackendArgs {
     /// Seed of the generated data and of the keys.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     pub seed: u64,
+    /// The shape of the `calls` table PostgREST serves (the same calls in each): `full`, the
+    /// certain columns and `duration` (`minimal`), or magpipe's own names (`magpipe`).
+    #[arg(long, value_enum, default_value_t = TableShape::Full)]
+    pub schema: TableShape,
 }
 
 impl Default for BackendArgs {
@@ -126,6 +130,7 @@ impl Default for BackendArgs {
             drop_after: None,
             error_rate: 0.0,
             seed: DEFAULT_SEED,
+            schema: TableShape::Full,
         }
     }
 }
@@ -263,6 +268,7 @@ pub async fn start(args: BackendArgs) -> Result<RunningBackend, BackendError> {
             .timeout(Duration::from_secs(30))
             .build()?,
         attempts: Mutex::new(HashMap::new()),
+        table: args.schema,
     });
 
     let app = router(Arc::clone(&state));

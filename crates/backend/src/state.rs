@@ -31,6 +31,8 @@ pub(crate) struct AppState {
     pub http: reqwest::Client,
     /// Password attempts per email, for GoTrue's rate limit.
     pub attempts: Mutex<HashMap<String, VecDeque<Instant>>>,
+    /// The `calls` table's shape PostgREST serves.
+    pub table: crate::rest::TableShape,
 }
 
 pub(crate) type Shared = Arc<AppState>;

@@ -22,6 +22,7 @@ use crate::state::{AppState, Shared};
 use crate::stats::Counters;
 use crate::timefmt;
 pub(crate) use schema::CALLS as CALL_COLUMNS;
+pub use schema::TableShape;
 use sql::{OutCol, PgError, Scope};
 
 /// Supabase's `max-rows`.
@@ -302,7 +303,7 @@ fn not_embedded(path: &[String]) -> PgError {
     ))
 }
 
-fn plan(query: Option<&str>) -> Result<ReadPlan, PgError> {
+fn plan(table: sql::Table, query: Option<&str>) -> Result<ReadPlan, PgError> {
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
         .into_owned()
         .filter(|(k, _)| k != "apikey")
@@ -351,7 +352,7 @@ fn plan(query: Option<&str>) -> Result<ReadPlan, PgError> {
         Some(s) => parse::select(s).map_err(parse_error)?,
         None => vec![parse::SelectNode::Star],
     };
-    let columns = sql::columns(&nodes)?;
+    let columns = sql::columns(table, &nodes)?;
     let order = match &order {
         Some(o) => parse::order(o).map_err(parse_error)?,
         None => Vec::new(),
@@ -507,7 +508,8 @@ async fn read(
         .into());
     }
     let media = negotiate(headers)?;
-    let plan = plan(query)?;
+    let table_columns = state.table.columns();
+    let plan = plan(table_columns, query)?;
 
     // PostgREST's getRanges: header range ∩ limit/offset range; `limit=0` is its own case.
     let header_span = if *method == Method::GET {
@@ -572,7 +574,7 @@ async fn read(
         want.min(MAX_ROWS)
     };
     let count = count_preference(headers);
-    let order_sql = sql::order_clause(&plan.order)?;
+    let order_sql = sql::order_clause(table_columns, &plan.order)?;
 
     let role_scope = scope_for(&role);
     let filters = plan.filters;
@@ -583,7 +585,7 @@ async fn read(
         .db
         .call(move |conn| -> Result<ReadResult, RestError> {
             let scope = role_scope(conn)?;
-            let where_sql = sql::where_clause(&scope, &filters, &trees)?;
+            let where_sql = sql::where_clause(table_columns, &scope, &filters, &trees)?;
             let total = match count {
                 Some(_) => {
                     let text = format!("SELECT count(*) FROM calls WHERE {}", where_sql.text);
@@ -600,14 +602,14 @@ async fn read(
             let mut body = String::from("[");
             let mut rows = 0i64;
             if fetch_limit > 0 {
-                // Distinct physical columns; output keys map onto them.
+                // Distinct stored expressions; output keys map onto them.
                 let mut physical: Vec<&'static str> = Vec::new();
                 let index: Vec<usize> = columns
                     .iter()
-                    .map(|c| match physical.iter().position(|p| *p == c.col.name) {
+                    .map(|c| match physical.iter().position(|p| *p == c.col.expr) {
                         Some(i) => i,
                         None => {
-                            physical.push(c.col.name);
+                            physical.push(c.col.expr);
                             physical.len() - 1
                         }
                     })
@@ -724,7 +726,7 @@ pub(crate) async fn root(State(state): State<Shared>, headers: HeaderMap) -> Res
         "info": { "title": "standard public schema", "version": "12.2.3" },
         "paths": { "/": {}, "/calls": {} },
         "definitions": { "calls": { "type": "object", "properties":
-            CALL_COLUMNS.iter().map(|c| (c.name.to_string(), json!({ "format": c.ty.pg_name() }))).collect::<serde_json::Map<_, _>>()
+            state.table.columns().iter().map(|c| (c.name.to_string(), json!({ "format": c.ty.pg_name() }))).collect::<serde_json::Map<_, _>>()
         } },
     }))
     .into_response()

@@ -67,8 +67,11 @@ pub(crate) fn not_implemented(details: impl Into<String>) -> PgError {
     .details(details)
 }
 
-fn lookup(name: &str, json_path: bool) -> Result<&'static Column, PgError> {
-    let col = schema::column(name).ok_or_else(|| undefined_column(name))?;
+/// The columns of the table a request reads (the backend's [`schema::TableShape`]).
+pub(crate) type Table = &'static [Column];
+
+fn lookup(table: Table, name: &str, json_path: bool) -> Result<&'static Column, PgError> {
+    let col = schema::column(table, name).ok_or_else(|| undefined_column(name))?;
     if json_path {
         return Err(no_operator(col.ty, "->"));
     }
@@ -200,9 +203,16 @@ impl Sql {
 }
 
 /// Compiles one filter into `sql.text`'s next condition.
-fn leaf(sql: &mut Sql, field: &str, json_path: bool, expr: &OpExpr) -> Result<String, PgError> {
-    let col = lookup(field, json_path)?;
-    let name = col.name;
+fn leaf(
+    table: Table,
+    sql: &mut Sql,
+    field: &str,
+    json_path: bool,
+    expr: &OpExpr,
+) -> Result<String, PgError> {
+    let col = lookup(table, field, json_path)?;
+    // Only the schema's expressions reach the SQL, never the request's text.
+    let name = col.expr;
     let cond = match &expr.op {
         Operation::Quant { op, quant, value } => {
             let values: Vec<Option<String>> = match quant {
@@ -337,9 +347,9 @@ fn leaf(sql: &mut Sql, field: &str, json_path: bool, expr: &OpExpr) -> Result<St
     })
 }
 
-fn tree(sql: &mut Sql, t: &LogicTree) -> Result<String, PgError> {
+fn tree(table: Table, sql: &mut Sql, t: &LogicTree) -> Result<String, PgError> {
     match t {
-        LogicTree::Stmt(f) => leaf(sql, &f.field, f.json_path, &f.expr),
+        LogicTree::Stmt(f) => leaf(table, sql, &f.field, f.json_path, &f.expr),
         LogicTree::Expr {
             negated,
             and,
@@ -347,7 +357,7 @@ fn tree(sql: &mut Sql, t: &LogicTree) -> Result<String, PgError> {
         } => {
             let mut parts = Vec::with_capacity(children.len());
             for c in children {
-                parts.push(tree(sql, c)?);
+                parts.push(tree(table, sql, c)?);
             }
             let joined = format!("({})", parts.join(if *and { " AND " } else { " OR " }));
             Ok(if *negated {
@@ -361,6 +371,7 @@ fn tree(sql: &mut Sql, t: &LogicTree) -> Result<String, PgError> {
 
 /// The WHERE clause for the row-level scope plus the request's filters and logic trees.
 pub(crate) fn where_clause(
+    table: Table,
     scope: &Scope,
     filters: &[(String, bool, OpExpr)],
     trees: &[LogicTree],
@@ -379,10 +390,10 @@ pub(crate) fn where_clause(
         }
     }
     for (field, json, expr) in filters {
-        conds.push(leaf(&mut sql, field, *json, expr)?);
+        conds.push(leaf(table, &mut sql, field, *json, expr)?);
     }
     for t in trees {
-        conds.push(tree(&mut sql, t)?);
+        conds.push(tree(table, &mut sql, t)?);
     }
     sql.text = if conds.is_empty() {
         "1".to_string()
@@ -400,10 +411,10 @@ pub(crate) enum Scope {
     Agency(String),
 }
 
-pub(crate) fn order_clause(terms: &[OrderTerm]) -> Result<String, PgError> {
+pub(crate) fn order_clause(table: Table, terms: &[OrderTerm]) -> Result<String, PgError> {
     let mut parts = Vec::with_capacity(terms.len());
     for t in terms {
-        let col = lookup(&t.field, t.json_path)?;
+        let col = lookup(table, &t.field, t.json_path)?;
         let dir = if t.desc { "DESC" } else { "ASC" };
         // Postgres puts NULLs last ascending and first descending; SQLite does the opposite, so
         // nullable columns get an explicit clause. NOT NULL columns skip it, keeping indexes usable.
@@ -413,7 +424,7 @@ pub(crate) fn order_clause(terms: &[OrderTerm]) -> Result<String, PgError> {
         } else {
             ""
         };
-        parts.push(format!("{} {dir}{nulls}", col.name));
+        parts.push(format!("{} {dir}{nulls}", col.expr));
     }
     Ok(parts.join(", "))
 }
@@ -426,12 +437,12 @@ pub(crate) struct OutCol {
     pub as_text: bool,
 }
 
-pub(crate) fn columns(nodes: &[SelectNode]) -> Result<Vec<OutCol>, PgError> {
+pub(crate) fn columns(table: Table, nodes: &[SelectNode]) -> Result<Vec<OutCol>, PgError> {
     let mut out = Vec::new();
     for n in nodes {
         match n {
             SelectNode::Star => {
-                out.extend(schema::CALLS.iter().map(|c| OutCol {
+                out.extend(table.iter().map(|c| OutCol {
                     key: c.name.to_string(),
                     col: c,
                     as_text: false,
@@ -469,7 +480,7 @@ pub(crate) fn columns(nodes: &[SelectNode]) -> Result<Vec<OutCol>, PgError> {
                         "Use of aggregate functions is not allowed",
                     ));
                 }
-                let col = lookup(name, *json_path)?;
+                let col = lookup(table, name, *json_path)?;
                 let as_text = match cast.as_deref().map(str::to_ascii_lowercase).as_deref() {
                     None => false,
                     Some("text" | "varchar" | "character varying") => true,
@@ -526,16 +537,16 @@ mod tests {
 
     #[test]
     fn converts() {
-        let id = schema::column("id").unwrap();
+        let id = schema::column(schema::CALLS, "id").unwrap();
         assert!(
             convert(id, "nope")
                 .unwrap_err()
                 .message
                 .contains("invalid input syntax for type uuid")
         );
-        let d = schema::column("duration_seconds").unwrap();
+        let d = schema::column(schema::CALLS, "duration_seconds").unwrap();
         assert_eq!(convert(d, "99999999999").unwrap_err().code, "22003");
-        let c = schema::column("created_at").unwrap();
+        let c = schema::column(schema::CALLS, "created_at").unwrap();
         assert_eq!(convert(c, "garbage").unwrap_err().code, "22007");
     }
 }
