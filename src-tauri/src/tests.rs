@@ -48,6 +48,7 @@ async fn no_ipc_payload_carries_a_token() {
         supabase_url: url,
         anon_key: Secret::new(backend.anon_key().to_owned()),
         signed_url_api_key: None,
+        columns: Default::default(),
     };
     let dir = tempfile::tempdir().unwrap();
     let http = callrec_core::http::client().unwrap();

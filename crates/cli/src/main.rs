@@ -59,6 +59,8 @@ impl ProjectFlags {
             // Secrets are not taken as flags (they would show in `ps`); only the environment.
             signed_url_api_key: None,
             data_dir: self.data_dir,
+            // The calls table's column overrides live only in config.toml.
+            columns: Default::default(),
         }
     }
 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::ErrorCode;
+use crate::calls::ColumnOverrides;
 use crate::secret::Secret;
 
 /// The app's bundle identifier; also the name of the data directory.
@@ -104,6 +105,10 @@ pub struct Settings {
     pub signed_url_api_key: Option<String>,
     #[serde(skip)]
     pub data_dir: Option<PathBuf>,
+    /// `[columns]`: the project's `calls` columns Callrec should read a field from when the
+    /// usual names do not fit (`duration = "billsec"`). Only from the file.
+    #[serde(skip_serializing_if = "ColumnOverrides::is_empty")]
+    pub columns: ColumnOverrides,
 }
 
 impl Settings {
@@ -118,6 +123,7 @@ impl Settings {
             signed_url_functions_url: get(ENV_SIGNED_URL_FUNCTIONS_URL),
             signed_url_api_key: get(ENV_SIGNED_URL_API_KEY),
             data_dir: get(ENV_DATA_DIR).map(PathBuf::from),
+            columns: ColumnOverrides::new(),
         }
     }
 
@@ -152,6 +158,11 @@ impl Settings {
                 .or(fallback.signed_url_functions_url),
             signed_url_api_key: self.signed_url_api_key.or(fallback.signed_url_api_key),
             data_dir: self.data_dir.or(fallback.data_dir),
+            columns: if self.columns.is_empty() {
+                fallback.columns
+            } else {
+                self.columns
+            },
         }
     }
 }
@@ -170,6 +181,8 @@ pub struct ProjectConfig {
     pub signed_url_functions_url: Url,
     /// Endpoint B's API key, when it is not called with the user's JWT.
     pub signed_url_api_key: Option<Secret<String>>,
+    /// The `[columns]` overrides of this project's `calls` table (see [`ColumnOverrides`]).
+    pub columns: ColumnOverrides,
 }
 
 impl ProjectConfig {
@@ -264,6 +277,7 @@ fn project_from(settings: Settings) -> Result<Option<ProjectConfig>, ConfigError
         functions_url,
         signed_url_functions_url,
         signed_url_api_key: settings.signed_url_api_key.map(Secret::new),
+        columns: settings.columns,
     }))
 }
 
@@ -294,6 +308,8 @@ pub fn project_for_sign_in(
             supabase_url: url,
             anon_key,
             signed_url_api_key: None,
+            // Another project's table: the overrides of this one do not apply.
+            columns: ColumnOverrides::new(),
         },
     })
 }
@@ -310,6 +326,7 @@ pub fn save_project(data_dir: &Path, project: &ProjectConfig) -> Result<(), Conf
         signed_url_functions_url: Some(project.signed_url_functions_url.to_string()),
         signed_url_api_key: None,
         data_dir: None,
+        columns: project.columns.clone(),
     };
     let text = toml::to_string(&settings).map_err(|error| ConfigError::WriteFile {
         path: path.clone(),
@@ -411,6 +428,39 @@ mod tests {
             data_dir: Some(dir.to_owned()),
             ..Settings::default()
         }
+    }
+
+    #[test]
+    fn column_overrides_are_read_kept_on_save_and_typos_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE_NAME);
+        std::fs::write(
+            &path,
+            "supabase_url = \"https://abcd.supabase.co\"\nanon_key = \"k\"\n[columns]\nduration = \"billsec\"\nto = \"service_number\"\n",
+        )
+        .unwrap();
+        let project = Config::resolve(temp_dir_flags(dir.path()), env_of(&[]))
+            .unwrap()
+            .project
+            .unwrap();
+        use crate::calls::Field;
+        assert_eq!(project.columns[&Field::Duration], "billsec");
+        assert_eq!(project.columns[&Field::To], "service_number");
+        // Signing in again to the same project keeps them; another project starts without.
+        let same = project_for_sign_in("https://abcd.supabase.co", None, Some(&project)).unwrap();
+        save_project(dir.path(), &same).unwrap();
+        let read = Config::resolve(temp_dir_flags(dir.path()), env_of(&[]))
+            .unwrap()
+            .project
+            .unwrap();
+        assert_eq!(read.columns, project.columns);
+        let other =
+            project_for_sign_in("https://efgh.supabase.co", Some("k2"), Some(&project)).unwrap();
+        assert!(other.columns.is_empty());
+        std::fs::write(&path, "[columns]\nlength = \"billsec\"\n").unwrap();
+        let error = Config::resolve(temp_dir_flags(dir.path()), env_of(&[])).unwrap_err();
+        assert_eq!(error.code(), "config_file");
+        assert!(error.to_string().contains("duration"), "{error}");
     }
 
     #[test]

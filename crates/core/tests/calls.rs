@@ -5,45 +5,74 @@ mod common;
 
 use std::collections::HashSet;
 
-use callrec_backend::{BackendArgs, RunningBackend};
-use callrec_core::calls::{self, CallPage, CallQuery, CallRow, CallSource, Count, Cursor, Sort};
+use callrec_backend::{BackendArgs, RunningBackend, TableShape};
+use callrec_core::calls::{
+    self, CallPage, CallQuery, CallRow, CallSchema, CallSource, ColumnOverrides, Count, Cursor,
+    Field, Filter, Sort,
+};
 use callrec_core::library::{FileRecord, Library, SegmentRecord};
 use callrec_core::secret::Secret;
 use callrec_core::session::SessionManager;
-use common::{manager, memory};
+use common::memory;
 
 struct Ctx {
     backend: RunningBackend,
     session: SessionManager,
     backend_user_id: String,
+    /// The table as its first row shows it.
+    schema: CallSchema,
     _dir: tempfile::TempDir,
 }
 
 async fn ctx(calls: u32) -> Ctx {
+    ctx_on(calls, TableShape::Full, ColumnOverrides::new()).await
+}
+
+async fn ctx_on(calls: u32, shape: TableShape, columns: ColumnOverrides) -> Ctx {
     let backend = callrec_backend::start(BackendArgs {
         calls,
+        schema: shape,
         ..Default::default()
     })
     .await
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let session = manager(&backend, memory(), dir.path());
+    let session = SessionManager::new(
+        callrec_core::http::client().unwrap(),
+        callrec_core::config::ProjectConfig {
+            columns,
+            ..common::backend_project(&backend)
+        },
+        memory(),
+        dir.path(),
+    );
     let user = backend.demo_user();
     session
         .sign_in(&user.email, &Secret::new(user.password.clone()))
         .await
         .unwrap();
     let backend_user_id = user.id.clone();
+    let assumed = CallSchema::assumed(&session.project().columns);
+    let probe = CallQuery {
+        limit: 1,
+        ..Default::default()
+    };
+    let schema = calls::fetch_page(&session, &assumed, &probe, None, Count::None)
+        .await
+        .unwrap()
+        .schema;
+    assert!(schema.learned);
     Ctx {
         backend,
         session,
         backend_user_id,
+        schema,
         _dir: dir,
     }
 }
 
 async fn page(ctx: &Ctx, query: &CallQuery, cursor: Option<&Cursor>) -> CallPage {
-    calls::fetch_page(&ctx.session, query, cursor, Count::Exact)
+    calls::fetch_page(&ctx.session, &ctx.schema, query, cursor, Count::Exact)
         .await
         .unwrap()
 }
@@ -263,6 +292,8 @@ async fn every_filter_returns_exactly_the_matching_calls() {
             contains(&r.from_number, &text)
                 || contains(&r.to_number, &text)
                 || contains(&r.agent_name, &text)
+                || contains(&r.status, &text)
+                || contains(&r.direction, &text)
         })
         .await;
     }
@@ -291,6 +322,8 @@ async fn every_filter_returns_exactly_the_matching_calls() {
             contains(&r.from_number, text)
                 || contains(&r.to_number, text)
                 || contains(&r.agent_name, text)
+                || contains(&r.status, text)
+                || contains(&r.direction, text)
         })
         .await;
     }
@@ -533,7 +566,7 @@ async fn the_downloaded_filter_answers_from_the_library_and_pages_the_rest_from_
     let parsed: CallQuery = serde_json::from_str("{}").unwrap();
     assert_eq!(parsed.downloaded, None);
     // PostgREST never hears of it.
-    let params = not_downloaded.params(None).unwrap();
+    let params = not_downloaded.params(&CallSchema::default(), None).unwrap();
     assert!(
         params.iter().all(|(k, _)| !k.contains("download")),
         "{params:?}"
@@ -585,9 +618,15 @@ async fn odd_schemas_keep_every_row_with_an_id() {
     ])
     .to_string();
     let (session, _dir) = canned("200 OK", &["Content-Range: 0-4/5"], &body).await;
-    let page = calls::fetch_page(&session, &CallQuery::default(), None, Count::Exact)
-        .await
-        .unwrap();
+    let page = calls::fetch_page(
+        &session,
+        &CallSchema::default(),
+        &CallQuery::default(),
+        None,
+        Count::Exact,
+    )
+    .await
+    .unwrap();
     assert_eq!(page.total, Some(5));
     assert_eq!(page.skipped, 1);
     assert_eq!(ids(&page.rows), ["1", "2", "3", "4"]);
@@ -619,19 +658,33 @@ async fn postgrest_errors_and_counts_from_the_wire() {
         r#"{"code":"42703","details":null,"hint":"Perhaps you meant calls.status","message":"column calls.state does not exist"}"#,
     )
     .await;
-    let error = calls::fetch_page(&session, &CallQuery::default(), None, Count::Exact)
-        .await
-        .unwrap_err();
-    assert_eq!(error.to_string(), "column calls.state does not exist");
+    let error = calls::fetch_page(
+        &session,
+        &CallSchema::default(),
+        &CallQuery::default(),
+        None,
+        Count::Exact,
+    )
+    .await
+    .unwrap_err();
+    // A column the server says does not exist is the same usage error as one known absent.
+    assert_eq!(code(&error), "missing_column");
+    assert!(error.to_string().contains("no state column"), "{error}");
     let (session, _dir) = canned(
         "416 Range Not Satisfiable",
         &[],
         r#"{"code":"PGRST103","details":"An offset of 10 was requested, but there are only 2 rows.","hint":null,"message":"Requested range not satisfiable"}"#,
     )
     .await;
-    let error = calls::fetch_page(&session, &CallQuery::default(), None, Count::Exact)
-        .await
-        .unwrap_err();
+    let error = calls::fetch_page(
+        &session,
+        &CallSchema::default(),
+        &CallQuery::default(),
+        None,
+        Count::Exact,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(
         callrec_core::ErrorCode::code(&error),
         "range_not_satisfiable"
@@ -639,9 +692,378 @@ async fn postgrest_errors_and_counts_from_the_wire() {
     for (range, total) in [("*/3573458", Some(3_573_458)), ("0-1/*", None), ("*", None)] {
         let header = format!("Content-Range: {range}");
         let (session, _dir) = canned("200 OK", &[&header], r#"[{"id":"a"},{"id":"b"}]"#).await;
-        let page = calls::fetch_page(&session, &CallQuery::default(), None, Count::Estimated)
-            .await
-            .unwrap();
+        let page = calls::fetch_page(
+            &session,
+            &CallSchema::default(),
+            &CallQuery::default(),
+            None,
+            Count::Estimated,
+        )
+        .await
+        .unwrap();
         assert_eq!(page.total, total, "{range}");
     }
+}
+
+/// The value of column `name` in `row`, as text: the field it maps to, else the raw value.
+fn value_of(schema: &CallSchema, row: &CallRow, name: &str) -> Option<String> {
+    let field = match schema.field_of(name) {
+        Some(field) => field,
+        None => {
+            return row.extra.get(name).map(|v| match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            });
+        }
+    };
+    match field {
+        Field::Duration => row.duration_seconds.map(|d| d.to_string()),
+        Field::From => row.from_number.clone(),
+        Field::To => row.to_number.clone(),
+        Field::Agent => row.agent_name.clone(),
+        Field::Status => row.status.clone(),
+        Field::Direction => row.direction.clone(),
+        Field::Started => row.started_at.clone(),
+        Field::Ended => row.ended_at.clone(),
+        Field::Transcript => row.transcript.clone(),
+        Field::Summary => row.summary.clone(),
+        Field::Sentiment => row.sentiment.clone(),
+    }
+}
+
+fn code(error: &impl callrec_core::ErrorCode) -> &'static str {
+    error.code()
+}
+
+/// Walks `query` through `calls::list` (the path the app and the CLI take).
+async fn walk(
+    session: &SessionManager,
+    library: &Library,
+    query: &CallQuery,
+) -> (Vec<CallRow>, CallSchema) {
+    let mut rows = Vec::new();
+    let mut cursor = None;
+    loop {
+        let p = calls::list(session, library, query, cursor.as_ref())
+            .await
+            .unwrap_or_else(|e| panic!("{query:?}: {e}"));
+        assert!(p.rows.len() <= query.limit() as usize);
+        rows.extend(p.rows);
+        match p.next {
+            Some(next) => cursor = Some(next),
+            None => return (rows, p.schema),
+        }
+    }
+}
+
+/// Every offered filter, sort and search, paging, opening by id and the same offline, on one
+/// shape of the `calls` table; what the table lacks is a usage error, online and offline.
+async fn exercise(shape: TableShape) {
+    let ctx = ctx_on(40, shape, ColumnOverrides::new()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let library = Library::open(dir.path()).unwrap();
+    let project = calls::project_key(&ctx.session);
+    let schema = ctx.schema.clone();
+    let every = CallQuery {
+        limit: 1000,
+        ..Default::default()
+    };
+    let (all, listed) = walk(&ctx.session, &library, &every).await;
+    assert!(all.len() >= 30, "{shape:?}");
+    assert!(listed.same_as(&schema));
+    assert!(
+        library
+            .call_schema(&project)
+            .unwrap()
+            .unwrap()
+            .same_as(&schema),
+        "kept per project"
+    );
+    // No column of dashes: every mapped field has values in some row.
+    for column in schema.columns.iter().filter(|c| c.field.is_some()) {
+        assert!(
+            all.iter()
+                .any(|r| value_of(&schema, r, &column.name).is_some()),
+            "{shape:?}: {} is empty",
+            column.name
+        );
+    }
+    assert!(all.iter().all(|r| r.invalid.is_empty()), "{shape:?}");
+
+    let mut queries: Vec<(CallQuery, Vec<String>)> = Vec::new();
+    // Sorts: paged in sevens, the same order as one big page, and ordered by the key.
+    for &sort in &schema.offers.sorts {
+        let big = CallQuery {
+            sort,
+            ..every.clone()
+        };
+        let (big_rows, _) = walk(&ctx.session, &library, &big).await;
+        let paged = CallQuery { limit: 7, ..big };
+        let (rows, _) = walk(&ctx.session, &library, &paged).await;
+        assert_eq!(ids(&rows), ids(&big_rows), "{shape:?} {sort:?}");
+        if matches!(sort, Sort::DurationDesc | Sort::DurationAsc) {
+            let d: Vec<f64> = rows.iter().filter_map(|r| r.duration_seconds).collect();
+            let mut sorted = d.clone();
+            sorted.sort_by(f64::total_cmp);
+            if sort == Sort::DurationDesc {
+                sorted.reverse();
+            }
+            assert_eq!(d, sorted, "{shape:?} {sort:?}");
+        }
+        queries.push((paged, ids(&rows)));
+    }
+    // Filters the table has: exactly the matching rows.
+    let mut check = async |query: CallQuery, keep: &dyn Fn(&CallRow) -> bool| {
+        let expected: Vec<String> = all
+            .iter()
+            .filter(|r| keep(r))
+            .map(|r| r.id.clone())
+            .collect();
+        let q = CallQuery { limit: 6, ..query };
+        let (rows, _) = walk(&ctx.session, &library, &q).await;
+        assert_eq!(ids(&rows), expected, "{shape:?} {q:?}");
+        queries.push((q, expected));
+    };
+    check(
+        CallQuery {
+            has_recording: Some(true),
+            ..Default::default()
+        },
+        &|r| r.has_recording == Some(true),
+    )
+    .await;
+    let until = all[4].created_at.clone().unwrap();
+    let (u, s) = (
+        time_of(&until),
+        time_of(all[30].created_at.as_ref().unwrap()),
+    );
+    check(
+        CallQuery {
+            since: all[30].created_at.clone(),
+            until: Some(until),
+            ..Default::default()
+        },
+        &|r| {
+            let t = time_of(r.created_at.as_ref().unwrap());
+            t >= s && t < u
+        },
+    )
+    .await;
+    for &filter in &schema.offers.filters {
+        let value = |r: &CallRow| match filter {
+            Filter::Direction => r.direction.clone(),
+            Filter::Status => r.status.clone(),
+        };
+        let wanted = value(&all[3]).unwrap();
+        let mut q = CallQuery::default();
+        match filter {
+            Filter::Direction => q.direction = Some(wanted.clone()),
+            Filter::Status => q.status = Some(wanted.clone()),
+        }
+        check(q, &|r| value(r).as_ref() == Some(&wanted)).await;
+    }
+    // Search: a piece of each searched column's value, over every searched column.
+    for column in &schema.offers.search {
+        let Some(value) = all.iter().find_map(|r| value_of(&schema, r, column)) else {
+            continue;
+        };
+        let piece: String = value
+            .chars()
+            .skip(value.chars().count() / 2)
+            .take(5)
+            .collect();
+        let piece = piece.to_uppercase();
+        let hit = |r: &CallRow| {
+            schema.offers.search.iter().any(|c| {
+                value_of(&schema, r, c)
+                    .is_some_and(|v| v.to_lowercase().contains(&piece.to_lowercase()))
+            })
+        };
+        check(
+            CallQuery {
+                search: Some(piece.clone()),
+                ..Default::default()
+            },
+            &hit,
+        )
+        .await;
+    }
+    // A full call id, in any case, on every shape.
+    let id = all[9].id.clone();
+    check(
+        CallQuery {
+            search: Some(id.to_uppercase()),
+            ..Default::default()
+        },
+        &|r| r.id == id,
+    )
+    .await;
+
+    // What the table lacks: a usage error naming it and the columns there are.
+    let mut absent: Vec<(CallQuery, &str)> = Vec::new();
+    if !schema.offers.filters.contains(&Filter::Direction) {
+        absent.push((
+            CallQuery {
+                direction: Some("inbound".into()),
+                ..Default::default()
+            },
+            "missing_column",
+        ));
+    }
+    if !schema.offers.filters.contains(&Filter::Status) {
+        absent.push((
+            CallQuery {
+                status: Some("completed".into()),
+                ..Default::default()
+            },
+            "missing_column",
+        ));
+    }
+    if schema.offers.search.is_empty() {
+        absent.push((
+            CallQuery {
+                search: Some("555".into()),
+                ..Default::default()
+            },
+            "nothing_to_search",
+        ));
+    }
+    for (q, expected) in &absent {
+        let error = calls::list(&ctx.session, &library, q, None)
+            .await
+            .unwrap_err();
+        assert_eq!(code(&error), *expected, "{shape:?} {q:?}");
+        assert_eq!(
+            callrec_core::ErrorCode::kind(&error),
+            callrec_core::ErrorKind::Usage
+        );
+        assert!(error.to_string().contains("created_at"), "{error}");
+    }
+
+    // Opening one call: by its id, the same row as the list's.
+    let opened = calls::open(&ctx.session, &library, &all[5].id)
+        .await
+        .unwrap();
+    assert_eq!(opened.source, CallSource::Remote);
+    assert_eq!(opened.row, all[5]);
+    let unknown = calls::open(
+        &ctx.session,
+        &library,
+        "00000000-0000-4000-8000-000000000000",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(code(&unknown), "call_not_found");
+
+    // Offline: the library answers every query the same, and refuses the same.
+    ctx.backend.shutdown().await;
+    for (q, expected) in &queries {
+        let (rows, schema_offline) = walk(&ctx.session, &library, q).await;
+        assert_eq!(&ids(&rows), expected, "{shape:?} offline {q:?}");
+        assert!(schema_offline.same_as(&schema));
+    }
+    for (q, expected) in &absent {
+        let error = calls::list(&ctx.session, &library, q, None)
+            .await
+            .unwrap_err();
+        assert_eq!(code(&error), *expected, "{shape:?} offline {q:?}");
+    }
+    let opened = calls::open(&ctx.session, &library, &all[5].id)
+        .await
+        .unwrap();
+    assert_eq!(opened.source, CallSource::Offline);
+    assert_eq!(opened.row, all[5]);
+}
+
+#[tokio::test]
+async fn the_full_table_offers_everything_online_and_offline() {
+    exercise(TableShape::Full).await;
+}
+
+#[tokio::test]
+async fn a_minimal_table_offers_what_it_has_online_and_offline() {
+    exercise(TableShape::Minimal).await;
+}
+
+#[tokio::test]
+async fn magpipe_s_table_offers_what_it_has_online_and_offline() {
+    exercise(TableShape::Magpipe).await;
+}
+
+#[tokio::test]
+async fn each_shape_maps_its_own_column_names() {
+    let minimal = ctx_on(5, TableShape::Minimal, ColumnOverrides::new()).await;
+    let s = &minimal.schema;
+    assert_eq!(s.column(Field::Duration), Some("duration"));
+    assert!(s.offers.filters.is_empty() && s.offers.search.is_empty());
+    assert_eq!(s.offers.sorts.len(), 4, "duration stays sortable");
+    let magpipe = ctx_on(5, TableShape::Magpipe, ColumnOverrides::new()).await;
+    let s = &magpipe.schema;
+    assert_eq!(s.column(Field::From), Some("caller_number"));
+    assert_eq!(s.column(Field::Agent), Some("assistant_name"));
+    assert_eq!(s.column(Field::Summary), Some("call_summary"));
+    assert_eq!(s.column(Field::Transcript), Some("transcript"));
+    assert_eq!(s.column(Field::To), None, "service_number is no usual name");
+    assert!(s.offers.search.contains(&"service_number".to_owned()));
+    // The project's `[columns]` override maps it.
+    let mapped = ctx_on(
+        5,
+        TableShape::Magpipe,
+        [(Field::To, "service_number".to_owned())].into(),
+    )
+    .await;
+    assert_eq!(mapped.schema.column(Field::To), Some("service_number"));
+    let dir = tempfile::tempdir().unwrap();
+    let library = Library::open(dir.path()).unwrap();
+    let (rows, _) = walk(&mapped.session, &library, &CallQuery::default()).await;
+    assert!(
+        rows.iter()
+            .all(|r| r.to_number.is_some() && r.transcript.is_some())
+    );
+}
+
+#[tokio::test]
+async fn a_table_that_lost_a_column_is_learned_again() {
+    // The library thinks the table is the full one (as Callrec learned it before), but the
+    // project now serves the minimal table: the server's 42703 is the same usage error, and
+    // the next request learns the table as it is.
+    let ctx = ctx_on(8, TableShape::Minimal, ColumnOverrides::new()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let library = Library::open(dir.path()).unwrap();
+    let project = calls::project_key(&ctx.session);
+    let full = CallSchema::learn(
+        &[
+            serde_json::json!({"id": "a", "created_at": "2026-01-01T00:00:00Z",
+                             "direction": "inbound", "duration_seconds": 3}),
+        ],
+        None,
+        &ColumnOverrides::new(),
+    )
+    .unwrap();
+    library.save_call_schema(&project, &full).unwrap();
+    let inbound = CallQuery {
+        direction: Some("inbound".into()),
+        ..Default::default()
+    };
+    let error = calls::list(&ctx.session, &library, &inbound, None)
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "missing_column");
+    assert!(error.to_string().contains("direction"), "{error}");
+    assert!(
+        library.call_schema(&project).unwrap().is_none(),
+        "forgotten"
+    );
+    let error = calls::list(&ctx.session, &library, &inbound, None)
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "missing_column");
+    assert!(
+        error.to_string().contains("duration"),
+        "now the real columns: {error}"
+    );
+    let page = calls::list(&ctx.session, &library, &CallQuery::default(), None)
+        .await
+        .unwrap();
+    assert_eq!(page.schema.column(Field::Duration), Some("duration"));
 }

@@ -141,7 +141,14 @@ async fn a_call_downloads_verified_and_the_list_says_so() {
     library.mark_downloaded(&mut marked).unwrap();
     assert!(marked[0].downloaded);
     assert!(!marked[1].downloaded);
-    library.upsert_calls("p", &rows).unwrap();
+    let items: Vec<serde_json::Value> = vec![
+        serde_json::json!({"id": fx::MULTI_SEGMENT, "created_at": "2026-11-21T14:05:00Z",
+                           "from_number": "+15551234567", "direction": "inbound"}),
+        serde_json::json!({"id": fx::WAV_PCM16, "created_at": "2026-11-20T10:00:00Z"}),
+    ];
+    library
+        .upsert_calls("p", &callrec_core::calls::CallSchema::default(), &items)
+        .unwrap();
     let only = |downloaded| {
         library
             .query_calls_where("p", &CallQuery::default(), None, Some(downloaded))

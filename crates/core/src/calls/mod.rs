@@ -1,12 +1,18 @@
 //! The agency's calls from PostgREST's `/rest/v1/calls`, through [`SessionManager::send`]:
 //! filters, sorts, keyset paging (never deep offsets), the exact or estimated total, and a
-//! tolerant row parser (agencies' schemas differ; only a row without `id` is skipped).
+//! tolerant row parser. Agencies' tables differ: the columns are learned from the rows
+//! (`schema`), kept per project in the library, and only what the table has is offered.
 
 mod query;
 mod row;
+pub mod schema;
 
-pub use query::{CallQuery, Cursor, MAX_LIMIT, Sort, content_range_total, quote};
+pub use query::{CallQuery, Cursor, MAX_LIMIT, Plan, Search, Sort, content_range_total, quote};
 pub use row::{CallRow, parse_rows};
+pub use schema::{CallSchema, Column, ColumnKind, ColumnOverrides, Field, Filter, Offers};
+
+/// A call id is a server's value we put in a URL and a path: longer is not an id.
+pub const MAX_ID_LEN: usize = 128;
 
 use std::time::Duration;
 
@@ -14,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::http;
+use crate::library::Library;
 use crate::session::{SessionError, SessionManager};
 use crate::{ErrorCode, ErrorKind};
 
@@ -45,6 +52,18 @@ pub struct CallPage {
     /// Rows the server sent that could not be shown (no `id`).
     pub skipped: u32,
     pub source: CallSource,
+    /// The table the rows were read with: what the list shows and offers.
+    pub schema: CallSchema,
+}
+
+/// One call, opened by its id (a deep link, the call pane, `callrec recordings`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct OpenedCall {
+    pub row: CallRow,
+    pub source: CallSource,
+    pub schema: CallSchema,
 }
 
 /// How the total is counted on the first page.
@@ -73,6 +92,23 @@ pub enum CallsError {
     RangeNotSatisfiable,
     #[error("invalid query: {0}")]
     Query(String),
+    /// A filter or sort on a column the table lacks (said before asking the server, or the
+    /// server's `42703` when the table changed since it was learned).
+    #[error(
+        "this project's calls table has no {wanted} column; its columns are: {} (a [columns] entry in config.toml maps a field to another column)",
+        columns.join(", ")
+    )]
+    MissingColumn {
+        wanted: String,
+        columns: Vec<String>,
+    },
+    #[error(
+        "this project's calls table has no text column to search (a full call id is still found); its columns are: {}",
+        columns.join(", ")
+    )]
+    NothingToSearch { columns: Vec<String> },
+    #[error("no call {id} in this project")]
+    NotFound { id: String },
     #[error("the server's answer could not be read: {0}")]
     Decode(String),
     #[error("the server's page of calls is larger than the {max} bytes Callrec reads")]
@@ -90,6 +126,9 @@ impl ErrorCode for CallsError {
             Self::Api { .. } => "server_error",
             Self::RangeNotSatisfiable => "range_not_satisfiable",
             Self::Query(_) => "invalid_query",
+            Self::MissingColumn { .. } => "missing_column",
+            Self::NothingToSearch { .. } => "nothing_to_search",
+            Self::NotFound { .. } => "call_not_found",
             Self::Decode(_) => "bad_response",
             Self::TooLarge { .. } => "response_too_large",
             Self::Library(_) => "library",
@@ -105,32 +144,38 @@ impl ErrorCode for CallsError {
                 400..=499 => ErrorKind::Usage,
                 _ => ErrorKind::Network,
             },
-            Self::RangeNotSatisfiable | Self::Query(_) => ErrorKind::Usage,
+            Self::RangeNotSatisfiable
+            | Self::Query(_)
+            | Self::MissingColumn { .. }
+            | Self::NothingToSearch { .. } => ErrorKind::Usage,
+            Self::NotFound { .. } => ErrorKind::NotFound,
             Self::Decode(_) | Self::TooLarge { .. } | Self::Library(_) => ErrorKind::Network,
         }
     }
 }
 
-/// Fetches one page of calls from the project's PostgREST.
-pub async fn fetch_page(
+/// A page as the server sent it, with the schema its rows show.
+struct RawPage {
+    items: Vec<serde_json::Value>,
+    total: Option<u64>,
+    schema: CallSchema,
+}
+
+/// Asks `/rest/v1/calls` with `params`; `schema` is what the request was built from (its
+/// column names, for the error when the server says one does not exist).
+async fn fetch_raw(
     session: &SessionManager,
-    query: &CallQuery,
-    cursor: Option<&Cursor>,
-    count: Count,
-) -> Result<CallPage, CallsError> {
-    let params = query.params(cursor)?;
+    schema: &CallSchema,
+    params: &[(String, String)],
+    prefer: Option<&'static str>,
+) -> Result<RawPage, CallsError> {
     // `endpoint` keeps a base path (`https://host/base`), which `Url::join` would drop.
     let url = session.project().endpoint("rest/v1/calls");
-    let prefer = match (cursor, count) {
-        (None, Count::Exact) => Some("count=exact"),
-        (None, Count::Estimated) => Some("count=estimated"),
-        _ => None,
-    };
     let response = session
         .send(|client| {
             let mut request = client
                 .get(url.clone())
-                .query(&params)
+                .query(params)
                 .header("Accept", "application/json");
             if let Some(prefer) = prefer {
                 request = request.header("Prefer", prefer);
@@ -158,29 +203,84 @@ pub async fn fetch_page(
         return Err(CallsError::RangeNotSatisfiable);
     }
     if !(200..300).contains(&status) {
-        return Err(api_error(status, &body));
+        return Err(match api_error(status, &body) {
+            // The table changed since it was learned: the same usage error as a filter on a
+            // column known to be absent, never a server error.
+            CallsError::Api {
+                code: Some(code),
+                message,
+                ..
+            } if code == "42703" => CallsError::MissingColumn {
+                wanted: missing_column_name(&message),
+                columns: schema.names(),
+            },
+            other => other,
+        });
     }
     let value: serde_json::Value =
         serde_json::from_slice(&body).map_err(|e| CallsError::Decode(e.to_string()))?;
     let serde_json::Value::Array(items) = value else {
         return Err(CallsError::Decode("expected a JSON array of rows".into()));
     };
-    let received = items.len();
-    let (rows, skipped) = parse_rows(items);
-    // A full page means there may be more; the cursor is the last row's key (even when the last
-    // row the server sent was skipped, the last parsed one keeps the order).
-    let next = if received >= query.limit() as usize {
-        rows.last().map(|row| Cursor::after(query.sort, row))
-    } else {
-        None
-    };
-    Ok(CallPage {
-        rows,
-        next,
+    let learned = CallSchema::learn(&items, Some(schema), schema.overrides())
+        .unwrap_or_else(|| schema.clone());
+    Ok(RawPage {
+        items,
         total: if prefer.is_some() { total } else { None },
-        skipped,
-        source: CallSource::Remote,
+        schema: learned,
     })
+}
+
+/// `x` of PostgREST's `column calls.x does not exist`, bounded (it is the server's text).
+fn missing_column_name(message: &str) -> String {
+    let name = message
+        .strip_prefix("column ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(|name| name.rsplit('.').next().unwrap_or(name))
+        .unwrap_or("a column it was asked for");
+    name.chars().take(schema::MAX_NAME_LEN).collect()
+}
+
+impl RawPage {
+    fn into_page(self, query: &CallQuery) -> CallPage {
+        let received = self.items.len();
+        let (rows, skipped) = parse_rows(self.items, &self.schema);
+        // A full page means there may be more; the cursor is the last row's key (even when
+        // the last row the server sent was skipped, the last parsed one keeps the order).
+        let next = if received >= query.limit() as usize {
+            rows.last().map(|row| Cursor::after(query.sort, row))
+        } else {
+            None
+        };
+        CallPage {
+            rows,
+            next,
+            total: self.total,
+            skipped,
+            source: CallSource::Remote,
+            schema: self.schema,
+        }
+    }
+}
+
+/// Fetches one page of calls from the project's PostgREST, built from `schema`'s columns;
+/// the page's rows are read with the schema they show (`CallPage::schema`).
+pub async fn fetch_page(
+    session: &SessionManager,
+    schema: &CallSchema,
+    query: &CallQuery,
+    cursor: Option<&Cursor>,
+    count: Count,
+) -> Result<CallPage, CallsError> {
+    let params = query.params(schema, cursor)?;
+    let prefer = match (cursor, count) {
+        (None, Count::Exact) => Some("count=exact"),
+        (None, Count::Estimated) => Some("count=estimated"),
+        _ => None,
+    };
+    Ok(fetch_raw(session, schema, &params, prefer)
+        .await?
+        .into_page(query))
 }
 
 fn api_error(status: u16, body: &[u8]) -> CallsError {
@@ -223,8 +323,74 @@ pub fn project_key(session: &SessionManager) -> String {
     format!("{} {user}", session.project().supabase_url)
 }
 
-/// The page after `cursor`: from the server first, remembered in `library`; when the server
-/// cannot be reached (a transport error), from the library, marked [`CallSource::Offline`].
+/// The schema the library keeps for `project`, mapped with the config's `overrides` (saved
+/// again when they changed the mapping); before any row was seen, the assumed one.
+fn known_schema(
+    library: &Library,
+    project: &str,
+    overrides: &ColumnOverrides,
+) -> Result<CallSchema, CallsError> {
+    let Some(stored) = library
+        .call_schema(project)
+        .map_err(|e| CallsError::Library(e.to_string()))?
+    else {
+        return Ok(CallSchema::assumed(overrides));
+    };
+    let schema = stored.remap(overrides);
+    if !schema.same_as(&stored) {
+        library
+            .save_call_schema(project, &schema)
+            .map_err(|e| CallsError::Library(e.to_string()))?;
+    }
+    Ok(schema)
+}
+
+/// Keeps what a page taught: a changed schema (new or missing columns) and its rows.
+fn remember(library: &Library, project: &str, before: &CallSchema, page: &RawPage) {
+    if page.schema.learned
+        && !page.schema.same_as(before)
+        && let Err(error) = library.save_call_schema(project, &page.schema)
+    {
+        tracing::warn!("the library could not keep the calls table's columns: {error}");
+    }
+    if let Err(error) = library.upsert_calls(project, &page.schema, &page.items) {
+        tracing::warn!("the library could not remember a page of calls: {error}");
+    }
+}
+
+/// Whether `query` needs more than the certain columns (so an assumed schema must be checked
+/// against the table before it is used).
+fn needs_schema(query: &CallQuery) -> bool {
+    query.direction.is_some()
+        || query.status.is_some()
+        || matches!(query.sort, Sort::DurationDesc | Sort::DurationAsc)
+        || query.search_text().is_some_and(|t| !query::is_uuid(t))
+}
+
+/// The schema to build `query` from: the library's, else learned from one row now (a filter
+/// on a column the table lacks is then a usage error before the real request).
+async fn schema_for(
+    session: &SessionManager,
+    library: &Library,
+    project: &str,
+    query: &CallQuery,
+) -> Result<CallSchema, CallsError> {
+    let schema = known_schema(library, project, &session.project().columns)?;
+    if schema.learned || !needs_schema(query) {
+        return Ok(schema);
+    }
+    let probe = CallQuery {
+        limit: 1,
+        ..CallQuery::default()
+    };
+    let page = fetch_raw(session, &schema, &probe.params(&schema, None)?, None).await?;
+    remember(library, project, &schema, &page);
+    Ok(page.schema)
+}
+
+/// The page after `cursor`: from the server first, remembered in `library` (the rows as sent,
+/// and the table's columns when the page shows new or missing ones); when the server cannot
+/// be reached (a transport error), from the library, marked [`CallSource::Offline`].
 ///
 /// `query.downloaded` is local knowledge PostgREST cannot filter on:
 /// * `Some(true)` ("Downloaded", what plays without a network) is answered from the library
@@ -238,7 +404,7 @@ pub fn project_key(session: &SessionManager) -> String {
 ///   (the server's count would include the downloaded calls).
 pub async fn list(
     session: &SessionManager,
-    library: &crate::library::Library,
+    library: &Library,
     query: &CallQuery,
     cursor: Option<&Cursor>,
 ) -> Result<CallPage, CallsError> {
@@ -249,39 +415,42 @@ pub async fn list(
 /// request and body) before the library answers instead.
 pub async fn list_within(
     session: &SessionManager,
-    library: &crate::library::Library,
+    library: &Library,
     query: &CallQuery,
     cursor: Option<&Cursor>,
     deadline: Duration,
 ) -> Result<CallPage, CallsError> {
     let project = project_key(session);
-    if query.downloaded == Some(true) {
-        return library
+    let offline = || {
+        library
             .query_calls(&project, query, cursor)
-            .map_err(|e| CallsError::Library(e.to_string()));
+            .map_err(CallsError::from)
+    };
+    if query.downloaded == Some(true) {
+        known_schema(library, &project, &session.project().columns)?;
+        return offline();
     }
     let count = if query.downloaded.is_some() {
-        Count::None
+        None
+    } else if cursor.is_none() {
+        Some("count=exact")
     } else {
-        Count::Exact
+        None
     };
-    let fetched =
-        match tokio::time::timeout(deadline, fetch_page(session, query, cursor, count)).await {
-            Ok(fetched) => fetched,
-            Err(_) => {
-                let failure = SessionError::Unreachable {
-                    url: http::redact(&session.project().endpoint("rest/v1/calls")),
-                    reason: format!("no answer within {} s", deadline.as_secs_f32()),
-                };
-                session.mark_offline(&failure);
-                Err(CallsError::Session(failure))
-            }
-        };
+    // The whole remote part (learning the table, the token's refresh, the request and its
+    // body) has `deadline`: a project that accepts and stays silent is offline.
+    let remote = async {
+        let schema = schema_for(session, library, &project, query).await?;
+        // What the table lacks is refused here, before the server is asked.
+        let params = query.params(&schema, cursor)?;
+        let raw = fetch_raw(session, &schema, &params, count).await?;
+        Ok::<_, CallsError>((schema, raw))
+    };
+    let fetched = within(session, deadline, remote).await;
     match fetched {
-        Ok(mut page) => {
-            if let Err(error) = library.upsert_calls(&project, &page.rows) {
-                tracing::warn!("the library could not remember a page of calls: {error}");
-            }
+        Ok((schema, raw)) => {
+            remember(library, &project, &schema, &raw);
+            let mut page = raw.into_page(query);
             // `downloaded` is local knowledge: set from the library's verified files.
             if let Err(error) = library.mark_downloaded(&mut page.rows) {
                 tracing::warn!("the library could not tell which calls are downloaded: {error}");
@@ -298,11 +467,100 @@ pub async fn list_within(
         // because the auth server cannot be reached (whatever the token's age).
         Err(CallsError::Session(error)) if error.is_unreachable() => {
             tracing::info!("{error}: serving calls from the library");
-            library
-                .query_calls(&project, query, cursor)
-                .map_err(|e| CallsError::Library(e.to_string()))
+            offline()
+        }
+        Err(error @ CallsError::MissingColumn { .. }) => {
+            // The server says a column it was asked for is gone: the table changed since it
+            // was learned, so the next request learns it again.
+            if let Err(e) = library.forget_call_schema(&project) {
+                tracing::warn!("the library could not forget the calls table's columns: {e}");
+            }
+            Err(error)
         }
         Err(error) => Err(error),
+    }
+}
+
+/// `remote`, given `deadline`: past it the project counts as unreachable (and the session as
+/// offline), so the caller answers from the library.
+async fn within<T>(
+    session: &SessionManager,
+    deadline: Duration,
+    remote: impl std::future::Future<Output = Result<T, CallsError>>,
+) -> Result<T, CallsError> {
+    match tokio::time::timeout(deadline, remote).await {
+        Ok(answer) => answer,
+        Err(_) => {
+            let failure = SessionError::Unreachable {
+                url: http::redact(&session.project().endpoint("rest/v1/calls")),
+                reason: format!("no answer within {} s", deadline.as_secs_f32()),
+            };
+            session.mark_offline(&failure);
+            Err(CallsError::Session(failure))
+        }
+    }
+}
+
+/// One call by its id (`id=eq.<id>`, never through the search): from the server, remembered;
+/// from the library when the server cannot be reached.
+pub async fn open(
+    session: &SessionManager,
+    library: &Library,
+    id: &str,
+) -> Result<OpenedCall, CallsError> {
+    let id = id.trim();
+    if id.is_empty() || id.len() > MAX_ID_LEN || id.chars().any(char::is_control) {
+        return Err(CallsError::Query(format!(
+            "a call id is 1 to {MAX_ID_LEN} printable characters"
+        )));
+    }
+    let project = project_key(session);
+    let schema = known_schema(library, &project, &session.project().columns)?;
+    // A plain filter's operand is taken verbatim: no quoting needed, none added.
+    let params = [
+        ("select".to_owned(), "*".to_owned()),
+        ("id".to_owned(), format!("eq.{id}")),
+        ("limit".to_owned(), "1".to_owned()),
+    ];
+    let fetched = within(
+        session,
+        LIST_DEADLINE,
+        fetch_raw(session, &schema, &params, None),
+    )
+    .await;
+    let opened = match fetched {
+        Ok(raw) => {
+            remember(library, &project, &schema, &raw);
+            let (rows, _) = parse_rows(raw.items, &raw.schema);
+            rows.into_iter().next().map(|row| OpenedCall {
+                row,
+                source: CallSource::Remote,
+                schema: raw.schema,
+            })
+        }
+        Err(CallsError::Session(error)) if error.is_unreachable() => {
+            tracing::info!("{error}: opening the call from the library");
+            library
+                .call_in(&project, id)?
+                .map(|(row, schema)| OpenedCall {
+                    row,
+                    source: CallSource::Offline,
+                    schema,
+                })
+        }
+        Err(error) => return Err(error),
+    };
+    let mut opened = opened.ok_or_else(|| CallsError::NotFound { id: id.to_owned() })?;
+    library.mark_downloaded(std::slice::from_mut(&mut opened.row))?;
+    Ok(opened)
+}
+
+impl From<crate::library::LibraryError> for CallsError {
+    fn from(error: crate::library::LibraryError) -> Self {
+        match error {
+            crate::library::LibraryError::Calls(error) => *error,
+            other => CallsError::Library(other.to_string()),
+        }
     }
 }
 
@@ -323,5 +581,16 @@ mod tests {
             CallsError::RangeNotSatisfiable
         ));
         assert_eq!(api_error(502, b"<html>").kind(), ErrorKind::Network);
+    }
+
+    #[test]
+    fn the_missing_column_is_named_from_the_server_s_message_bounded() {
+        assert_eq!(
+            missing_column_name("column calls.from_number does not exist"),
+            "from_number"
+        );
+        let long = format!("column calls.{} does not exist", "x".repeat(500));
+        assert_eq!(missing_column_name(&long).len(), schema::MAX_NAME_LEN);
+        assert_eq!(missing_column_name("odd"), "a column it was asked for");
     }
 }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::schema::{CallSchema, Field, Filter};
 use super::{CallRow, CallsError};
 
 /// Supabase's default `max-rows`: a page never asks for more.
@@ -39,7 +40,7 @@ pub struct CallQuery {
     pub has_recording: Option<bool>,
     pub direction: Option<String>,
     pub status: Option<String>,
-    /// One text over the numbers, the agent's name and the call id.
+    /// One text over the table's text columns ([`super::Offers::search`]), or a full call id.
     pub search: Option<String>,
     /// Rows per page, 1..=1000 (0 means 50).
     pub limit: u32,
@@ -106,7 +107,7 @@ fn like_contains(text: &str) -> String {
     out
 }
 
-fn is_uuid(text: &str) -> bool {
+pub(crate) fn is_uuid(text: &str) -> bool {
     let b = text.as_bytes();
     b.len() == 36
         && b.iter().enumerate().all(|(i, c)| match i {
@@ -138,8 +139,70 @@ impl CallQuery {
         }
     }
 
+    /// The search text, trimmed; `None` when there is none.
+    pub fn search_text(&self) -> Option<&str> {
+        self.search
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+    }
+
+    /// The columns this query reads, checked against `schema`: a filter, sort or search on
+    /// something the table lacks is the caller's mistake, said before asking the server.
+    pub fn plan<'s>(&self, schema: &'s CallSchema) -> Result<Plan<'s>, CallsError> {
+        let missing = |what: &str| CallsError::MissingColumn {
+            wanted: what.to_owned(),
+            columns: schema.names(),
+        };
+        let filter = |filter: Filter, value: &Option<String>| -> Result<_, CallsError> {
+            match value {
+                None => Ok(None),
+                Some(value) if schema.offers.filters.contains(&filter) => Ok(schema
+                    .column(filter.field())
+                    .map(|column| (column, value.clone()))),
+                Some(_) => Err(missing(filter.field().key())),
+            }
+        };
+        let direction = filter(Filter::Direction, &self.direction)?;
+        let status = filter(Filter::Status, &self.status)?;
+        if !schema.offers.sorts.contains(&self.sort) {
+            return Err(missing(Field::Duration.key()));
+        }
+        let duration = match self.sort {
+            Sort::DurationDesc | Sort::DurationAsc => schema.column(Field::Duration),
+            Sort::DateDesc | Sort::DateAsc => None,
+        };
+        let search = match self.search_text() {
+            None => None,
+            Some(text) => {
+                let id = is_uuid(text).then(|| text.to_ascii_lowercase());
+                if id.is_none() && schema.offers.search.is_empty() {
+                    return Err(CallsError::NothingToSearch {
+                        columns: schema.names(),
+                    });
+                }
+                Some(Search {
+                    text: text.to_owned(),
+                    columns: schema.offers.search.iter().map(String::as_str).collect(),
+                    id,
+                })
+            }
+        };
+        Ok(Plan {
+            direction,
+            status,
+            duration,
+            search,
+        })
+    }
+
     /// The query parameters of the page after `cursor` (the first page without one).
-    pub fn params(&self, cursor: Option<&Cursor>) -> Result<Vec<(String, String)>, CallsError> {
+    pub fn params(
+        &self,
+        schema: &CallSchema,
+        cursor: Option<&Cursor>,
+    ) -> Result<Vec<(String, String)>, CallsError> {
+        let plan = self.plan(schema)?;
         let mut p: Vec<(String, String)> = vec![("select".into(), "*".into())];
         if let Some(since) = &self.since {
             check_time("since", since)?;
@@ -154,29 +217,21 @@ impl CallQuery {
         }
         // A plain filter's operand is the rest of the value, verbatim (no quoting there:
         // quotes would become part of the value); only lists and logic trees are parsed.
-        if let Some(direction) = &self.direction {
-            p.push(("direction".into(), format!("eq.{direction}")));
-        }
-        if let Some(status) = &self.status {
-            p.push(("status".into(), format!("eq.{status}")));
+        for (column, value) in [plan.direction, plan.status].into_iter().flatten() {
+            p.push((column.to_owned(), format!("eq.{value}")));
         }
         // Several `or` keys would be ANDed, but PostgREST keeps one value per key name, so the
         // search and the cursor go into one `and=(…)`.
         let mut and: Vec<String> = Vec::new();
-        if let Some(text) = self
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            let pattern = quote(&like_contains(text));
-            let mut terms = vec![
-                format!("from_number.ilike.{pattern}"),
-                format!("to_number.ilike.{pattern}"),
-                format!("agent_name.ilike.{pattern}"),
-            ];
-            if is_uuid(text) {
-                terms.push(format!("id.eq.{}", quote(&text.to_ascii_lowercase())));
+        if let Some(search) = &plan.search {
+            let pattern = quote(&like_contains(&search.text));
+            let mut terms: Vec<String> = search
+                .columns
+                .iter()
+                .map(|column| format!("{column}.ilike.{pattern}"))
+                .collect();
+            if let Some(id) = &search.id {
+                terms.push(format!("id.eq.{}", quote(id)));
             }
             and.push(format!("or({})", terms.join(",")));
         }
@@ -186,17 +241,15 @@ impl CallQuery {
                     "the cursor belongs to another sort order".into(),
                 ));
             }
-            and.push(self.keyset(cursor));
+            and.push(self.keyset(cursor, plan.duration));
         }
         if !and.is_empty() {
             p.push(("and".into(), format!("({})", and.join(","))));
         }
         let dir = if self.sort.desc() { "desc" } else { "asc" };
-        let order = match self.sort {
-            Sort::DateDesc | Sort::DateAsc => format!("created_at.{dir},id.{dir}"),
-            Sort::DurationDesc | Sort::DurationAsc => {
-                format!("duration_seconds.{dir}.nullslast,id.{dir}")
-            }
+        let order = match plan.duration {
+            None => format!("created_at.{dir},id.{dir}"),
+            Some(duration) => format!("{duration}.{dir}.nullslast,id.{dir}"),
         };
         p.push(("order".into(), order));
         p.push(("limit".into(), self.limit().to_string()));
@@ -204,25 +257,44 @@ impl CallQuery {
     }
 
     /// Rows strictly after `cursor` in this sort.
-    fn keyset(&self, cursor: &Cursor) -> String {
+    fn keyset(&self, cursor: &Cursor, duration: Option<&str>) -> String {
         let (op, id) = if self.sort.desc() {
             ("lt", quote(&cursor.id))
         } else {
             ("gt", quote(&cursor.id))
         };
-        match self.sort {
-            Sort::DateDesc | Sort::DateAsc => {
+        match duration {
+            None => {
                 let at = quote(&cursor.created_at);
                 format!("or(created_at.{op}.{at},and(created_at.eq.{at},id.{op}.{id}))")
             }
-            Sort::DurationDesc | Sort::DurationAsc => match cursor.duration_seconds {
-                Some(d) => format!(
-                    "or(duration_seconds.{op}.{d},and(duration_seconds.eq.{d},id.{op}.{id}),duration_seconds.is.null)"
-                ),
-                None => format!("and(duration_seconds.is.null,id.{op}.{id})"),
+            Some(c) => match cursor.duration_seconds {
+                Some(d) => {
+                    format!("or({c}.{op}.{d},and({c}.eq.{d},id.{op}.{id}),{c}.is.null)")
+                }
+                None => format!("and({c}.is.null,id.{op}.{id})"),
             },
         }
     }
+}
+
+/// The columns a [`CallQuery`] reads on one table ([`CallQuery::plan`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan<'s> {
+    /// `(column, value)` of the direction filter.
+    pub direction: Option<(&'s str, String)>,
+    pub status: Option<(&'s str, String)>,
+    /// The duration column, when sorting by it.
+    pub duration: Option<&'s str>,
+    pub search: Option<Search<'s>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Search<'s> {
+    pub text: String,
+    pub columns: Vec<&'s str>,
+    /// The text as a call id, when it is a full one.
+    pub id: Option<String>,
 }
 
 /// The total in a `Content-Range` header (`0-24/3573458`, `*/0`); `None` for `*` or `0-24/*`.
@@ -249,11 +321,17 @@ mod tests {
             search: Some(r#"a,b)or(id.neq.x"\"#.into()),
             ..Default::default()
         };
-        let p = q.params(None).unwrap();
+        let schema = CallSchema::learn(
+            &[serde_json::json!({"id": "a", "caller": "x", "agent": "y"})],
+            None,
+            &Default::default(),
+        )
+        .unwrap();
+        let p = q.params(&schema, None).unwrap();
         let and = &p.iter().find(|(k, _)| k == "and").unwrap().1;
         assert_eq!(
             and,
-            r#"(or(from_number.ilike."*a,b)or(id.neq.x\"\\\\*",to_number.ilike."*a,b)or(id.neq.x\"\\\\*",agent_name.ilike."*a,b)or(id.neq.x\"\\\\*"))"#
+            r#"(or(caller.ilike."*a,b)or(id.neq.x\"\\\\*",agent.ilike."*a,b)or(id.neq.x\"\\\\*"))"#
         );
     }
 
@@ -266,7 +344,7 @@ mod tests {
             id: "b".into(),
             duration_seconds: None,
         };
-        let p = q.params(Some(&c)).unwrap();
+        let p = q.params(&CallSchema::default(), Some(&c)).unwrap();
         assert!(p.contains(&(
             "and".into(),
             r#"(or(created_at.lt."2026-01-01T00:00:00+00:00",and(created_at.eq."2026-01-01T00:00:00+00:00",id.lt."b")))"#.into()
@@ -277,9 +355,54 @@ mod tests {
                 sort: Sort::DateAsc,
                 ..Default::default()
             }
-            .params(Some(&c))
+            .params(&CallSchema::default(), Some(&c))
             .is_err()
         );
+    }
+
+    #[test]
+    fn what_the_table_lacks_is_a_usage_error_naming_the_columns() {
+        let minimal = CallSchema::learn(
+            &[serde_json::json!({"id": "a", "created_at": "2026-01-01T00:00:00Z", "duration": 3})],
+            None,
+            &Default::default(),
+        )
+        .unwrap();
+        let direction = CallQuery {
+            direction: Some("inbound".into()),
+            ..Default::default()
+        };
+        let error = direction.params(&minimal, None).unwrap_err();
+        assert_eq!(crate::ErrorCode::code(&error), "missing_column");
+        assert_eq!(crate::ErrorCode::kind(&error), crate::ErrorKind::Usage);
+        let message = error.to_string();
+        assert!(message.contains("direction"), "{message}");
+        assert!(message.contains("created_at, duration, id"), "{message}");
+        let search = CallQuery {
+            search: Some("555".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            crate::ErrorCode::code(&search.params(&minimal, None).unwrap_err()),
+            "nothing_to_search"
+        );
+        // A full call id is still found, by `id` alone.
+        let id = CallQuery {
+            search: Some("0B0E6A52-4D0F-4B39-9A55-0C5B8B2F4E11".into()),
+            ..Default::default()
+        };
+        let p = id.params(&minimal, None).unwrap();
+        assert!(p.contains(&(
+            "and".into(),
+            r#"(or(id.eq."0b0e6a52-4d0f-4b39-9a55-0c5b8b2f4e11"))"#.into()
+        )));
+        // Sorting by the duration uses its column, whatever its name.
+        let longest = CallQuery {
+            sort: Sort::DurationDesc,
+            ..Default::default()
+        };
+        let p = longest.params(&minimal, None).unwrap();
+        assert!(p.contains(&("order".into(), "duration.desc.nullslast,id.desc".into())));
     }
 
     #[test]
@@ -297,7 +420,7 @@ mod tests {
                 since: Some("yesterday".into()),
                 ..Default::default()
             }
-            .params(None)
+            .params(&CallSchema::default(), None)
             .is_err()
         );
         assert!(
@@ -305,7 +428,7 @@ mod tests {
                 since: Some("2026-01-31".into()),
                 ..Default::default()
             }
-            .params(None)
+            .params(&CallSchema::default(), None)
             .is_ok()
         );
         assert!(is_uuid("0b0e6a52-4d0f-4b39-9a55-0c5b8b2f4e11"));

@@ -1,6 +1,7 @@
-//! One row of `calls`, parsed tolerantly: agencies' schemas differ, so a missing column, a
-//! null, a wrong type or a bad date never drops the row; the raw value is kept in `extra` and
-//! the column named in `invalid`. Only a row without a usable `id` is skipped.
+//! One row of `calls`, parsed tolerantly through the project's [`CallSchema`]: agencies' tables
+//! differ, so a missing column, a null, a wrong type or a bad date never drops the row; the raw
+//! value is kept in `extra` and the column named in `invalid`. Only a row without a usable `id`
+//! is skipped.
 
 use std::collections::BTreeMap;
 
@@ -8,6 +9,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
+use super::schema::{CallSchema, Expect, Field};
+
+/// A call as Callrec understands it. Each field is read from the column the schema maps it to
+/// (`duration_seconds` from `duration`, `billsec`, …), whatever the agency named it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
@@ -26,19 +31,23 @@ pub struct CallRow {
     pub to_number: Option<String>,
     pub status: Option<String>,
     pub agent_name: Option<String>,
-    /// Other columns, and the raw value of any known column that could not be read.
+    #[serde(default)]
+    pub transcript: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub sentiment: Option<String>,
+    /// Unmapped columns by name, and the raw value of any mapped column that could not be read.
     #[ts(type = "Record<string, unknown>")]
     pub extra: BTreeMap<String, Value>,
-    /// Known columns whose value had the wrong type or an unreadable date.
+    /// Columns (by their name in the table) whose value had the wrong type or an unreadable date.
     pub invalid: Vec<String>,
     /// Set from the library, never from the server: the call has verified local files.
     #[serde(default)]
     pub downloaded: bool,
 }
 
-const TIMES: [&str; 3] = ["created_at", "started_at", "ended_at"];
-
-fn is_time(text: &str) -> bool {
+pub(crate) fn is_time(text: &str) -> bool {
     use time::format_description::well_known::{Iso8601, Rfc3339};
     time::OffsetDateTime::parse(text, &Rfc3339).is_ok()
         || time::PrimitiveDateTime::parse(text, &Iso8601::DEFAULT).is_ok()
@@ -46,9 +55,28 @@ fn is_time(text: &str) -> bool {
         || time::OffsetDateTime::parse(&text.replacen(' ', "T", 1), &Iso8601::DEFAULT).is_ok()
 }
 
+/// A value as text: strings, and numbers (an id or a phone number stored as one).
+fn text_of(value: &Value, expect: Expect) -> Option<String> {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) if expect == Expect::Text => n.to_string(),
+        _ => return None,
+    };
+    (expect != Expect::Time || is_time(&text)).then_some(text)
+}
+
+fn seconds_of(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    }
+    .filter(|d| d.is_finite())
+}
+
 impl CallRow {
     /// `None` when the row has no usable `id`.
-    pub fn from_json(value: Value) -> Option<Self> {
+    pub fn from_json(value: Value, schema: &CallSchema) -> Option<Self> {
         let Value::Object(map) = value else {
             return None;
         };
@@ -76,41 +104,20 @@ impl CallRow {
                     }
                     _ => false,
                 },
-                "duration_seconds" => match &value {
-                    Value::Number(n) => {
-                        row.duration_seconds = n.as_f64();
-                        true
+                "agency_id" => set(&mut row.agency_id, text_of(&value, Expect::Text)),
+                "ultravox_call_id" => set(&mut row.ultravox_call_id, text_of(&value, Expect::Text)),
+                "created_at" => set(&mut row.created_at, text_of(&value, Expect::Time)),
+                name => match schema.field_of(name) {
+                    Some(Field::Duration) => {
+                        row.duration_seconds = seconds_of(&value);
+                        row.duration_seconds.is_some()
                     }
-                    Value::String(s) => match s.trim().parse::<f64>() {
-                        Ok(d) if d.is_finite() => {
-                            row.duration_seconds = Some(d);
-                            true
-                        }
-                        _ => false,
-                    },
-                    _ => false,
+                    Some(field) => set(row.text_field(field), text_of(&value, field.expects())),
+                    None => {
+                        row.extra.insert(key, value);
+                        continue;
+                    }
                 },
-                k @ ("agency_id" | "ultravox_call_id" | "direction" | "from_number"
-                | "to_number" | "status" | "agent_name" | "created_at" | "started_at"
-                | "ended_at") => {
-                    let text = match &value {
-                        Value::String(s) => Some(s.clone()),
-                        Value::Number(n) if !TIMES.contains(&k) => Some(n.to_string()),
-                        _ => None,
-                    };
-                    match text {
-                        Some(t) if TIMES.contains(&k) && !is_time(&t) => None,
-                        other => other,
-                    }
-                    .map(|t| {
-                        *row.text_field(k) = Some(t);
-                    })
-                    .is_some()
-                }
-                _ => {
-                    row.extra.insert(key, value);
-                    continue;
-                }
             };
             if !ok {
                 row.invalid.push(key.clone());
@@ -120,29 +127,36 @@ impl CallRow {
         (!row.id.is_empty()).then_some(row)
     }
 
-    fn text_field(&mut self, key: &str) -> &mut Option<String> {
-        match key {
-            "agency_id" => &mut self.agency_id,
-            "ultravox_call_id" => &mut self.ultravox_call_id,
-            "direction" => &mut self.direction,
-            "from_number" => &mut self.from_number,
-            "to_number" => &mut self.to_number,
-            "status" => &mut self.status,
-            "agent_name" => &mut self.agent_name,
-            "created_at" => &mut self.created_at,
-            "started_at" => &mut self.started_at,
-            _ => &mut self.ended_at,
+    fn text_field(&mut self, field: Field) -> &mut Option<String> {
+        match field {
+            Field::From => &mut self.from_number,
+            Field::To => &mut self.to_number,
+            Field::Agent => &mut self.agent_name,
+            Field::Status => &mut self.status,
+            Field::Direction => &mut self.direction,
+            Field::Started => &mut self.started_at,
+            Field::Ended => &mut self.ended_at,
+            Field::Transcript => &mut self.transcript,
+            Field::Summary => &mut self.summary,
+            // Duration is a number, read apart.
+            Field::Sentiment | Field::Duration => &mut self.sentiment,
         }
     }
 }
 
+fn set(slot: &mut Option<String>, value: Option<String>) -> bool {
+    let ok = value.is_some();
+    *slot = value;
+    ok
+}
+
 /// The rows of a page and how many were skipped (no `id`).
-pub fn parse_rows(items: Vec<Value>) -> (Vec<CallRow>, u32) {
+pub fn parse_rows(items: Vec<Value>, schema: &CallSchema) -> (Vec<CallRow>, u32) {
     let mut skipped = 0;
     let rows = items
         .into_iter()
         .filter_map(|item| {
-            let row = CallRow::from_json(item);
+            let row = CallRow::from_json(item, schema);
             if row.is_none() {
                 skipped += 1;
             }
@@ -159,16 +173,19 @@ mod tests {
 
     #[test]
     fn odd_rows_are_kept_and_marked() {
-        let (rows, skipped) = parse_rows(vec![
-            json!({"id": "a", "created_at": "2026-01-01T00:00:00+00:00", "has_recording": true,
+        let (rows, skipped) = parse_rows(
+            vec![
+                json!({"id": "a", "created_at": "2026-01-01T00:00:00+00:00", "has_recording": true,
                    "duration_seconds": 12, "from_number": "+1555"}),
-            json!({"id": "b", "created_at": "not a date", "has_recording": "yes",
+                json!({"id": "b", "created_at": "not a date", "has_recording": "yes",
                    "duration_seconds": "7.5", "agent_name": 42, "queue": "sales"}),
-            json!({"id": "c"}),
-            json!({"agency_id": "x"}),
-            json!({"id": null}),
-            json!("not an object"),
-        ]);
+                json!({"id": "c"}),
+                json!({"agency_id": "x"}),
+                json!({"id": null}),
+                json!("not an object"),
+            ],
+            &CallSchema::default(),
+        );
         assert_eq!(skipped, 3);
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0].duration_seconds, Some(12.0));
@@ -181,6 +198,29 @@ mod tests {
         assert_eq!(b.extra["created_at"], json!("not a date"));
         assert_eq!(b.extra["queue"], json!("sales"));
         assert_eq!(rows[2].created_at, None);
+    }
+
+    #[test]
+    fn fields_are_read_from_the_columns_the_schema_maps() {
+        use crate::calls::schema::ColumnOverrides;
+        let raw = json!({"id": "m", "duration": "7.5", "caller_number": "+1555",
+                         "sentiment": 3, "started_at": "soon", "billsec": 9});
+        let schema =
+            CallSchema::learn(std::slice::from_ref(&raw), None, &ColumnOverrides::new()).unwrap();
+        let row = CallRow::from_json(raw, &schema).unwrap();
+        assert_eq!(row.duration_seconds, Some(7.5));
+        assert_eq!(row.from_number.as_deref(), Some("+1555"));
+        assert_eq!(row.sentiment.as_deref(), Some("3"));
+        assert_eq!(row.started_at, None);
+        assert_eq!(row.invalid, ["started_at"]);
+        assert_eq!(row.extra["started_at"], json!("soon"));
+        assert_eq!(row.extra["billsec"], json!(9));
+        // The same table with `duration = "billsec"`: the other column is shown as it is.
+        let billsec = schema.remap(&[(Field::Duration, "billsec".to_owned())].into());
+        let raw = json!({"id": "m", "duration": "7.5", "billsec": 9});
+        let row = CallRow::from_json(raw, &billsec).unwrap();
+        assert_eq!(row.duration_seconds, Some(9.0));
+        assert_eq!(row.extra["duration"], json!("7.5"));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The embedded library: `<data dir>/library.sqlite3` (SQLite, WAL) remembers every call page
 //! seen, so the list works offline with the same filters, sorts, keyset paging and search as
 //! PostgREST. Migration 2 adds each call's segments, the verified downloaded files and the
-//! persistent download queue (`store.rs`, used by [`crate::downloads`]).
+//! persistent download queue (`store.rs`, used by [`crate::downloads`]). Migration 7 keeps each
+//! project's learned `calls` columns (`call_schemas`) and each row as the server sent it, so
+//! offline filters, sorts and search follow the same table as online.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -15,7 +17,9 @@ mod waveforms;
 pub use store::{DownloadRecord, DownloadState, FileRecord, SegmentRecord};
 pub use waveforms::StoredWaveform;
 
-use crate::calls::{CallPage, CallQuery, CallRow, CallSource, Cursor, Sort};
+use crate::calls::{
+    CallPage, CallQuery, CallRow, CallSchema, CallSource, CallsError, Cursor, Sort,
+};
 use crate::{ErrorCode, ErrorKind};
 
 pub const FILE_NAME: &str = "library.sqlite3";
@@ -140,6 +144,28 @@ ALTER TABLE downloads ADD COLUMN sha256 TEXT;
     r#"
 ALTER TABLE segments ADD COLUMN leg INTEGER;
 "#,
+    // 7 (issue 17): agencies' `calls` tables differ. Each project's learned columns and their
+    // mapping (`CallSchema` as JSON); `raw` becomes the row as the server sent it (it held
+    // our parsed `CallRow`), rebuilt here from the columns of the only table Callrec read
+    // before, plus the unknown columns kept in `extra`. The parsed columns stay, filled
+    // through the mapping, for the indexed filters and sorts.
+    r#"
+CREATE TABLE call_schemas (
+    project TEXT PRIMARY KEY,
+    schema TEXT NOT NULL,
+    learned_at INTEGER NOT NULL
+) WITHOUT ROWID;
+UPDATE calls SET raw = json_patch(
+    json_object(
+        'id', id, 'ultravox_call_id', ultravox_call_id, 'agency_id', agency_id,
+        'has_recording', CASE has_recording WHEN 1 THEN json('true') WHEN 0 THEN json('false') END,
+        'created_at', created_at, 'started_at', started_at, 'ended_at', ended_at,
+        'duration_seconds', duration_seconds, 'direction', direction,
+        'from_number', from_number, 'to_number', to_number, 'status', status,
+        'agent_name', agent_name),
+    COALESCE(json_extract(raw, '$.extra'), '{}'))
+WHERE json_valid(raw) AND json_type(raw, '$.invalid') = 'array';
+"#,
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -150,6 +176,15 @@ pub enum LibraryError {
     Sqlite(#[from] rusqlite::Error),
     #[error("invalid query: {0}")]
     Query(String),
+    /// The query asks for what the project's table lacks (the same error as online).
+    #[error(transparent)]
+    Calls(Box<CallsError>),
+}
+
+impl From<CallsError> for LibraryError {
+    fn from(error: CallsError) -> Self {
+        LibraryError::Calls(Box::new(error))
+    }
 }
 
 impl ErrorCode for LibraryError {
@@ -158,11 +193,13 @@ impl ErrorCode for LibraryError {
             Self::Open { .. } => "library_open",
             Self::Sqlite(_) => "library",
             Self::Query(_) => "invalid_query",
+            Self::Calls(error) => error.code(),
         }
     }
     fn kind(&self) -> ErrorKind {
         match self {
             Self::Query(_) => ErrorKind::Usage,
+            Self::Calls(error) => error.kind(),
             _ => ErrorKind::Other,
         }
     }
@@ -287,8 +324,14 @@ impl Library {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Remembers `rows` as seen now (a row seen again replaces the old copy).
-    pub fn upsert_calls(&self, project: &str, rows: &[CallRow]) -> Result<(), LibraryError> {
+    /// Remembers the server's `items` (rows of `schema`'s table) as seen now; a row seen again
+    /// replaces the old copy, and an item without an id is not kept.
+    pub fn upsert_calls(
+        &self,
+        project: &str,
+        schema: &CallSchema,
+        items: &[serde_json::Value],
+    ) -> Result<(), LibraryError> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -299,8 +342,11 @@ impl Library {
                  from_number, to_number, status, agent_name, raw, seen_at)
                  VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
             )?;
-            for r in rows {
-                let raw = serde_json::to_string(r).unwrap_or_default();
+            for item in items {
+                let Some(r) = CallRow::from_json(item.clone(), schema) else {
+                    continue;
+                };
+                let raw = serde_json::to_string(item).unwrap_or_default();
                 stmt.execute(rusqlite::params![
                     project,
                     r.id,
@@ -326,6 +372,88 @@ impl Library {
         Ok(())
     }
 
+    /// The columns last learned of `project`'s `calls` table.
+    pub fn call_schema(&self, project: &str) -> Result<Option<CallSchema>, LibraryError> {
+        let text: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT schema FROM call_schemas WHERE project = ?1",
+                [project],
+                |r| r.get(0),
+            )
+            .optional()?;
+        // A copy this version cannot read is learned again, not an error.
+        Ok(text.and_then(|text| serde_json::from_str(&text).ok()))
+    }
+
+    /// Keeps `schema` for `project`. When it maps a field to another column than before, the
+    /// parsed columns of the project's rows are filled again from each row as sent, so the
+    /// indexed filters and sorts follow the new mapping.
+    pub fn save_call_schema(&self, project: &str, schema: &CallSchema) -> Result<(), LibraryError> {
+        let before = self.call_schema(project)?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let text = serde_json::to_string(schema).map_err(|e| LibraryError::Query(e.to_string()))?;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT OR REPLACE INTO call_schemas (project, schema, learned_at) VALUES (?1, ?2, ?3)",
+            rusqlite::params![project, text, now],
+        )?;
+        let mapping = |s: &CallSchema| {
+            s.columns
+                .iter()
+                .filter(|c| c.field.is_some())
+                .map(|c| (c.name.clone(), c.field))
+                .collect::<Vec<_>>()
+        };
+        if before.is_none_or(|b| mapping(&b) != mapping(schema)) {
+            let rows: Vec<(String, String)> = {
+                let mut stmt = tx.prepare("SELECT id, raw FROM calls WHERE project = ?1")?;
+                stmt.query_map([project], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<_, _>>()?
+            };
+            let mut update = tx.prepare(
+                "UPDATE calls SET started_at = ?3, ended_at = ?4, duration_seconds = ?5,
+                 direction = ?6, from_number = ?7, to_number = ?8, status = ?9, agent_name = ?10
+                 WHERE project = ?1 AND id = ?2",
+            )?;
+            for (id, raw) in rows {
+                let Some(r) = serde_json::from_str(&raw)
+                    .ok()
+                    .and_then(|v| CallRow::from_json(v, schema))
+                else {
+                    continue;
+                };
+                update.execute(rusqlite::params![
+                    project,
+                    id,
+                    r.started_at,
+                    r.ended_at,
+                    r.duration_seconds,
+                    r.direction,
+                    r.from_number,
+                    r.to_number,
+                    r.status,
+                    r.agent_name,
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Forgets `project`'s columns: the next page learns them again.
+    pub fn forget_call_schema(&self, project: &str) -> Result<(), LibraryError> {
+        self.conn()
+            .execute("DELETE FROM call_schemas WHERE project = ?1", [project])?;
+        Ok(())
+    }
+
+    /// The schema queries of `project` are read with: the learned one, else the assumed.
+    fn schema_or_assumed(&self, project: &str) -> Result<CallSchema, LibraryError> {
+        Ok(self.call_schema(project)?.unwrap_or_default())
+    }
+
     /// The page of remembered calls after `cursor`: the same filters, order and keyset as
     /// [`CallQuery::params`] asks of PostgREST, plus `query.downloaded` (which only the library
     /// knows). The total is counted on the first page.
@@ -349,6 +477,9 @@ impl Library {
         cursor: Option<&Cursor>,
         downloaded: Option<bool>,
     ) -> Result<CallPage, LibraryError> {
+        let schema = self.schema_or_assumed(project)?;
+        // The same check as online: what the table lacks is a usage error, not an empty page.
+        let plan = query.plan(&schema)?;
         let mut filter = String::from("project = ?");
         if let Some(downloaded) = downloaded.or(query.downloaded) {
             filter.push_str(if downloaded { " AND " } else { " AND NOT " });
@@ -371,33 +502,32 @@ impl Library {
             filter.push_str(" AND has_recording = ?");
             args.push(Sql::Integer(has.into()));
         }
-        if let Some(direction) = &query.direction {
+        // Filled through the mapping when the row was kept (see `save_call_schema`).
+        if let Some((_, direction)) = &plan.direction {
             filter.push_str(" AND direction = ?");
             args.push(Sql::Text(direction.clone()));
         }
-        if let Some(status) = &query.status {
+        if let Some((_, status)) = &plan.status {
             filter.push_str(" AND status = ?");
             args.push(Sql::Text(status.clone()));
         }
-        if let Some(text) = query
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
+        if let Some(search) = &plan.search {
+            // Each text column of the row as the server sent it: the same columns PostgREST
+            // searches. Names are plain (`[A-Za-z0-9_]`), so the JSON path needs no escaping.
             // SQLite's LIKE is case-insensitive for ASCII, as ilike is.
-            let pattern = like_escape(text);
-            filter.push_str(
-                " AND (from_number LIKE ?1x ESCAPE '\\' OR to_number LIKE ?1x ESCAPE '\\'
-                 OR agent_name LIKE ?1x ESCAPE '\\' OR id = lower(?2x))",
-            );
             let n = args.len() + 1;
-            filter = filter
-                .replace("?1x", &format!("?{n}"))
-                .replace("?2x", &format!("?{}", n + 1));
-            args.push(Sql::Text(pattern));
-            args.push(Sql::Text(text.to_owned()));
+            let mut terms: Vec<String> = search
+                .columns
+                .iter()
+                .map(|c| format!("json_extract(raw, '$.\"{c}\"') LIKE ?{n} ESCAPE '\\'"))
+                .collect();
+            args.push(Sql::Text(like_escape(&search.text)));
+            if let Some(id) = &search.id {
+                terms.push(format!("id = ?{}", n + 1));
+                args.push(Sql::Text(id.clone()));
+            }
             // Positional `?` before mixes with numbered ones: number everything instead.
+            filter.push_str(&format!(" AND ({})", terms.join(" OR ")));
         }
         let total_filter = filter.clone();
         let total_args = args.clone();
@@ -455,7 +585,9 @@ impl Library {
         let rows: Vec<CallRow> = raws
             .iter()
             .filter_map(|raw| {
-                let row = serde_json::from_str(raw).ok();
+                let row = serde_json::from_str(raw)
+                    .ok()
+                    .and_then(|v| CallRow::from_json(v, &schema));
                 if row.is_none() {
                     skipped += 1;
                 }
@@ -489,6 +621,7 @@ impl Library {
             total,
             skipped,
             source: CallSource::Offline,
+            schema,
         })
     }
 }
@@ -516,4 +649,89 @@ fn number_params(sql: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calls::{ColumnOverrides, Field};
+
+    /// A library written before migration 7 kept our parsed `CallRow` as `raw`: it is turned
+    /// into the row as the server sent it, unknown columns and unreadable values included.
+    #[test]
+    fn migration_7_keeps_rows_seen_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut conn = Connection::open(dir.path().join(FILE_NAME)).unwrap();
+            Migrations::new(MIGRATIONS[..5].iter().map(|sql| M::up(sql)).collect())
+                .to_latest(&mut conn)
+                .unwrap();
+            let old = serde_json::json!({
+                "id": "c1", "agencyId": "a", "hasRecording": null,
+                "createdAt": "2026-01-02T03:04:05+00:00", "ultravoxCallId": null,
+                "startedAt": null, "endedAt": null, "durationSeconds": 61.0,
+                "direction": "inbound", "fromNumber": "+1555", "toNumber": null,
+                "status": null, "agentName": "Ava",
+                "extra": {"queue": "sales", "has_recording": "yes"}, "invalid": ["has_recording"],
+                "downloaded": false
+            });
+            conn.execute(
+                "INSERT INTO calls (project, id, agency_id, has_recording, created_at, created_us,
+                 duration_seconds, direction, from_number, agent_name, raw, seen_at)
+                 VALUES ('p', 'c1', 'a', NULL, '2026-01-02T03:04:05+00:00', 1767323045000000,
+                 61.0, 'inbound', '+1555', 'Ava', ?1, 0)",
+                [old.to_string()],
+            )
+            .unwrap();
+        }
+        let library = Library::open(dir.path()).unwrap();
+        let (row, schema) = library.call_in("p", "c1").unwrap().unwrap();
+        assert!(!schema.learned, "no schema was kept before: the assumed one");
+        assert_eq!(row.duration_seconds, Some(61.0));
+        assert_eq!(row.from_number.as_deref(), Some("+1555"));
+        assert_eq!(row.has_recording, None);
+        assert_eq!(row.extra["queue"], "sales");
+        assert_eq!(row.extra["has_recording"], "yes");
+        assert_eq!(row.invalid, ["has_recording"], "the unreadable value is kept raw");
+        let page = library
+            .query_calls(
+                "p",
+                &CallQuery {
+                    search: Some("ava".into()),
+                    ..Default::default()
+                },
+                None,
+            )
+            .unwrap();
+        assert_eq!(page.rows, [row]);
+    }
+
+    /// A new `[columns]` mapping fills the indexed columns again from each row as sent.
+    #[test]
+    fn a_new_mapping_refills_the_parsed_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let library = Library::open(dir.path()).unwrap();
+        let items = [
+            serde_json::json!({"id": "a", "created_at": "2026-01-01T00:00:00Z", "duration": 5, "billsec": 50}),
+            serde_json::json!({"id": "b", "created_at": "2026-01-02T00:00:00Z", "duration": 9, "billsec": 10}),
+        ];
+        let schema = CallSchema::learn(&items, None, &ColumnOverrides::new()).unwrap();
+        library.save_call_schema("p", &schema).unwrap();
+        library.upsert_calls("p", &schema, &items).unwrap();
+        let longest = CallQuery {
+            sort: Sort::DurationDesc,
+            ..Default::default()
+        };
+        let order = |library: &Library| -> Vec<String> {
+            let page = library.query_calls("p", &longest, None).unwrap();
+            page.rows.into_iter().map(|r| r.id).collect()
+        };
+        assert_eq!(order(&library), ["b", "a"]);
+        let billsec = schema.remap(&[(Field::Duration, "billsec".to_owned())].into());
+        library.save_call_schema("p", &billsec).unwrap();
+        assert_eq!(order(&library), ["a", "b"]);
+        let page = library.query_calls("p", &longest, None).unwrap();
+        assert_eq!(page.rows[0].duration_seconds, Some(50.0));
+        assert_eq!(page.rows[0].extra["duration"], 5);
+    }
 }

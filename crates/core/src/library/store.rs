@@ -626,14 +626,38 @@ impl Library {
 
     /// The call as last seen (any project), for export names.
     pub fn call(&self, id: &str) -> Result<Option<CallRow>, LibraryError> {
-        let conn = self.conn();
-        let raw: Option<String> = conn
+        let project: Option<String> = self
+            .conn()
             .query_row(
-                "SELECT raw FROM calls WHERE id = ?1 ORDER BY seen_at DESC LIMIT 1",
+                "SELECT project FROM calls WHERE id = ?1 ORDER BY seen_at DESC LIMIT 1",
                 [id],
                 |r| r.get(0),
             )
             .optional()?;
-        Ok(raw.and_then(|raw| serde_json::from_str(&raw).ok()))
+        match project {
+            Some(project) => Ok(self.call_in(&project, id)?.map(|(row, _)| row)),
+            None => Ok(None),
+        }
+    }
+
+    /// `project`'s copy of call `id`, read with the project's columns.
+    pub fn call_in(
+        &self,
+        project: &str,
+        id: &str,
+    ) -> Result<Option<(CallRow, crate::calls::CallSchema)>, LibraryError> {
+        let raw: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT raw FROM calls WHERE project = ?1 AND id = ?2",
+                [project, id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let schema = self.call_schema(project)?.unwrap_or_default();
+        Ok(raw
+            .and_then(|raw| serde_json::from_str(&raw).ok())
+            .and_then(|value| CallRow::from_json(value, &schema))
+            .map(|row| (row, schema)))
     }
 }

@@ -151,6 +151,7 @@ mod tests {
             supabase_url: url,
             anon_key: Secret::new("anon".into()),
             signed_url_api_key: None,
+            columns: Default::default(),
         }
     }
 

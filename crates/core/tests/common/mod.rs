@@ -20,6 +20,7 @@ pub fn project(url: &str, key: &str) -> ProjectConfig {
         supabase_url: url,
         anon_key: Secret::new(key.to_owned()),
         signed_url_api_key: None,
+        columns: Default::default(),
     }
 }
 

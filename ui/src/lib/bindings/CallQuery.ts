@@ -15,7 +15,7 @@ since: string | null,
  */
 until: string | null, hasRecording: boolean | null, direction: string | null, status: string | null, 
 /**
- * One text over the numbers, the agent's name and the call id.
+ * One text over the table's text columns ([`super::Offers::search`]), or a full call id.
  */
 search: string | null, 
 /**
