@@ -2,7 +2,9 @@
 
 use clap::{Args, ValueEnum};
 
-use callrec_core::calls::{self, CallPage, CallQuery, CallSource, Cursor, MAX_LIMIT, Sort};
+use callrec_core::calls::{
+    self, CallPage, CallQuery, CallRow, CallSource, Cursor, Field, MAX_LIMIT, Sort,
+};
 use callrec_core::config::Config;
 use callrec_core::library::Library;
 
@@ -37,13 +39,14 @@ pub struct CallsArgs {
     /// Only calls without a recording.
     #[arg(long)]
     no_recording: bool,
-    /// Only calls in this direction (e.g. inbound, outbound).
+    /// Only calls in this direction (e.g. inbound, outbound), if the table has a direction.
     #[arg(long)]
     direction: Option<String>,
-    /// Only calls with this status.
+    /// Only calls with this status, if the table has one.
     #[arg(long)]
     status: Option<String>,
-    /// Text in a number or the agent's name, or a call id (`*` matches anything).
+    /// Text in any text column the table has (numbers, agent, …), or a full call id (`*`
+    /// matches anything).
     #[arg(long, value_name = "TEXT")]
     search: Option<String>,
     /// How many calls (default 50; up to 100,000, fetched 1,000 per request). With --all,
@@ -63,6 +66,12 @@ pub struct CallsArgs {
     not_downloaded: bool,
     #[arg(long, value_enum, default_value = "-date", allow_hyphen_values = true)]
     sort: SortArg,
+    /// Show one call by its id (read by id, not searched for; offline, the library's copy).
+    #[arg(long, value_name = "CALL_ID", conflicts_with_all = [
+        "since", "until", "has_recording", "no_recording", "direction", "status", "search",
+        "limit", "all", "downloaded", "not_downloaded",
+    ])]
+    id: Option<String>,
 }
 
 /// The most calls one `callrec calls` gathers without --all: bounded so that a typo cannot
@@ -113,6 +122,23 @@ pub async fn run(
     let deadline = Config::from_process_env(flags.clone())?.list_deadline;
     let manager = super::session::signed_in(flags).await?.manager;
     let library = Library::open(manager.data_dir())?;
+    if let Some(id) = &args.id {
+        let opened = calls::open(&manager, &library, id).await?;
+        if opened.source == CallSource::Offline {
+            output
+                .note("offline: the project could not be reached; showing the call as seen before");
+        }
+        let page = CallPage {
+            rows: vec![opened.row.clone()],
+            next: None,
+            total: None,
+            skipped: 0,
+            source: opened.source,
+            schema: opened.schema.clone(),
+        };
+        output.result(&opened, || table(&page));
+        return Ok(());
+    }
     let query = args.query();
     // Without --all, --limit calls: page after page (keyset, 1,000 at a time) until there are
     // that many or no more.
@@ -125,6 +151,7 @@ pub async fn run(
         let next = calls::list_within(&manager, &library, &query, Some(&after), deadline).await?;
         page.rows.extend(next.rows);
         page.skipped += next.skipped;
+        page.schema = next.schema;
         if next.source == CallSource::Offline {
             page.source = CallSource::Offline;
         }
@@ -145,30 +172,73 @@ pub async fn run(
     Ok(())
 }
 
+/// A value of `row` for `field`: the parsed one, else the column's raw value when it had the
+/// wrong type (shown as the server sent it, cut to a cell), else `-`.
+fn cell(page: &CallPage, row: &CallRow, field: Field) -> String {
+    let parsed = match field {
+        Field::Duration => row.duration_seconds.map(|d| format!("{d}")),
+        Field::Direction => row.direction.clone(),
+        Field::From => row.from_number.clone(),
+        Field::To => row.to_number.clone(),
+        Field::Status => row.status.clone(),
+        Field::Agent => row.agent_name.clone(),
+        Field::Sentiment => row.sentiment.clone(),
+        Field::Started => row.started_at.clone(),
+        Field::Ended => row.ended_at.clone(),
+        Field::Transcript => row.transcript.clone(),
+        Field::Summary => row.summary.clone(),
+    };
+    parsed
+        .or_else(|| {
+            let column = page.schema.column(field)?;
+            let raw = row.extra.get(column)?;
+            Some(raw.to_string().chars().take(24).collect())
+        })
+        .unwrap_or_else(|| "-".into())
+}
+
 fn table(page: &CallPage) -> String {
-    let cell = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-    let mut lines = vec![format!(
-        "{:<25}  {:>8}  {:<9}  {:<16}  {:<16}  {:<10}  {:<20}  {:<3}  {}",
-        "CREATED", "SECONDS", "DIRECTION", "FROM", "TO", "STATUS", "AGENT", "REC", "ID"
+    // Only the fields this project's table has: no column of dashes.
+    let fields: Vec<(Field, &str, usize)> = [
+        (Field::Duration, "SECONDS", 8),
+        (Field::Direction, "DIRECTION", 9),
+        (Field::From, "FROM", 16),
+        (Field::To, "TO", 16),
+        (Field::Status, "STATUS", 10),
+        (Field::Agent, "AGENT", 20),
+        (Field::Sentiment, "SENTIMENT", 9),
+    ]
+    .into_iter()
+    .filter(|(field, _, _)| page.schema.column(*field).is_some())
+    .collect();
+    let line = |created: String, cells: Vec<String>, rec: &str, id: &str| {
+        let mut text = format!("{created:<25}");
+        for ((field, _, width), cell) in fields.iter().zip(cells) {
+            if *field == Field::Duration {
+                text.push_str(&format!("  {cell:>width$}"));
+            } else {
+                text.push_str(&format!("  {cell:<width$}"));
+            }
+        }
+        text.push_str(&format!("  {rec:<3}  {id}"));
+        text
+    };
+    let mut lines = vec![line(
+        "CREATED".into(),
+        fields.iter().map(|(_, h, _)| (*h).to_owned()).collect(),
+        "REC",
+        "ID",
     )];
     for r in &page.rows {
-        lines.push(format!(
-            "{:<25}  {:>8}  {:<9}  {:<16}  {:<16}  {:<10}  {:<20}  {:<3}  {}",
-            cell(&r.created_at),
-            r.duration_seconds
-                .map(|d| format!("{d}"))
-                .unwrap_or_else(|| "-".into()),
-            cell(&r.direction),
-            cell(&r.from_number),
-            cell(&r.to_number),
-            cell(&r.status),
-            cell(&r.agent_name),
+        lines.push(line(
+            r.created_at.clone().unwrap_or_else(|| "-".into()),
+            fields.iter().map(|(f, _, _)| cell(page, r, *f)).collect(),
             match r.has_recording {
                 Some(true) => "yes",
                 Some(false) => "no",
                 None => "?",
             },
-            r.id
+            &r.id,
         ));
     }
     let mut footer = format!("{} call(s)", page.rows.len());

@@ -5,7 +5,9 @@
 use clap::Args;
 
 use callrec_core::ErrorCode;
+use callrec_core::calls::{self, OpenedCall};
 use callrec_core::config::Settings;
+use callrec_core::library::Library;
 use callrec_core::recordings::{EndpointOutcome, Recordings, Resolved};
 
 use crate::exit::CliError;
@@ -22,6 +24,16 @@ pub struct RecordingsArgs {
 
 pub async fn run(output: &Output, flags: Settings, args: RecordingsArgs) -> Result<(), CliError> {
     let signed_in = super::session::signed_in(flags).await?;
+    // The call itself, by `id=eq.` (offline: the library's copy). Its recordings are asked of
+    // the endpoints either way, so a call the list cannot show is a note, not a failure.
+    let library = Library::open(signed_in.manager.data_dir())?;
+    let call = match calls::open(&signed_in.manager, &library, &args.call_id).await {
+        Ok(opened) => Some(opened),
+        Err(error) => {
+            output.note(format!("the call itself: {error} ({})", error.code()));
+            None
+        }
+    };
     let resolved = Recordings::for_session(
         &signed_in.manager,
         &signed_in.http,
@@ -47,6 +59,11 @@ pub async fn run(output: &Output, flags: Settings, args: RecordingsArgs) -> Resu
     }
     let mut document = serde_json::to_value(&resolved.recording)
         .map_err(|error| CliError::other(format!("encoding the result: {error}")))?;
+    if let (Some(object), Some(opened)) = (document.as_object_mut(), &call) {
+        let row = serde_json::to_value(&opened.row)
+            .map_err(|error| CliError::other(format!("encoding the call: {error}")))?;
+        object.insert("call".into(), row);
+    }
     if args.show_urls
         && let Some(segments) = document.get_mut("segments").and_then(|s| s.as_array_mut())
     {
@@ -60,8 +77,37 @@ pub async fn run(output: &Output, flags: Settings, args: RecordingsArgs) -> Resu
             }
         }
     }
-    output.result(&document, || table(&resolved, args.show_urls));
+    output.result(&document, || {
+        let mut text = String::new();
+        if let Some(opened) = &call {
+            text.push_str(&call_line(opened));
+            text.push('\n');
+        }
+        text.push_str(&table(&resolved, args.show_urls));
+        text
+    });
     Ok(())
+}
+
+/// `call <id>  created …  <seconds> s  from … to …`: what the table knows of the call.
+fn call_line(opened: &OpenedCall) -> String {
+    let row = &opened.row;
+    let mut text = format!("call {}", row.id);
+    if let Some(at) = &row.created_at {
+        text.push_str(&format!("  created {at}"));
+    }
+    if let Some(d) = row.duration_seconds {
+        text.push_str(&format!("  {d} s"));
+    }
+    for (what, value) in [("from", &row.from_number), ("to", &row.to_number)] {
+        if let Some(value) = value {
+            text.push_str(&format!("  {what} {value}"));
+        }
+    }
+    if opened.source == calls::CallSource::Offline {
+        text.push_str("  (offline: the library's copy)");
+    }
+    text
 }
 
 fn endpoints(resolved: &Resolved) -> [(&'static str, &EndpointOutcome); 2] {
