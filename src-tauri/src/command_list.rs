@@ -9,6 +9,7 @@ callrec_commands![
     sign_in,
     sign_out,
     list_calls,
+    open_call,
     call_recordings,
     download_call,
     download_segment,

@@ -4,7 +4,7 @@ use tauri::State;
 use tauri::ipc::Channel;
 
 use callrec_core::ErrorCode;
-use callrec_core::calls::{self, CallPage, CallQuery, Cursor};
+use callrec_core::calls::{self, CallPage, CallQuery, Cursor, OpenedCall};
 use callrec_core::config::ProjectConfig;
 use callrec_core::downloads::{self, BulkQueued, DownloadAction, LibraryUsage, Progress};
 use callrec_core::library::DownloadRecord;
@@ -96,6 +96,13 @@ pub async fn list_calls(
         .as_ref()
         .map_or(calls::LIST_DEADLINE, |config| config.list_deadline);
     Ok(calls::list_within(&session, state.library()?, &query, cursor.as_ref(), deadline).await?)
+}
+
+/// One call by its id (a deep link, the call pane): read by id, from the library offline.
+#[tauri::command]
+pub async fn open_call(state: State<'_, AppState>, call_id: String) -> Result<OpenedCall, IpcError> {
+    let session = signed_in(&state).await?;
+    Ok(calls::open(&session, state.library()?, &call_id).await?)
 }
 
 /// A call's recordings from both endpoints, merged; each endpoint's failure is part of the

@@ -5,6 +5,9 @@
 import type { CallPage } from '../lib/bindings/CallPage';
 import type { CallQuery } from '../lib/bindings/CallQuery';
 import type { CallRow } from '../lib/bindings/CallRow';
+import type { CallSchema } from '../lib/bindings/CallSchema';
+import type { Column } from '../lib/bindings/Column';
+import type { OpenedCall } from '../lib/bindings/OpenedCall';
 import type { Cursor } from '../lib/bindings/Cursor';
 
 export interface CallsScenario {
@@ -25,7 +28,47 @@ export interface CallsScenario {
   overlap?: number;
   /** `skipped` on every page (rows the shell could not show). */
   skipped?: number;
+  /** The table the pages say they were read with; the full one when absent. */
+  schema?: CallSchema;
 }
+
+const column = (name: string, kind: Column['kind'], field: Column['field'] = null): Column => ({ name, kind, field });
+const CERTAIN: Column[] = [
+  column('agency_id', 'uuid'),
+  column('created_at', 'time'),
+  column('has_recording', 'boolean'),
+  column('id', 'uuid'),
+  column('ultravox_call_id', 'text'),
+];
+const ALL_SORTS: CallSchema['offers']['sorts'] = ['dateDesc', 'dateAsc', 'durationDesc', 'durationAsc'];
+
+/** The table the synthetic calls come from (the backend's `full` shape). */
+export const FULL_SCHEMA: CallSchema = {
+  columns: [
+    ...CERTAIN,
+    column('agent_name', 'text', 'agent'),
+    column('direction', 'text', 'direction'),
+    column('duration_seconds', 'number', 'duration'),
+    column('ended_at', 'time', 'ended'),
+    column('from_number', 'text', 'from'),
+    column('started_at', 'time', 'started'),
+    column('status', 'text', 'status'),
+    column('to_number', 'text', 'to'),
+  ],
+  learned: true,
+  offers: {
+    sorts: ALL_SORTS,
+    filters: ['direction', 'status'],
+    search: ['from_number', 'to_number', 'agent_name', 'status', 'direction'],
+  },
+};
+
+/** The backend's `minimal` shape: the certain columns and `duration`. */
+export const MINIMAL_SCHEMA: CallSchema = {
+  columns: [...CERTAIN, column('duration', 'number', 'duration')],
+  learned: true,
+  offers: { sorts: ALL_SORTS, filters: [], search: [] },
+};
 
 const BASE_MS = Date.parse('2026-11-20T18:00:00Z');
 /** Seconds between consecutive synthetic calls: 100,000 calls span about 112 days. */
@@ -53,6 +96,9 @@ export function syntheticCall(i: number): CallRow {
     toNumber: `+1444${String((i * 31) % 10_000_000).padStart(7, '0')}`,
     status: STATUSES[i % STATUSES.length] ?? 'completed',
     agentName: AGENTS[i % AGENTS.length] ?? null,
+    transcript: null,
+    summary: null,
+    sentiment: null,
     extra: {},
     invalid: [],
   };
@@ -182,6 +228,7 @@ export function listCalls(scenario: CallsScenario | undefined, args: unknown): C
       total: cursor ? null : rows.length,
       skipped,
       source,
+      schema: scenario.schema ?? FULL_SCHEMA,
     };
   }
 
@@ -203,5 +250,24 @@ export function listCalls(scenario: CallsScenario | undefined, args: unknown): C
     total: cursor ? null : order.length,
     skipped,
     source,
+    schema: scenario?.schema ?? FULL_SCHEMA,
   };
+}
+
+/** `open_call` as the shell answers it: the call read by its id, or `call_not_found`. */
+export function openCall(scenario: CallsScenario | undefined, args: unknown): OpenedCall {
+  const id = (args as { callId?: unknown } | null)?.callId;
+  if (typeof id !== 'string') rejectWith('invalid_query', 'mock: open_call without a callId');
+  const schema = scenario?.schema ?? FULL_SCHEMA;
+  const source = scenario?.source ?? 'remote';
+  if (scenario?.rows) {
+    const row = (scenario.rows as CallRow[]).find((r) => (r as { id?: unknown }).id === id);
+    if (row) return { row, source, schema };
+  } else {
+    const i = parseInt(id.slice(-12), 16);
+    if (id.startsWith('c0000000-') && Number.isInteger(i) && i < (scenario?.count ?? 0)) {
+      return { row: syntheticCall(i), source, schema };
+    }
+  }
+  rejectWith('call_not_found', `no call ${id} in this project`);
 }

@@ -13,7 +13,7 @@ import type { Cursor } from '../lib/bindings/Cursor';
 import type { KeyringInfo } from '../lib/bindings/KeyringInfo';
 import type { ProjectStatus } from '../lib/bindings/ProjectStatus';
 import type { SessionState } from '../lib/bindings/SessionState';
-import { listCalls, type CallsScenario } from './mock-calls';
+import { listCalls, openCall, type CallsScenario } from './mock-calls';
 import { MockMedia, type MediaScenario } from './mock-media';
 import type { PlayerEvent } from '../lib/bindings/PlayerEvent';
 import type { Progress } from '../lib/bindings/Progress';
@@ -131,6 +131,7 @@ export function installMockIpc(scenario: MockScenario): MockControl {
       if (failure !== undefined && failure !== null) throw failure;
       return listCalls(s.calls, args);
     }
+    if (cmd === 'open_call') return openCall(s.calls, args);
     if (cmd === 'count_matching') return countMatching(s.calls, args);
     if (cmd === 'download_matching') {
       // eslint-disable-next-line @typescript-eslint/only-throw-error

@@ -4,10 +4,13 @@
 import type { CallPage } from './bindings/CallPage';
 import type { CallQuery } from './bindings/CallQuery';
 import type { CallRow } from './bindings/CallRow';
+import type { CallSchema } from './bindings/CallSchema';
 import type { Cursor } from './bindings/Cursor';
+import type { Field } from './bindings/Field';
+import type { OpenedCall } from './bindings/OpenedCall';
 import type { Sort } from './bindings/Sort';
 
-export type { CallPage, CallQuery, CallRow, Cursor, Sort };
+export type { CallPage, CallQuery, CallRow, CallSchema, Cursor, Field, OpenedCall, Sort };
 
 /** Rows asked for on the first page: small, so the first rows show fast. */
 export const FIRST_PAGE_SIZE = 100;
@@ -148,6 +151,96 @@ export function scrollToRow(index: number, scrollTop: number, viewportHeight: nu
   return scrollTop;
 }
 
+/** The sorts the project's table allows (all of them before its first page says). */
+export function offeredSorts(schema: CallSchema | null): { value: Sort; label: string }[] {
+  return schema ? SORTS.filter((s) => schema.offers.sorts.includes(s.value)) : [...SORTS];
+}
+
+/** Whether the table has what the Direction or Status filter needs. */
+export function offersFilter(schema: CallSchema | null, filter: 'direction' | 'status'): boolean {
+  return schema === null || schema.offers.filters.includes(filter);
+}
+
+/** A column of the list showing one field Callrec understands. */
+export interface FieldColumn {
+  field: Field;
+  label: string;
+  width: string;
+  mono?: boolean;
+  num?: boolean;
+}
+
+/** Every field the list can show, in order; only those the table has are shown. */
+export const FIELD_COLUMNS: readonly FieldColumn[] = [
+  { field: 'direction', label: 'Direction', width: '5.5rem' },
+  { field: 'from', label: 'From', width: '8.5rem', mono: true },
+  { field: 'to', label: 'To', width: '8.5rem', mono: true },
+  { field: 'agent', label: 'Agent', width: 'minmax(7rem, 1fr)' },
+  { field: 'duration', label: 'Duration', width: '6rem', num: true },
+  { field: 'status', label: 'Status', width: '6.5rem' },
+  { field: 'sentiment', label: 'Sentiment', width: '6.5rem' },
+];
+
+/** The column `field` is read from in this table; null when it has none. */
+export function columnOf(schema: CallSchema | null, field: Field): string | null {
+  return schema?.columns.find((c) => c.field === field)?.name ?? null;
+}
+
+/**
+ * The field columns to show: those the table has (no column of dashes). Before the first page
+ * says, the table Callrec assumes (everything but sentiment).
+ */
+export function shownColumns(schema: CallSchema | null): FieldColumn[] {
+  if (schema === null) return FIELD_COLUMNS.filter((c) => c.field !== 'sentiment');
+  return FIELD_COLUMNS.filter((c) => columnOf(schema, c.field) !== null);
+}
+
+function fieldValue(row: CallRow, field: Field): string | number | null {
+  switch (field) {
+    case 'duration':
+      return row.durationSeconds;
+    case 'from':
+      return row.fromNumber;
+    case 'to':
+      return row.toNumber;
+    case 'agent':
+      return row.agentName;
+    case 'status':
+      return row.status;
+    case 'direction':
+      return row.direction;
+    case 'started':
+      return row.startedAt;
+    case 'ended':
+      return row.endedAt;
+    case 'transcript':
+      return row.transcript;
+    case 'summary':
+      return row.summary;
+    case 'sentiment':
+      return row.sentiment;
+  }
+}
+
+/**
+ * A field's cell: its value, or, when the column held a value of the wrong type, that value as
+ * the server sent it (kept, shown raw, flagged `unreadable`).
+ */
+export function fieldCell(row: CallRow, schema: CallSchema | null, field: Field): { text: string; unreadable: boolean } {
+  const value = fieldValue(row, field) as unknown;
+  if (value !== null && value !== undefined) {
+    return { text: field === 'duration' ? formatDuration(value as number) : text(value), unreadable: false };
+  }
+  const column = columnOf(schema, field);
+  const invalid = Array.isArray(row.invalid) && column !== null && row.invalid.includes(column);
+  if (!invalid) return { text: EMPTY, unreadable: false };
+  const extra = row.extra as Record<string, unknown> | null | undefined;
+  return { text: formatValue(extra?.[column], 60), unreadable: true };
+}
+
+/** Columns every agency's table has; shown in their own places, never as an extra column. */
+export const CERTAIN_COLUMNS: readonly string[] = ['id', 'agency_id', 'has_recording', 'created_at', 'ultravox_call_id'];
+
 /** The columns `CallRow` names; anything else in `extra` is an agency's own column. */
 export const KNOWN_COLUMNS: ReadonlySet<string> = new Set([
   'id',
@@ -173,7 +266,14 @@ export const MAX_EXTRA_COLUMNS = 4;
  * The agency's own columns, discovered from a page: keys of `extra` that are not a known column's
  * unreadable raw value, in first-seen order.
  */
-export function extraColumns(rows: readonly CallRow[], max = MAX_EXTRA_COLUMNS): string[] {
+export function extraColumns(rows: readonly CallRow[], max = MAX_EXTRA_COLUMNS, schema: CallSchema | null = null): string[] {
+  if (schema !== null) {
+    // The table's own columns no field is read from (a mapped column's raw value is in its cell).
+    return schema.columns
+      .filter((c) => c.field === null && !CERTAIN_COLUMNS.includes(c.name))
+      .map((c) => c.name)
+      .slice(0, max);
+  }
   const found: string[] = [];
   for (const row of rows) {
     const extra = row.extra as Record<string, unknown> | null | undefined;

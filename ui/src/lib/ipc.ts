@@ -9,6 +9,7 @@ import type { AppInfo } from './bindings/AppInfo';
 import type { BulkQueued } from './bindings/BulkQueued';
 import type { OpenCall } from './bindings/OpenCall';
 import type { CallPage } from './bindings/CallPage';
+import type { OpenedCall } from './bindings/OpenedCall';
 import type { CallQuery } from './bindings/CallQuery';
 import type { Cursor } from './bindings/Cursor';
 import type { DownloadAction } from './bindings/DownloadAction';
@@ -139,6 +140,8 @@ export const commands = {
   takeOpenCall: (): Promise<OpenCall | null> => call<OpenCall | null>('take_open_call'),
   listCalls: (query: CallQuery, cursor: Cursor | null): Promise<CallPage> =>
     call<CallPage>('list_calls', { query, cursor }),
+  /** One call by its id (deep links, the call pane); from the library offline. */
+  openCall: (callId: string): Promise<OpenedCall> => call<OpenedCall>('open_call', { callId }),
   /** Both recording endpoints' answers for a call, merged (issue 5). Segments carry no URL. */
   callRecordings: (callId: string): Promise<Recording> => call<Recording>('call_recordings', { callId }),
   /** Queues every segment of a call for download; answers the queued records. */

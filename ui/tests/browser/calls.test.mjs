@@ -12,7 +12,7 @@
 
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { callId, callsScenario, ipcError } from './fixtures.mjs';
+import { callId, callsScenario, ipcError, minimalSchema, oddSchema } from './fixtures.mjs';
 import { luminance, openApp, screenshot, startHarness, textOf as text } from './harness.mjs';
 
 const TOTAL = 100_000;
@@ -480,7 +480,7 @@ describe('states', () => {
         toNumber: null,
         status: null,
         agentName: null,
-        extra: { campaign: 'Winter', sentiment: 0.73, tags: ['a', 'b'] },
+        extra: { campaign: 'Winter', score: 0.73, tags: ['a', 'b'] },
         invalid: [],
       },
       // Only the certain columns; no extra, no invalid, no downloaded.
@@ -504,7 +504,7 @@ describe('states', () => {
         invalid: ['duration_seconds', 'created_at'],
       },
     ];
-    const { page } = await open(callsScenario({ rows }));
+    const { page } = await open(callsScenario({ rows, schema: oddSchema }));
     await page.getByTestId('call-row').first().waitFor();
     const shown = await domRows(page);
     assert.deepEqual(
@@ -513,7 +513,7 @@ describe('states', () => {
     );
     assert.equal(await total(page), 3);
     const headers = await page.locator('[role="columnheader"]').allTextContents();
-    assert.ok(headers.includes('campaign') && headers.includes('sentiment'), `extra columns shown: ${headers.join(', ')}`);
+    assert.ok(headers.includes('campaign') && headers.includes('score'), `extra columns shown: ${headers.join(', ')}`);
     assert.ok(!headers.includes('duration_seconds'), 'an unreadable known column is not an extra column');
     const [one, two, three] = shown;
     assert.deepEqual(one?.cells.slice(1, 7), ['—', '—', '—', '—', '—', '—']);
@@ -521,6 +521,7 @@ describe('states', () => {
     assert.ok(two?.cells.every((c) => c !== ''), 'missing columns show as —');
     assert.equal(three?.cells[0], '—', 'a bad date shows as —');
     assert.equal(three.cells[1], 'sideways');
+    assert.equal(three.cells[5], 'forty', 'a wrong-typed value is shown as stored');
     // The detail shows every extra column and says what could not be read.
     await page.locator('[data-id="odd-3"]').dblclick();
     await page.getByTestId('call-detail').waitFor();
@@ -528,6 +529,24 @@ describe('states', () => {
     await page.getByTestId('call-detail-back').click();
     await page.locator('[data-id="odd-1"]').dblclick();
     assert.match(await text(page, 'call-extra'), /tags \["a","b"\]/);
+  });
+
+  it('shows only what a minimal table has: no column of dashes, duration shown and sortable', async () => {
+    const { page } = await open(callsScenario({ count: 50, schema: minimalSchema }));
+    await page.getByTestId('call-row').first().waitFor();
+    const headers = (await page.locator('[role="columnheader"]').allTextContents()).map((h) => h.trim());
+    for (const absent of ['Direction', 'From', 'To', 'Agent', 'Status', 'Sentiment']) {
+      assert.ok(!headers.includes(absent), `${absent} hidden: ${headers.join(', ')}`);
+    }
+    assert.ok(headers.some((h) => h.startsWith('Duration')), headers.join(', '));
+    assert.equal(await page.getByTestId('filter-direction').count(), 0);
+    assert.equal(await page.getByTestId('filter-status').count(), 0);
+    const [first] = await domRows(page);
+    assert.match(first?.cells[1] ?? '', /^\d+:\d\d$/, 'the duration, not a dash');
+    await page.getByTestId('sort-duration').click();
+    await page.waitForFunction(
+      () => /** @type {HTMLSelectElement | null} */ (document.querySelector('[data-testid="sort"]'))?.value === 'durationDesc',
+    );
   });
 
   it('never lets a slow answer to an older filter overwrite a newer one', async () => {

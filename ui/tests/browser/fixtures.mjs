@@ -6,6 +6,8 @@
 /** @import { KeyringInfo } from '../../src/lib/bindings/KeyringInfo' */
 /** @import { ProjectStatus } from '../../src/lib/bindings/ProjectStatus' */
 /** @import { SessionState } from '../../src/lib/bindings/SessionState' */
+/** @import { CallSchema } from '../../src/lib/bindings/CallSchema' */
+/** @import { Column } from '../../src/lib/bindings/Column' */
 
 /** @type {AppInfo} */
 export const info = {
@@ -86,3 +88,55 @@ export const callsScenario = (calls, over = {}) => scenario({ session: { ok: sig
 
 /** The id of synthetic call `i` (mock-calls.ts `syntheticCall`). */
 export const callId = (/** @type {number} */ i) => `c0000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+
+/**
+ * A column of a learned `calls` table.
+ * @param {string} name @param {Column['kind']} kind @param {Column['field']} [field]
+ * @returns {Column}
+ */
+const column = (name, kind, field = null) => ({ name, kind, field });
+
+/** @type {CallSchema['offers']['sorts']} */
+const ALL_SORTS = ['dateDesc', 'dateAsc', 'durationDesc', 'durationAsc'];
+
+/** The full table plus an agency's own columns (`campaign`, `score`, `tags`). @type {CallSchema} */
+export const oddSchema = {
+  columns: [
+    column('agency_id', 'uuid'),
+    column('agent_name', 'text', 'agent'),
+    column('campaign', 'text'),
+    column('created_at', 'time'),
+    column('direction', 'text', 'direction'),
+    column('duration_seconds', 'number', 'duration'),
+    column('ended_at', 'time', 'ended'),
+    column('from_number', 'text', 'from'),
+    column('has_recording', 'boolean'),
+    column('id', 'uuid'),
+    column('score', 'number'),
+    column('started_at', 'time', 'started'),
+    column('status', 'text', 'status'),
+    column('tags', 'other'),
+    column('to_number', 'text', 'to'),
+    column('ultravox_call_id', 'text'),
+  ],
+  learned: true,
+  offers: {
+    sorts: ALL_SORTS,
+    filters: ['direction', 'status'],
+    search: ['from_number', 'to_number', 'agent_name', 'status', 'direction', 'campaign'],
+  },
+};
+
+/** The backend's `minimal` table: the certain columns and `duration`. @type {CallSchema} */
+export const minimalSchema = {
+  columns: [
+    column('agency_id', 'uuid'),
+    column('created_at', 'time'),
+    column('duration', 'number', 'duration'),
+    column('has_recording', 'boolean'),
+    column('id', 'uuid'),
+    column('ultravox_call_id', 'text'),
+  ],
+  learned: true,
+  offers: { sorts: ALL_SORTS, filters: [], search: [] },
+};

@@ -3,6 +3,7 @@ import { FIRST_PAGE_SIZE, NEXT_PAGE_SIZE, type CallPage, type CallQuery, type Cu
 import { CommandError } from '../../src/lib/ipc';
 import { CallListStore, type CallsApi } from '../../src/lib/stores/calls.svelte';
 import { row } from './call-fixtures';
+import { FULL_SCHEMA } from '../../src/dev/mock-calls';
 
 interface Request {
   query: CallQuery;
@@ -14,13 +15,21 @@ interface Request {
 /** An API whose every answer the test gives by hand, in any order. */
 function manualApi() {
   const requests: Request[] = [];
+  const opened: string[] = [];
   const api: CallsApi = {
     listCalls: (query, cursor) =>
       new Promise<CallPage>((resolve, reject) => {
         requests.push({ query, cursor, resolve, reject });
       }),
+    openCall: (callId) => {
+      opened.push(callId);
+      if (callId === 'zzz') return Promise.resolve({ row: row('zzz'), source: 'remote', schema: FULL_SCHEMA });
+      if (callId === 'down') return Promise.reject(new Error('offline and not in the library'));
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      return Promise.reject({ code: 'call_not_found', message: `no call ${callId}` });
+    },
   };
-  return { api, requests };
+  return { api, requests, opened };
 }
 
 function page(ids: string[], over: Partial<CallPage> = {}): CallPage {
@@ -31,6 +40,7 @@ function page(ids: string[], over: Partial<CallPage> = {}): CallPage {
     total: 100,
     skipped: 0,
     source: 'remote',
+    schema: FULL_SCHEMA,
     ...over,
   };
 }
@@ -220,20 +230,19 @@ describe('CallListStore', () => {
     expect(store.selectedRow?.id).toBe('a');
   });
 
-  it('finds a deep-linked call among the rows or through the search', async () => {
-    const { api, requests } = manualApi();
+  it('finds a deep-linked call among the rows, else opens it by id (never through the search)', async () => {
+    const { api, requests, opened } = manualApi();
     const store = new CallListStore({ api, marks: false });
     void store.load();
     at(requests, 0).resolve(page(['a']));
     await settle();
     expect(await store.findCall('uv-a')).toMatchObject({ id: 'a' });
-    const found = store.findCall('zzz');
-    expect(at(requests, 1).query.search).toBe('zzz');
-    at(requests, 1).resolve(page(['zzz1', 'zzz']));
-    expect(await found).toMatchObject({ id: 'zzz' });
-    const missing = store.findCall('nope');
-    at(requests, 2).resolve(page(['nope-not']));
-    expect(await missing).toBeNull();
+    expect(opened).toEqual([]);
+    expect(await store.findCall('zzz')).toMatchObject({ id: 'zzz' });
+    expect(await store.findCall('nope')).toBeNull();
+    expect(opened).toEqual(['zzz', 'nope']);
+    await expect(store.findCall('down')).rejects.toThrow();
+    expect(requests.length).toBe(1);
   });
 });
 

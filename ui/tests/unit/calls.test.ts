@@ -3,6 +3,12 @@ import {
   appendPage,
   DEFAULT_FILTERS,
   extraColumns,
+  fieldCell,
+  offeredSorts,
+  offersFilter,
+  shownColumns,
+  type CallSchema,
+  type Sort,
   formatDate,
   formatDuration,
   formatTotal,
@@ -19,6 +25,7 @@ import {
   type CallRow,
 } from '../../src/lib/calls';
 import { row } from './call-fixtures';
+import { FULL_SCHEMA, MINIMAL_SCHEMA } from '../../src/dev/mock-calls';
 
 const filters = (over: Partial<CallFilters> = {}): CallFilters => ({ ...DEFAULT_FILTERS, ...over });
 
@@ -154,5 +161,49 @@ describe('odd rows', () => {
   it('offers the statuses seen next to the common ones', () => {
     const rows = [row('a', { status: 'transferred' }), row('b', { status: null })];
     expect(statusOptions(rows, ['completed'])).toEqual(['completed', 'transferred']);
+  });
+});
+
+describe('the list follows the project table', () => {
+  it('shows only the fields the table has, and every field before the first page', () => {
+    expect(shownColumns(null).map((c) => c.field)).toEqual(['direction', 'from', 'to', 'agent', 'duration', 'status']);
+    expect(shownColumns(MINIMAL_SCHEMA).map((c) => c.field)).toEqual(['duration']);
+    expect(shownColumns(FULL_SCHEMA).map((c) => c.field)).not.toContain('sentiment');
+  });
+
+  it('offers only the sorts and filters the table allows', () => {
+    const textDuration = {
+      ...MINIMAL_SCHEMA,
+      offers: { ...MINIMAL_SCHEMA.offers, sorts: ['dateDesc', 'dateAsc'] as Sort[] },
+    };
+    expect(offeredSorts(textDuration).map((s) => s.value)).toEqual(['dateDesc', 'dateAsc']);
+    expect(offeredSorts(null)).toHaveLength(4);
+    expect(offersFilter(MINIMAL_SCHEMA, 'direction')).toBe(false);
+    expect(offersFilter(FULL_SCHEMA, 'status')).toBe(true);
+    expect(offersFilter(null, 'status')).toBe(true);
+  });
+
+  it('reads a field from its column and shows a wrong-typed value raw', () => {
+    const ok = row('a', { durationSeconds: 75 });
+    expect(fieldCell(ok, MINIMAL_SCHEMA, 'duration')).toEqual({ text: '1:15', unreadable: false });
+    const odd = row('b', { durationSeconds: null, invalid: ['duration'], extra: { duration: '00:01:15' } });
+    expect(fieldCell(odd, MINIMAL_SCHEMA, 'duration')).toEqual({ text: '00:01:15', unreadable: true });
+    // The raw value belongs to the mapped column: not an extra column of its own.
+    expect(extraColumns([odd], 4, MINIMAL_SCHEMA)).toEqual([]);
+    const none = row('c', { durationSeconds: null });
+    expect(fieldCell(none, MINIMAL_SCHEMA, 'duration').text).toBe('—');
+  });
+
+  it('lists the table own unmapped columns as extra columns', () => {
+    const magpipe: CallSchema = {
+      ...MINIMAL_SCHEMA,
+      columns: [
+        ...MINIMAL_SCHEMA.columns,
+        { name: 'service_number', kind: 'text', field: null },
+        { name: 'sentiment', kind: 'text', field: 'sentiment' },
+      ],
+    };
+    expect(extraColumns([], 4, magpipe)).toEqual(['service_number']);
+    expect(shownColumns(magpipe).map((c) => c.field)).toEqual(['duration', 'sentiment']);
   });
 });

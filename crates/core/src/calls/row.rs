@@ -112,7 +112,10 @@ impl CallRow {
                         row.duration_seconds = seconds_of(&value);
                         row.duration_seconds.is_some()
                     }
-                    Some(field) => set(row.text_field(field), text_of(&value, field.expects())),
+                    Some(field) => match row.text_field(field) {
+                        Some(slot) => set(slot, text_of(&value, field.expects())),
+                        None => false,
+                    },
                     None => {
                         row.extra.insert(key, value);
                         continue;
@@ -127,8 +130,9 @@ impl CallRow {
         (!row.id.is_empty()).then_some(row)
     }
 
-    fn text_field(&mut self, field: Field) -> &mut Option<String> {
-        match field {
+    /// The slot of a text field; `None` for the duration, a number read apart.
+    fn text_field(&mut self, field: Field) -> Option<&mut Option<String>> {
+        Some(match field {
             Field::From => &mut self.from_number,
             Field::To => &mut self.to_number,
             Field::Agent => &mut self.agent_name,
@@ -138,9 +142,9 @@ impl CallRow {
             Field::Ended => &mut self.ended_at,
             Field::Transcript => &mut self.transcript,
             Field::Summary => &mut self.summary,
-            // Duration is a number, read apart.
-            Field::Sentiment | Field::Duration => &mut self.sentiment,
-        }
+            Field::Sentiment => &mut self.sentiment,
+            Field::Duration => return None,
+        })
     }
 }
 

@@ -20,7 +20,9 @@ import {
   type CallPage,
   type CallQuery,
   type CallRow,
+  type CallSchema,
   type Cursor,
+  type OpenedCall,
 } from '../calls';
 import { commands, toCommandError, type CommandError } from '../ipc';
 
@@ -29,6 +31,8 @@ export interface CallsApi {
   /** How many calls of a query have a recording ("Download all N"); without it N is only known
    * when the filter itself asks for a recording. */
   countMatching?(query: CallQuery): Promise<number | null>;
+  /** One call by its id (read by id, never searched for); `call_not_found` when there is none. */
+  openCall(callId: string): Promise<OpenedCall>;
 }
 
 export type ListStatus = 'loading' | 'ready' | 'error';
@@ -69,6 +73,9 @@ export class CallListStore {
   moreError: CommandError | null = $state(null);
   loadingMore = $state(false);
   hasMore = $state(false);
+  /** The project's `calls` table as the last page showed it: what the list shows and offers;
+   * null before the first page. */
+  schema: CallSchema | null = $state.raw(null);
   /** The agency's own columns, from the first page. */
   columns: string[] = $state.raw([]);
   statuses: string[] = $state.raw([...COMMON_STATUSES]);
@@ -91,7 +98,11 @@ export class CallListStore {
   #timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(options: CallListOptions = {}) {
-    this.#api = options.api ?? { listCalls: commands.listCalls, countMatching: commands.countMatching };
+    this.#api = options.api ?? {
+      listCalls: commands.listCalls,
+      countMatching: commands.countMatching,
+      openCall: commands.openCall,
+    };
     this.#debounceMs = options.debounceMs ?? SEARCH_DEBOUNCE_MS;
     this.#marks = options.marks ?? true;
   }
@@ -137,7 +148,8 @@ export class CallListStore {
     this.skipped = page.skipped;
     this.#next = page.next;
     this.hasMore = page.next !== null;
-    this.columns = extraColumns(this.rows);
+    this.schema = page.schema;
+    this.columns = extraColumns(this.rows, undefined, this.schema);
     this.statuses = statusOptions(this.rows, [...COMMON_STATUSES, ...(this.filters.status ? [this.filters.status] : [])]);
     this.selected = this.rows.length > 0 ? 0 : -1;
     this.scrollTop = 0;
@@ -185,6 +197,7 @@ export class CallListStore {
       this.rows = appendPage(this.rows, this.#seen, page.rows);
       this.skipped += page.skipped;
       this.source = page.source;
+      this.schema = page.schema;
       // The same cursor again would page forever: treat it as the end.
       const stuck = page.next !== null && JSON.stringify(page.next) === JSON.stringify(cursor);
       this.#next = stuck ? null : page.next;
@@ -242,14 +255,18 @@ export class CallListStore {
   }
 
   /**
-   * The call with this id (or Ultravox call id), for a deep link: from the loaded rows, else asked
-   * of the shell through the search (which covers call ids). Null when no call has it.
+   * The call with this id (or Ultravox call id), for a deep link: from the loaded rows, else read
+   * by its id from the shell (from the library offline). Null when no call has it.
    */
   async findCall(id: string): Promise<CallRow | null> {
     const loaded = this.rows.find((r) => r.id === id || r.ultravoxCallId === id);
     if (loaded) return loaded;
-    const page = await this.#api.listCalls({ ...toQuery(DEFAULT_FILTERS, 50), search: id }, null);
-    return page.rows.find((r) => r.id === id || r.ultravoxCallId === id) ?? null;
+    try {
+      return (await this.#api.openCall(id)).row;
+    } catch (err) {
+      if (toCommandError('open_call', err).code === 'call_not_found') return null;
+      throw err;
+    }
   }
 
   dispose(): void {
