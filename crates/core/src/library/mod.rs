@@ -686,13 +686,20 @@ mod tests {
         }
         let library = Library::open(dir.path()).unwrap();
         let (row, schema) = library.call_in("p", "c1").unwrap().unwrap();
-        assert!(!schema.learned, "no schema was kept before: the assumed one");
+        assert!(
+            !schema.learned,
+            "no schema was kept before: the assumed one"
+        );
         assert_eq!(row.duration_seconds, Some(61.0));
         assert_eq!(row.from_number.as_deref(), Some("+1555"));
         assert_eq!(row.has_recording, None);
         assert_eq!(row.extra["queue"], "sales");
         assert_eq!(row.extra["has_recording"], "yes");
-        assert_eq!(row.invalid, ["has_recording"], "the unreadable value is kept raw");
+        assert_eq!(
+            row.invalid,
+            ["has_recording"],
+            "the unreadable value is kept raw"
+        );
         let page = library
             .query_calls(
                 "p",
