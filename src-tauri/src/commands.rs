@@ -100,7 +100,10 @@ pub async fn list_calls(
 
 /// One call by its id (a deep link, the call pane): read by id, from the library offline.
 #[tauri::command]
-pub async fn open_call(state: State<'_, AppState>, call_id: String) -> Result<OpenedCall, IpcError> {
+pub async fn open_call(
+    state: State<'_, AppState>,
+    call_id: String,
+) -> Result<OpenedCall, IpcError> {
     let session = signed_in(&state).await?;
     Ok(calls::open(&session, state.library()?, &call_id).await?)
 }
