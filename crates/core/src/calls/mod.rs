@@ -439,16 +439,26 @@ pub async fn list_within(
     };
     // The whole remote part (learning the table, the token's refresh, the request and its
     // body) has `deadline`: a project that accepts and stays silent is offline.
-    let remote = async {
-        let schema = schema_for(session, library, &project, query).await?;
-        // What the table lacks is refused here, before the server is asked.
-        let params = query.params(&schema, cursor)?;
-        let raw = fetch_raw(session, &schema, &params, count).await?;
-        Ok::<_, CallsError>((schema, raw))
+    let started = std::time::Instant::now();
+    let schema = match within(
+        session,
+        deadline,
+        schema_for(session, library, &project, query),
+    )
+    .await
+    {
+        Ok(schema) => schema,
+        Err(CallsError::Session(error)) if error.is_unreachable() => {
+            tracing::info!("{error}: serving calls from the library");
+            return offline();
+        }
+        Err(error) => return Err(error),
     };
-    let fetched = within(session, deadline, remote).await;
-    match fetched {
-        Ok((schema, raw)) => {
+    // What the table lacks is refused here, before the server is asked.
+    let params = query.params(&schema, cursor)?;
+    let left = deadline.saturating_sub(started.elapsed());
+    match within(session, left, fetch_raw(session, &schema, &params, count)).await {
+        Ok(raw) => {
             remember(library, &project, &schema, &raw);
             let mut page = raw.into_page(query);
             // `downloaded` is local knowledge: set from the library's verified files.
