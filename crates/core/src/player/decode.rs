@@ -13,8 +13,8 @@ use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::units::{Duration as Ticks, Time, TimeBase, Timestamp};
 
-use super::PlayerError;
 use super::media::{Media, OffsetSource, RangeSource};
+use super::{MAX_CHANNELS, MAX_SEGMENT_SECS, PlayerError, SAMPLE_RATES};
 
 /// Packets in a row that may fail before the rest of a segment is given up as unreadable:
 /// a few bad frames are skipped (heard as a gap), a file of garbage ends the segment.
@@ -64,6 +64,28 @@ pub(crate) struct SegmentDecoder {
     consecutive_errors: u32,
     scratch: Vec<f32>,
     description: String,
+}
+
+/// A rate and a channel count a recording can have, before either sizes anything.
+fn check_bounds(media: &str, rate: u32, channels: Option<usize>) -> Result<(), PlayerError> {
+    let refuse = |reason: String| {
+        Err(PlayerError::UnsupportedAudio {
+            media: media.to_owned(),
+            reason,
+        })
+    };
+    if !SAMPLE_RATES.contains(&rate) {
+        return refuse(format!(
+            "{rate} Hz, outside {}–{} Hz",
+            SAMPLE_RATES.start(),
+            SAMPLE_RATES.end()
+        ));
+    }
+    match channels {
+        Some(0) => refuse("no channels".into()),
+        Some(n) if n > MAX_CHANNELS => refuse(format!("{n} channels, at most {MAX_CHANNELS}")),
+        _ => Ok(()),
+    }
 }
 
 impl SegmentDecoder {
@@ -142,14 +164,21 @@ impl SegmentDecoder {
                 reason: "no sample rate".into(),
             }
         })?;
+        check_bounds(
+            &description,
+            rate,
+            params.channels.as_ref().map(|c| c.count()),
+        )?;
         let time_base = track.time_base;
+        // A declared length beyond any recording is not trusted (the audio's own end is).
         let duration = match (track.num_frames, time_base) {
             (Some(frames), Some(tb)) => tb
                 .calc_duration(Ticks::new(frames))
                 .map(|t| t.as_secs_f64()),
             (Some(frames), None) => Some(frames as f64 / f64::from(rate)),
             _ => None,
-        };
+        }
+        .filter(|d| d.is_finite() && *d <= MAX_SEGMENT_SECS);
         // An MP3 without a LAME tag has no encoder delay recorded, and its length may be a
         // bit-rate estimate: symphonia then trims every packet past the estimate, so a VBR
         // file without a Xing header would stop early. Keep every frame instead (the cost
@@ -265,7 +294,12 @@ impl SegmentDecoder {
             if self.clear_trim_end {
                 packet.trim_end = Ticks::ZERO;
             }
-            let start = self.ts_to_secs(packet.pts).unwrap_or(self.next_start);
+            // A packet time far past the stream (a hostile container) would size the
+            // waveform and the timeline: the running clock stands in for it.
+            let start = self
+                .ts_to_secs(packet.pts)
+                .filter(|t| *t <= self.latest_credible())
+                .unwrap_or(self.next_start);
             let buf = match self.decoder.decode(&packet) {
                 Ok(buf) => buf,
                 Err(SymphoniaError::DecodeError(_)) | Err(SymphoniaError::IoError(_)) => {
@@ -287,6 +321,16 @@ impl SegmentDecoder {
                 continue;
             }
             let channels = buf.spec().channels().count().max(1);
+            if channels > MAX_CHANNELS || self.next_start > MAX_SEGMENT_SECS {
+                return Err(PlayerError::UnsupportedAudio {
+                    media: self.description.clone(),
+                    reason: if channels > MAX_CHANNELS {
+                        format!("{channels} channels, at most {MAX_CHANNELS}")
+                    } else {
+                        format!("longer than {} h", MAX_SEGMENT_SECS / 3600.0)
+                    },
+                });
+            }
             buf.copy_to_vec_interleaved(&mut self.scratch);
             let rate = f64::from(self.rate);
             self.next_start = start + frames as f64 / rate;
@@ -309,6 +353,15 @@ impl SegmentDecoder {
                 samples,
                 start: start + first as f64 / rate,
             }));
+        }
+    }
+
+    /// The latest time a packet may credibly start at: just past the declared length when
+    /// it is exact, else the longest recording accepted.
+    fn latest_credible(&self) -> f64 {
+        match self.duration {
+            Some(d) if self.duration_exact => d + 1.0,
+            _ => MAX_SEGMENT_SECS,
         }
     }
 

@@ -45,7 +45,7 @@ struct Engine {
     play_asked: Option<Instant>,
 }
 
-pub(super) fn run(options: PlayerOptions, inbox: Receiver<Command>, subscribers: Subscribers) {
+pub(super) fn run(options: PlayerOptions, inbox: &Receiver<Command>, subscribers: Subscribers) {
     let speed = options
         .speed
         .filter(|s| (super::MIN_SPEED..=super::MAX_SPEED).contains(s))

@@ -40,6 +40,14 @@ pub const MIN_SPEED: f64 = 0.5;
 pub const MAX_SPEED: f64 = 3.0;
 pub const MAX_VOLUME: f64 = 1.5;
 
+/// What a file may declare before it is refused as `unsupported_audio`: every number a file
+/// controls is checked against these before it sizes a buffer, a loop or an output.
+pub const SAMPLE_RATES: std::ops::RangeInclusive<u32> = 8_000..=384_000;
+pub const MAX_CHANNELS: usize = 8;
+/// The longest recording Callrec accepts: a declared length beyond is not trusted, and a
+/// packet time beyond is treated as a lie (the decoder's running clock is used instead).
+pub const MAX_SEGMENT_SECS: f64 = 12.0 * 3600.0;
+
 /// One leg of a call's timeline: one conversation, with every copy of it there is.
 #[derive(Debug, Clone)]
 pub struct TimelineSegment {
@@ -260,6 +268,14 @@ pub enum PlayerError {
     UnsupportedFormat { media: String, reason: String },
     #[error("{media} has no audio track")]
     NoAudioTrack { media: String },
+    /// The file declares numbers outside what a recording can be (see [`SAMPLE_RATES`],
+    /// [`MAX_CHANNELS`]): refused before they size anything.
+    #[error("{media} declares audio Callrec does not accept ({reason})")]
+    UnsupportedAudio { media: String, reason: String },
+    /// A panic inside the decoding path (a decoder's bug on a hostile file), caught at the
+    /// thread's edge: the call fails, the player or waveform goes on.
+    #[error("{what} failed inside the decoder ({reason})")]
+    Crashed { what: String, reason: String },
     #[error("{media} uses a codec Callrec cannot decode ({reason})")]
     UnsupportedCodec { media: String, reason: String },
     #[error("fetching {media} failed: {reason}")]
@@ -328,6 +344,8 @@ impl ErrorCode for PlayerError {
             Self::UnsupportedFormat { .. } => "unsupported_format",
             Self::NoAudioTrack { .. } => "no_audio_track",
             Self::UnsupportedCodec { .. } => "unsupported_codec",
+            Self::UnsupportedAudio { .. } => "unsupported_audio",
+            Self::Crashed { .. } => "audio_corrupt",
             Self::Fetch { .. } => "media_fetch_failed",
             Self::Decode { .. } => "decode_failed",
             Self::Seek { .. } => "seek_failed",
@@ -410,7 +428,7 @@ impl Player {
             .name("callrec-player".into())
             .spawn({
                 let subscribers = Arc::clone(&subscribers);
-                move || engine::run(options, inbox, subscribers)
+                move || run_restarting(&options, &inbox, &subscribers)
             })
             .ok();
         Self {
@@ -435,6 +453,47 @@ impl Player {
             .push(tx);
         rx
     }
+}
+
+/// The player thread: a panic inside it (a decoder's bug on a hostile file) is caught here,
+/// reported as that call's failure (`audio_corrupt`), and a fresh engine takes the next
+/// command: one bad file never leaves the player answering `player_stopped`.
+fn run_restarting(options: &PlayerOptions, inbox: &Receiver<Command>, subscribers: &Subscribers) {
+    loop {
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            engine::run(options.clone(), inbox, Arc::clone(subscribers));
+        }));
+        let Err(panic) = ran else {
+            return;
+        };
+        let error = PlayerError::Crashed {
+            what: "playing this call".into(),
+            reason: panic_text(panic.as_ref()),
+        };
+        tracing::error!("{error}");
+        let event = Event::from(&error);
+        let idle = Event::State {
+            state: PlayState::Idle,
+            speed: options.speed.unwrap_or(1.0),
+            volume: 1.0,
+            channel_mode: ChannelMode::Both,
+        };
+        let subscribers = subscribers.lock().unwrap_or_else(|e| e.into_inner());
+        for subscriber in subscribers.iter() {
+            let _ = subscriber.send(event.clone());
+            let _ = subscriber.send(idle.clone());
+        }
+    }
+}
+
+/// A panic's message (a `&str` or `String` payload), bounded: it may quote a file's bytes.
+pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    let text = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic");
+    text.chars().take(200).collect()
 }
 
 impl Drop for Player {

@@ -508,21 +508,40 @@ impl Waveforms {
             // The last batch waits, to go out with `done` (and the silences) in one message.
             let mut pending: Option<Batch> = None;
             let mut current = true;
-            let computed = segment_waveform(
-                self.library.as_deref(),
-                call_id,
-                segment,
-                cancel,
-                &mut |batch| {
-                    if let Some(previous) = pending.replace(batch) {
-                        current &=
-                            self.emit(generation, event(previous.first_bucket, previous.peaks));
-                        if !current {
-                            cancel.store(true, Ordering::Relaxed);
+            // A panic in the decoding path (a hostile file) fails this segment's waveform,
+            // not the app: the thread's edge catches it.
+            let computed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                segment_waveform(
+                    self.library.as_deref(),
+                    call_id,
+                    segment,
+                    cancel,
+                    &mut |batch| {
+                        if let Some(previous) = pending.replace(batch) {
+                            current &=
+                                self.emit(generation, event(previous.first_bucket, previous.peaks));
+                            if !current {
+                                cancel.store(true, Ordering::Relaxed);
+                            }
                         }
-                    }
+                    },
+                )
+            }))
+            .unwrap_or_else(|panic| Computed {
+                waveform: SegmentWaveform {
+                    bucket_secs: bucket_seconds,
+                    peaks: Vec::new(),
+                    silences: Vec::new(),
+                    cached: false,
                 },
-            );
+                error: Some(WaveformError::Media {
+                    segment: segment.label.clone(),
+                    source: PlayerError::Crashed {
+                        what: format!("the waveform of {}", segment.label),
+                        reason: crate::player::panic_text(panic.as_ref()),
+                    },
+                }),
+            });
             if !current || matches!(computed.error, Some(WaveformError::Cancelled)) {
                 return;
             }

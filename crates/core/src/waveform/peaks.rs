@@ -39,7 +39,8 @@ impl Bucketer {
 
     /// Adds interleaved stereo `samples` at `rate` whose first frame is at `start` seconds.
     pub fn push(&mut self, start: f64, samples: &[f32], rate: u32) {
-        if rate == 0 || !start.is_finite() {
+        // The decoder bounds times already; this keeps a bad caller from sizing `peaks` too.
+        if rate == 0 || !start.is_finite() || start > crate::player::MAX_SEGMENT_SECS {
             return;
         }
         let rate = f64::from(rate);
