@@ -95,7 +95,14 @@ pub async fn list_calls(
         .config
         .as_ref()
         .map_or(calls::LIST_DEADLINE, |config| config.list_deadline);
-    Ok(calls::list_within(&session, state.library()?, &query, cursor.as_ref(), deadline).await?)
+    Ok(calls::list_within(
+        &session,
+        state.library()?,
+        &query,
+        cursor.as_ref(),
+        deadline,
+    )
+    .await?)
 }
 
 /// One call by its id (a deep link, the call pane): read by id, from the library offline.
@@ -227,25 +234,21 @@ pub async fn export_call_files(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
     call_id: String,
-    folder: Option<String>,
 ) -> Result<Option<Vec<String>>, IpcError> {
     use tauri_plugin_dialog::DialogExt;
-    let folder = match folder {
-        Some(folder) => std::path::PathBuf::from(folder),
-        None => {
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            app.dialog()
-                .file()
-                .set_title("Export the call's recordings to…")
-                .pick_folder(move |picked| {
-                    let _ = tx.send(picked);
-                });
-            match rx.await.ok().flatten().map(|p| p.into_path()) {
-                Some(Ok(path)) => path,
-                Some(Err(error)) => return Err(IpcError::new("export_folder", error.to_string())),
-                None => return Ok(None),
-            }
-        }
+    // The folder is the reviewer's pick in the OS dialog, in Rust: the webview never names a
+    // path.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Export the call's recordings to…")
+        .pick_folder(move |picked| {
+            let _ = tx.send(picked);
+        });
+    let folder = match rx.await.ok().flatten().map(|p| p.into_path()) {
+        Some(Ok(path)) => path,
+        Some(Err(error)) => return Err(IpcError::new("export_folder", error.to_string())),
+        None => return Ok(None),
     };
     let written = downloads::export_call(state.library()?, &call_id, &folder)?;
     Ok(Some(

@@ -333,40 +333,8 @@ pub fn save_project(data_dir: &Path, project: &ProjectConfig) -> Result<(), Conf
         source: std::io::Error::other(error.to_string()),
     })?;
     let text = format!("# Written by Callrec when you signed in. No secrets live here.\n{text}");
-    write_atomic(&path, &text).map_err(|source| ConfigError::WriteFile { path, source })
-}
-
-/// Writes `contents` to a temp file beside `path`, flushes it, then renames it over `path`:
-/// a crash leaves the old file or the new one, never half of one.
-pub(crate) fn write_atomic(path: &Path, contents: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-    let dir = path
-        .parent()
-        .filter(|dir| !dir.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "file".into());
-    let temp = dir.join(format!(
-        ".{name}.{}-{}.tmp",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(contents.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
+    crate::files::write_atomic(&path, &text)
+        .map_err(|source| ConfigError::WriteFile { path, source })
 }
 
 /// Parses a base URL; https only, except plain http to a loopback host (demo and tests).

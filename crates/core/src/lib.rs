@@ -8,6 +8,7 @@ pub mod auth;
 pub mod calls;
 pub mod config;
 pub mod downloads;
+pub mod files;
 pub mod http;
 pub mod library;
 pub mod player;

@@ -133,11 +133,11 @@ impl PreferencesFile {
             source,
         };
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(write_error)?;
+            crate::files::create_dir_all(dir).map_err(write_error)?;
         }
         let text = toml::to_string(&preferences)
             .map_err(|e| write_error(std::io::Error::other(e.to_string())))?;
-        crate::config::write_atomic(&self.path, &text).map_err(write_error)?;
+        crate::files::write_atomic(&self.path, &text).map_err(write_error)?;
         Ok(preferences)
     }
 }

@@ -164,7 +164,7 @@ export const commands = {
   removeCallFiles: (callId: string): Promise<number> => call<number>('remove_call_files', { callId }),
   /** Asks for a folder (OS dialog) and copies the call's files there; null when the dialog was cancelled. */
   exportCallFiles: (callId: string): Promise<string[] | null> =>
-    call<string[] | null>('export_call_files', { callId, folder: null }),
+    call<string[] | null>('export_call_files', { callId }),
   showCallFiles: (callId: string): Promise<null> => call<null>('show_call_files', { callId }),
   /** Loads a call's segments as one timeline (local files first) and plays from `from` seconds. */
   playCall: (callId: string, from: number | null = null): Promise<null> => call<null>('play_call', { callId, from }),

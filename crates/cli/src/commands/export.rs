@@ -15,7 +15,7 @@ use crate::output::Output;
 pub struct ExportArgs {
     /// The call's id (the internal one, as `callrec calls` lists it).
     call_id: String,
-    /// The WAV file to write (16-bit stereo).
+    /// The WAV file to write (16-bit stereo): a new file, never one that exists.
     #[arg(long, value_name = "F.wav")]
     out: PathBuf,
     /// 0.5–3.0; the pitch is kept.

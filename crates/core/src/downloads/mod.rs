@@ -372,7 +372,7 @@ impl Downloads {
     ) -> Result<Self, DownloadError> {
         let data_dir = library.dir().to_owned();
         let lock_path = data_dir.join(LOCK_FILE);
-        let lock = std::fs::OpenOptions::new()
+        let lock = crate::files::options()
             .create(true)
             .truncate(false)
             .write(true)
@@ -1047,6 +1047,9 @@ pub fn remove_call(
     Ok(files)
 }
 
+/// How many `name-N` an export tries before it gives up (a folder full of earlier exports).
+const MAX_EXPORT_NAMES: u32 = 1000;
+
 /// Copies a call's files into `dest` with readable names,
 /// `2026-11-21_1405_+15551234567_main.mp3`, never overwriting (a `-2`… suffix instead).
 /// The call's details come from the library; labels are reduced to safe characters.
@@ -1079,20 +1082,36 @@ pub fn export_call(
             .unwrap_or("bin");
         let base = format!("{stem}_{}", paths::safe_fragment(&label));
         let from = paths::inside(library.dir(), Path::new(&file.path))?;
+        // `create_new`: never over a file that is there, nor through a symlink planted in
+        // the folder (O_EXCL refuses both); the next free name is taken instead.
         let mut n = 1;
-        let target = loop {
+        let (target, mut out) = loop {
             let name = if n == 1 {
                 format!("{base}.{ext}")
             } else {
                 format!("{base}-{n}.{ext}")
             };
             let candidate = dest.join(name);
-            if !candidate.exists() {
-                break candidate;
+            match crate::files::options()
+                .write(true)
+                .create_new(true)
+                .open(&candidate)
+            {
+                Ok(file) => break (candidate, file),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < MAX_EXPORT_NAMES => {
+                    n += 1;
+                }
+                Err(e) => return Err(DownloadError::io(&candidate, &e)),
             }
-            n += 1;
         };
-        std::fs::copy(&from, &target).map_err(|e| DownloadError::io(&target, &e))?;
+        let copied = std::fs::File::open(&from)
+            .and_then(|mut input| std::io::copy(&mut input, &mut out))
+            .and_then(|_| out.sync_all());
+        if let Err(e) = copied {
+            drop(out);
+            let _ = std::fs::remove_file(&target);
+            return Err(DownloadError::io(&target, &e));
+        }
         written.push(target);
     }
     Ok(written)

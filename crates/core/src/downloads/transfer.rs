@@ -372,16 +372,14 @@ pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
     let record = job.record;
     let options = job.options;
     let call_dir = paths::inside(job.data_dir, &paths::call_dir(&record.call_id)?)?;
-    tokio::fs::create_dir_all(&call_dir)
-        .await
-        .map_err(|e| DownloadError::io(&call_dir, &e))?;
+    crate::files::create_dir_all(&call_dir).map_err(|e| DownloadError::io(&call_dir, &e))?;
     let part_path = paths::inside(
         job.data_dir,
         &paths::part_path(&record.call_id, record.index)?,
     )?;
     let io = |e: std::io::Error| DownloadError::io(&part_path, &e);
 
-    let mut file = tokio::fs::OpenOptions::new()
+    let mut file = crate::files::tokio_options()
         .read(true)
         .write(true)
         .create(true)

@@ -299,7 +299,20 @@ impl Library {
             path: path.clone(),
             reason,
         };
-        std::fs::create_dir_all(data_dir).map_err(|e| fail(e.to_string()))?;
+        crate::files::create_dir_all(data_dir).map_err(|e| fail(e.to_string()))?;
+        // The file exists, private, before SQLite opens it: SQLite gives its journal files
+        // (`-wal`, `-shm`) the database file's mode. Files from before this rule are closed up.
+        crate::files::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| fail(e.to_string()))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.clone().into_os_string();
+            file.push(suffix);
+            crate::files::restrict(Path::new(&file)).map_err(|e| fail(e.to_string()))?;
+        }
         let mut conn = Connection::open(&path).map_err(|e| fail(e.to_string()))?;
         enable_wal(&conn).map_err(|e| fail(e.to_string()))?;
         // Every commit reaches the disk before the call returns (SQLite's default, stated):

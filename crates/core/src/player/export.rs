@@ -1,7 +1,6 @@
 //! The whole timeline decoded (at a chosen speed) into a 16-bit WAV file: the playback
 //! pipeline with a file where the device would be.
 
-use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
 
@@ -40,7 +39,12 @@ pub fn export_wav(
         bits_per_sample: 16,
         sample_format: hound::SampleFormat::Int,
     };
-    let file = File::create(out).map_err(export_error)?;
+    // Never over an existing file or through a symlink: the reviewer names a new file.
+    let file = crate::files::options()
+        .write(true)
+        .create_new(true)
+        .open(out)
+        .map_err(export_error)?;
     let mut writer = hound::WavWriter::new(BufWriter::new(file), spec)
         .map_err(|e| export_error(std::io::Error::other(e)))?;
     let mut problems = Vec::new();

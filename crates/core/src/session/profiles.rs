@@ -84,9 +84,9 @@ fn update(
         path,
         reason: error.to_string(),
     };
-    std::fs::create_dir_all(data_dir).map_err(|error| failed(data_dir.to_owned(), &error))?;
+    crate::files::create_dir_all(data_dir).map_err(|error| failed(data_dir.to_owned(), &error))?;
     let lock_path = data_dir.join(LOCK_FILE_NAME);
-    let lock = std::fs::OpenOptions::new()
+    let lock = crate::files::options()
         .create(true)
         .truncate(false)
         .write(true)
@@ -102,7 +102,7 @@ fn update(
     let text = format!(
         "# Which user is signed in to each project. No secrets: sessions are in the OS keyring.\n{text}"
     );
-    crate::config::write_atomic(&path, &text).map_err(|error| failed(path, &error))
+    crate::files::write_atomic(&path, &text).map_err(|error| failed(path, &error))
 }
 
 fn path(data_dir: &Path) -> PathBuf {
