@@ -95,6 +95,25 @@ fn more_channels_than_a_recording_has_are_refused() {
     );
 }
 
+/// Found by `fuzz_decoder`: 40,000 channels of 16 bits overflow symphonia's own block-align
+/// multiplication (a panic in a debug build, a wrap in release). Kept as a regression case:
+/// the file's own error, and the process goes on.
+#[test]
+fn a_header_that_overflows_inside_symphonia_is_that_file_s_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = wav(dir.path(), "overflow.wav");
+    forge(&path, 40_000, 16_000);
+    let timeline = vec![TimelineSegment::new("main", Media::File(path))];
+    let error = timeline_info(&timeline).expect_err("refused");
+    assert!(
+        matches!(
+            error.code(),
+            "audio_corrupt" | "unsupported_audio" | "unsupported_format"
+        ),
+        "{error}"
+    );
+}
+
 /// A source whose every read panics: a decoder's bug on a hostile file, in miniature.
 #[derive(Debug)]
 struct Panicking;

@@ -66,6 +66,18 @@ pub(crate) struct SegmentDecoder {
     description: String,
 }
 
+/// `f` (a call into symphonia), with a panic inside it — a demuxer's or decoder's bug on a
+/// hostile file, such as an overflowing header multiplication — turned into this file's
+/// error (`audio_corrupt`) at the decoder's edge.
+fn guarded<T>(media: &str, f: impl FnOnce() -> Result<T, PlayerError>) -> Result<T, PlayerError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        Err(PlayerError::Crashed {
+            what: media.to_owned(),
+            reason: super::panic_text(panic.as_ref()),
+        })
+    })
+}
+
 /// A rate and a channel count a recording can have, before either sizes anything.
 fn check_bounds(media: &str, rate: u32, channels: Option<usize>) -> Result<(), PlayerError> {
     let refuse = |reason: String| {
@@ -108,6 +120,10 @@ impl SegmentDecoder {
     }
 
     fn open_with(media: &Media, hint: &Hint, time_offset: f64) -> Result<Self, PlayerError> {
+        guarded(&media.describe(), || Self::probe(media, hint, time_offset))
+    }
+
+    fn probe(media: &Media, hint: &Hint, time_offset: f64) -> Result<Self, PlayerError> {
         let description = media.describe();
         let unreadable = |source: std::io::Error| match media {
             // The network (after the remote reader's retries), not the file.
@@ -222,6 +238,11 @@ impl SegmentDecoder {
     /// Seeks to `secs` (segment time). Frame-accurate where the container allows: decoding
     /// resumes at the packet holding `secs` and the frames before it are dropped.
     pub fn seek(&mut self, secs: f64, mode: SeekMode) -> Result<(), PlayerError> {
+        let description = self.description.clone();
+        guarded(&description, || self.seek_unguarded(secs, mode))
+    }
+
+    fn seek_unguarded(&mut self, secs: f64, mode: SeekMode) -> Result<(), PlayerError> {
         let time =
             Time::try_from_secs_f64((secs - self.time_offset).max(0.0)).unwrap_or(Time::ZERO);
         let seeked = self.format.seek(
@@ -258,6 +279,16 @@ impl SegmentDecoder {
     /// The next block of audio, or `None` at the end of the segment (or where it stops
     /// being readable: see `errors` and compare the end with `duration`).
     pub fn next_block(&mut self) -> Result<Option<Block>, PlayerError> {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.decode_next())) {
+            Ok(decoded) => decoded,
+            Err(panic) => Err(PlayerError::Crashed {
+                what: self.description.clone(),
+                reason: super::panic_text(panic.as_ref()),
+            }),
+        }
+    }
+
+    fn decode_next(&mut self) -> Result<Option<Block>, PlayerError> {
         loop {
             let mut packet = match self.format.next_packet() {
                 Ok(Some(packet)) => packet,
@@ -384,6 +415,12 @@ impl SegmentDecoder {
     /// Walks the rest of the file without decoding to learn its true length (for an MP3
     /// whose header gave only an estimate), then rewinds. Demuxing is cheap next to decoding.
     pub fn measure_duration(&mut self) -> Option<f64> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.measure_unguarded()))
+            .ok()
+            .flatten()
+    }
+
+    fn measure_unguarded(&mut self) -> Option<f64> {
         let mut end = 0.0f64;
         loop {
             match self.format.next_packet() {

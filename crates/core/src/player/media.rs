@@ -132,12 +132,10 @@ impl symphonia::core::io::MediaSource for RangeReader {
     }
 }
 
-/// A buffer as a remote source, for the player's unit tests.
-#[cfg(test)]
+/// Bytes in memory as a source: what the decoding path's fuzzing and the unit tests feed it.
 #[derive(Debug)]
-pub(crate) struct Bytes(pub Vec<u8>);
+pub struct Bytes(pub Vec<u8>);
 
-#[cfg(test)]
 impl RangeSource for Bytes {
     fn total_len(&self) -> Option<u64> {
         Some(self.0.len() as u64)

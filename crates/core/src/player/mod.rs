@@ -19,6 +19,7 @@ mod reader;
 mod resample;
 mod stream;
 mod stretch;
+mod untrusted;
 
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
@@ -29,9 +30,10 @@ use ts_rs::TS;
 
 pub use call::{CallTimeline, call_timeline};
 pub use export::{ExportSummary, export_wav};
-pub use media::{Media, RangeSource};
+pub use media::{Bytes, Media, RangeSource};
 pub use reader::{AudioBlock, TimelineReader};
 pub use stream::StreamedMedia;
+pub use untrusted::{Decoded, decode_untrusted};
 
 use crate::timeline::CopyKind;
 use crate::{ErrorCode, ErrorKind};
