@@ -131,3 +131,42 @@ async fn a_refresh_refused_as_already_used_takes_the_session_the_other_process_s
     assert_eq!(kept.refresh_token, rotated.refresh_token);
     backend.shutdown().await;
 }
+
+#[tokio::test]
+async fn app_and_cli_refreshing_at_once_send_the_token_once_and_both_stay_signed_in() {
+    let backend = backend(BackendArgs {
+        token_lifetime: 2,
+        // GoTrue's reuse grace off: the same refresh token sent twice is a reuse, and the
+        // server revokes the session's tokens.
+        refresh_reuse_interval: 0,
+        ..BackendArgs::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let keyring = memory();
+    let user = backend.demo_user().clone();
+    let app = manager(&backend, keyring.clone(), dir.path());
+    app.sign_in(&user.email, &Secret::new(user.password.clone()))
+        .await
+        .unwrap();
+    let cli = manager(&backend, keyring.clone(), dir.path());
+    assert_eq!(cli.restore().await.unwrap().status, SessionStatus::SignedIn);
+
+    for round in 0..2 {
+        // Both hold the same token, expired; both need one now.
+        tokio::time::sleep(Duration::from_millis(2_100)).await;
+        let grants = backend.stats().refresh_grants;
+        let (from_app, from_cli) = tokio::join!(app.access_token(), cli.access_token());
+        let (from_app, from_cli) = (from_app.unwrap(), from_cli.unwrap());
+        assert_eq!(
+            backend.stats().refresh_grants - grants,
+            1,
+            "round {round}: one process refreshed, the other took its session"
+        );
+        assert_eq!(from_app.expose(), from_cli.expose(), "round {round}");
+        assert_eq!(backend.stats().refresh_reuse_rejections, 0, "round {round}");
+        assert_eq!(app.state().status, SessionStatus::SignedIn);
+        assert_eq!(cli.state().status, SessionStatus::SignedIn);
+    }
+    backend.shutdown().await;
+}

@@ -41,6 +41,10 @@ pub use stored::{MAX_STORED_BYTES, StoredSession};
 pub const EXPIRY_MARGIN_SECS: i64 = 90;
 /// Best-effort calls at sign-out must not hold the reviewer up for long.
 const SIGN_OUT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The file whose lock one process holds while it refreshes (see [`refresh_lock`]).
+const REFRESH_LOCK_FILE: &str = "refresh.lock";
+/// How long a refresh waits for the other process's (its auth deadline, and some).
+const REFRESH_LOCK_WAIT: Duration = Duration::from_secs(15);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -150,6 +154,40 @@ impl SessionError {
                 AuthError::Unreachable { .. } | AuthError::ServerError { .. }
             ),
             _ => false,
+        }
+    }
+}
+
+/// Takes `<data dir>/refresh.lock` (waiting up to [`REFRESH_LOCK_WAIT`]); released when the
+/// file is dropped, or by the OS when the process ends. Without it (a read-only dir, a wait
+/// past the deadline) the refresh goes ahead: the keyring re-read still covers most races.
+async fn refresh_lock(data_dir: &Path) -> Option<std::fs::File> {
+    let path = data_dir.join(REFRESH_LOCK_FILE);
+    let opened = crate::files::create_dir_all(data_dir).and_then(|()| {
+        crate::files::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+    });
+    let file = match opened {
+        Ok(file) => file,
+        Err(error) => {
+            tracing::warn!(%error, "no refresh lock: refreshing without it");
+            return None;
+        }
+    };
+    let give_up = std::time::Instant::now() + REFRESH_LOCK_WAIT;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Some(file),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < give_up => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "no refresh lock: refreshing without it");
+                return None;
+            }
         }
     }
 }
@@ -662,6 +700,10 @@ impl SessionManager {
                 (active.user.clone(), active.tokens.refresh.clone())
             }
         };
+        // One process refreshes at a time: the app and the CLI sending the same refresh token
+        // at once would have GoTrue see a reuse and revoke the session's tokens. The one that
+        // waited finds its successor in the keyring below and takes it.
+        let _refreshing = refresh_lock(&self.inner.data_dir).await;
         // Another process on this keyring (the CLI beside the app) may have rotated the token
         // already: then ours is retired and its successor is in the keyring.
         let mut refresh = refresh;
