@@ -4,6 +4,7 @@
 mod commands;
 mod desktop;
 mod error;
+mod lockdown;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -32,6 +33,7 @@ pub fn run() {
         .plugin(desktop::window_state())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(lockdown::navigation_guard())
         .setup(|app| {
             let state = state::AppState::load()?;
             if let Err(error) = &state.config {
