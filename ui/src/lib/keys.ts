@@ -58,7 +58,7 @@ export interface Binding {
 }
 
 export const KEYMAP: readonly Binding[] = [
-  { action: 'togglePlay', scope: 'global', chords: [{ key: ' ' }, { key: 'k' }], description: 'Play / pause the open call' },
+  { action: 'togglePlay', scope: 'global', chords: [{ key: ' ' }, { key: 'k' }], description: 'Play / pause (the open call, else the selected one)' },
   { action: 'back10', scope: 'global', chords: [{ key: 'j' }], description: 'Back 10 s' },
   { action: 'forward10', scope: 'global', chords: [{ key: 'l' }], description: 'Forward 10 s' },
   { action: 'back5', scope: 'global', chords: [{ key: 'ArrowLeft' }], description: 'Back 5 s' },

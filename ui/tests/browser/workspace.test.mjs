@@ -116,11 +116,15 @@ describe('the workspace', () => {
     assert.equal(await focusedTestId(page), 'call-list');
   });
 
-  it('keeps Space for the search field, and `/` leads there', async () => {
+  it('plays the selected call with Space when none is open, and keeps Space for the search field', async () => {
     const { page } = await open(callsScenario({ count: 50 }));
     await page.getByTestId('call-row').first().waitFor();
     await waitFocusOnList(page);
-    await page.keyboard.press('Enter');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Space');
+    await page.getByTestId('call-detail').waitFor();
+    assert.equal(await openId(page), callId(1));
+    assert.deepEqual(await argsOf(page, 'play_call'), [{ callId: callId(1), from: null }]);
     await waitPlayer(page, 'playing');
     await page.keyboard.press('/');
     assert.equal(await focusedTestId(page), 'filter-search');
