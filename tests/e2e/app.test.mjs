@@ -81,6 +81,9 @@ describe('Callrec app against the local backend', { timeout: 300000 }, () => {
       await submitSignIn(browser, backend.demo_password);
       await waitForAccount(browser, backend.demo_email);
 
+      // The project's diagnostics live in Settings → "About / connection".
+      await (await byId(browser, 'settings-toggle')).click();
+      await (await byId(browser, 'settings-tab-about')).click();
       const url = await byId(browser, 'project-url');
       await url.waitForDisplayed();
       assert.equal(normal(await url.getText()), normal(backend.supabase_url));
@@ -96,6 +99,7 @@ describe('Callrec app against the local backend', { timeout: 300000 }, () => {
 
       await saveWebviewShot(browser, 'e2e-connected');
       await saveScreenShot('e2e-connected-screen');
+      await browser.keys(['Escape']);
     });
   });
 

@@ -344,6 +344,11 @@ export function text(value: unknown): string {
   return typeof value === 'string' && value !== '' ? value : EMPTY;
 }
 
+/** How the player bar names a call: its date and who called. */
+export function callTitle(row: CallRow): string {
+  return `${formatDate(row.createdAt)} · ${text(row.fromNumber)}`;
+}
+
 /** True only for a real `true` (a missing or unreadable flag is not a yes). */
 export function flag(value: unknown): boolean {
   return value === true;

@@ -1,9 +1,10 @@
 // The player bar's pure logic: time as text, where a click on the scrubber seeks to, the segment
-// marks, speed and volume steps, and the keyboard shortcuts as player controls. The player itself
+// marks, speed and volume steps, and the shortcuts' actions as player controls. The player itself
 // is in Rust (crates/core player); the UI only sends controls and shows its events.
 // Unit-tested in tests/unit/player.test.ts.
 
 import type { ChannelMode } from './bindings/ChannelMode';
+import type { Action } from './keys';
 import type { PlayerControl } from './bindings/PlayerControl';
 import type { PlayerEvent } from './bindings/PlayerEvent';
 import type { PlayState } from './bindings/PlayState';
@@ -104,86 +105,47 @@ export function formatVolume(volume: number): string {
   return `${Math.round(volume * 100)} %`;
 }
 
-/** The parts of a keyboard event the shortcuts look at (a KeyboardEvent has them all). */
-export interface KeyPress {
-  key: string;
-  shiftKey: boolean;
-  altKey: boolean;
-  ctrlKey: boolean;
-  metaKey: boolean;
-}
-
-export interface ShortcutContext {
+/** The player's state a shortcut's control depends on. */
+export interface ControlContext {
   speed: number;
   volume: number;
-  /**
-   * Focus is in the player bar. Plain ↑/↓ move the call list's selection, so they change the
-   * volume only here; Alt+↑/↓ works anywhere.
-   */
-  inPlayer: boolean;
 }
 
-export type Shortcut = { kind: 'control'; control: PlayerControl } | { kind: 'help' };
-
 /**
- * The shortcut for a key press, or null when the key is not one (the page keeps it). Ctrl and
- * Meta are left to the system and the webview (copy, reload, …).
+ * The player control a shortcut's action sends (lib/keys.ts says which key is which action), or
+ * null for an action that is not the player's.
  */
-export function shortcutFor(press: KeyPress, ctx: ShortcutContext): Shortcut | null {
-  if (press.ctrlKey || press.metaKey) return null;
-  const control = (c: PlayerControl): Shortcut => ({ kind: 'control', control: c });
-  const key = press.key.length === 1 ? press.key.toLowerCase() : press.key;
-  switch (key) {
-    case ' ':
-    case 'k':
-      return press.altKey ? null : control({ type: 'toggle' });
-    case 'ArrowLeft':
-      return press.altKey ? null : control({ type: 'seekBy', seconds: press.shiftKey ? -15 : -5 });
-    case 'ArrowRight':
-      return press.altKey ? null : control({ type: 'seekBy', seconds: press.shiftKey ? 15 : 5 });
-    case 'j':
-      return press.altKey ? null : control({ type: 'seekBy', seconds: -10 });
-    case 'l':
-      return press.altKey ? null : control({ type: 'seekBy', seconds: 10 });
-    case '[':
-      return control({ type: 'speed', value: stepSpeed(ctx.speed, false) });
-    case ']':
-      return control({ type: 'speed', value: stepSpeed(ctx.speed, true) });
-    case 'ArrowUp':
-    case 'ArrowDown':
-      if (!press.altKey && !ctx.inPlayer) return null;
-      return control({ type: 'volume', value: stepVolume(ctx.volume, key === 'ArrowUp') });
-    case 'n':
-      return press.altKey ? null : control({ type: 'nextSegment' });
-    case 'p':
-      return press.altKey ? null : control({ type: 'prevSegment' });
-    case '?':
-      return { kind: 'help' };
+export function controlFor(action: Action, ctx: ControlContext): PlayerControl | null {
+  switch (action) {
+    case 'togglePlay':
+      return { type: 'toggle' };
+    case 'back5':
+      return { type: 'seekBy', seconds: -5 };
+    case 'forward5':
+      return { type: 'seekBy', seconds: 5 };
+    case 'back10':
+      return { type: 'seekBy', seconds: -10 };
+    case 'forward10':
+      return { type: 'seekBy', seconds: 10 };
+    case 'back15':
+      return { type: 'seekBy', seconds: -15 };
+    case 'forward15':
+      return { type: 'seekBy', seconds: 15 };
+    case 'slower':
+      return { type: 'speed', value: stepSpeed(ctx.speed, false) };
+    case 'faster':
+      return { type: 'speed', value: stepSpeed(ctx.speed, true) };
+    case 'volumeUp':
+    case 'playerVolumeUp':
+      return { type: 'volume', value: stepVolume(ctx.volume, true) };
+    case 'volumeDown':
+    case 'playerVolumeDown':
+      return { type: 'volume', value: stepVolume(ctx.volume, false) };
+    case 'nextLeg':
+      return { type: 'nextSegment' };
+    case 'prevLeg':
+      return { type: 'prevSegment' };
     default:
       return null;
   }
-}
-
-/** The help overlay's rows. */
-export const SHORTCUTS: readonly { keys: string[]; action: string }[] = [
-  { keys: ['Space', 'K'], action: 'Play / pause' },
-  { keys: ['←', '→'], action: 'Back / forward 5 s' },
-  { keys: ['Shift+←', 'Shift+→'], action: 'Back / forward 15 s' },
-  { keys: ['J', 'L'], action: 'Back / forward 10 s' },
-  { keys: ['[', ']'], action: 'Slower / faster' },
-  { keys: ['Alt+↑', 'Alt+↓'], action: 'Volume up / down (↑/↓ alone while the player has focus)' },
-  { keys: ['N', 'P'], action: 'Next / previous segment' },
-  { keys: ['D'], action: 'Download the selected call (in the list)' },
-  { keys: ['?'], action: 'Show or hide this help' },
-];
-
-/** True when a key press belongs to a text field (or a select) and must not be a shortcut. */
-export function isTextTarget(target: EventTarget | null): boolean {
-  if (typeof HTMLElement === 'undefined' || !(target instanceof HTMLElement)) return false;
-  if (target.isContentEditable) return true;
-  if (target.tagName === 'TEXTAREA' || target.tagName === 'SELECT') return true;
-  if (target.tagName !== 'INPUT') return false;
-  // Range inputs (the volume slider) and buttons are not text: shortcuts still apply.
-  const type = (target as HTMLInputElement).type;
-  return !['range', 'checkbox', 'radio', 'button', 'submit', 'reset'].includes(type);
 }

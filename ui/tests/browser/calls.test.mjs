@@ -3,7 +3,7 @@
 // scripted by mockIPC serving a deterministic synthetic project of 100,000 calls
 // (src/dev/mock-calls.ts: filters, sorts and keyset paging applied in the mock). Covers the
 // window staying small while scrolling to the very end, every filter, sorting, the keyboard, the
-// detail screen, empty/error/offline states, odd rows, stale answers and the dark theme.
+// open call beside the list, empty/error/offline states, odd rows, stale answers and the dark theme.
 // Screenshots: ../tests/artifacts/ui-calls-{light,dark}.png.
 
 /** @import { Page } from 'playwright-core' */
@@ -315,8 +315,8 @@ describe('the list', () => {
   });
 });
 
-describe('keyboard and the detail screen', () => {
-  it('moves with ↑/↓ keeping the selection in view, opens with Enter, returns with Escape where it was', async () => {
+describe('keyboard and the open call', () => {
+  it('moves with ↑/↓ keeping the selection in view, opens with Enter beside the list, closes with Escape', async () => {
     const { page } = await openList();
     await page.getByTestId('call-row').first().click();
     assert.equal(await focusedTestId(page), 'call-list');
@@ -353,9 +353,10 @@ describe('keyboard and the detail screen', () => {
     await page.keyboard.press('Enter');
     await page.getByTestId('call-detail').waitFor();
     assert.equal(await page.getByTestId('call-detail').getAttribute('data-id'), callId(41));
-    assert.equal(await page.getByTestId('call-list').count(), 0);
+    assert.equal(await page.getByTestId('call-list').count(), 1, 'the list stays beside the call');
+    assert.equal(await focusedTestId(page), 'call-list', 'the keyboard stays on the list');
     await page.keyboard.press('Escape');
-    await page.getByTestId('call-list').waitFor();
+    await page.getByTestId('call-detail').waitFor({ state: 'detached' });
     assert.equal(await selectedIndex(page), 41, 'the selection is kept');
     assert.equal(await page.getByTestId('call-list').evaluate((el) => el.scrollTop), scrollBefore, 'and the scroll position');
     await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'call-list');
@@ -378,7 +379,7 @@ describe('keyboard and the detail screen', () => {
     assert.equal(await page.getByTestId('call-detail').getAttribute('data-id'), callId(42));
   });
 
-  it('opens a call on double-click: its fields, its Recordings section, Back', async () => {
+  it('opens a call on double-click: its fields, its Recordings section, Close', async () => {
     const { page } = await openList();
     await page.locator(`[data-id="${callId(7)}"]`).dblclick();
     const detail = page.getByTestId('call-detail');
@@ -392,8 +393,9 @@ describe('keyboard and the detail screen', () => {
     // Filled by issue 5 (tests/browser/recordings.test.mjs): the mock's default recording.
     await page.getByTestId('segment').first().waitFor();
     await page.getByTestId('call-detail-back').click();
-    await page.getByTestId('call-list').waitFor();
+    await page.getByTestId('call-detail').waitFor({ state: 'detached' });
     assert.equal(await selectedIndex(page), 7);
+    assert.equal(await focusedTestId(page), 'call-list', 'Close puts the keyboard back on the list');
   });
 
   it('opens the call a deep link names (open-call), or says it is not there', async () => {
@@ -570,7 +572,8 @@ describe('themes', () => {
       const c = await page.evaluate(() => ({
         bg: getComputedStyle(document.body).backgroundColor,
         list: getComputedStyle(/** @type {Element} */ (document.querySelector('[data-testid="call-list"]'))).backgroundColor,
-        fg: getComputedStyle(/** @type {Element} */ (document.querySelector('[data-testid="call-row"]'))).color,
+        // An unselected row: the selected one (focus starts on the list) has the accent's colours.
+        fg: getComputedStyle(/** @type {Element} */ (document.querySelector('[data-testid="call-row"][aria-selected="false"]'))).color,
       }));
       if (scheme === 'dark') {
         assert.ok(luminance(c.bg) < 0.05, `dark background, got ${c.bg}`);

@@ -222,7 +222,7 @@ describe('downloads', () => {
     await page.getByTestId('call-files').waitFor();
     await waitCount(page, 'library_usage', usageCalls + 1);
     assert.equal(await page.getByTestId('download-pause').count(), 0);
-    assert.equal(await page.getByTestId('badge-downloaded').count(), 1);
+    assert.equal(await page.getByTestId('call-detail').getByTestId('badge-downloaded').count(), 1);
 
     // Escape closes the panel, not the detail.
     await page.getByTestId('downloads-close').focus();
@@ -263,7 +263,7 @@ describe('downloads', () => {
     assert.deepEqual(await argsOf(page, 'remove_call_files'), [{ callId: id }]);
     await page.getByTestId('call-files').waitFor({ state: 'detached' });
     assert.equal(await text(page, 'files-notice'), 'Removed 2 files.');
-    assert.equal(await page.getByTestId('badge-downloaded').count(), 0);
+    assert.equal(await page.getByTestId('call-detail').getByTestId('badge-downloaded').count(), 0);
   });
 
   it('an export whose folder dialog was cancelled says nothing; a failure says why', async () => {

@@ -232,8 +232,10 @@ export async function openApp(h, scenario, options = {}) {
     await page.addInitScript({ content: h.mockScript });
   }
   // The profile lives as long as the test file: every page starts with empty storage, plus the
-  // entries asked for.
+  // entries asked for. Once per page: a reload keeps what the app stored (what it remembers).
   await page.addInitScript((entries) => {
+    if (window.name === 'callrec-test-page') return;
+    window.name = 'callrec-test-page';
     localStorage.clear();
     sessionStorage.clear();
     for (const [key, value] of Object.entries(entries)) localStorage.setItem(key, value);

@@ -139,8 +139,8 @@ describe('the player bar', () => {
       [']', { type: 'speed', value: 1.25 }],
       [']', { type: 'speed', value: 1.5 }],
       ['[', { type: 'speed', value: 1.25 }],
-      ['Alt+ArrowUp', { type: 'volume', value: 1.1 }],
-      ['Alt+ArrowDown', { type: 'volume', value: 1 }],
+      ['+', { type: 'volume', value: 1.1 }],
+      ['-', { type: 'volume', value: 1 }],
       ['n', { type: 'nextSegment' }],
       ['p', { type: 'prevSegment' }],
     ];
@@ -149,7 +149,7 @@ describe('the player bar', () => {
       await waitCount(page, 'player_control', n + 1);
       assert.deepEqual((await controls(page))[n], expected, `${key} sends ${JSON.stringify(expected)}`);
     }
-    // Plain ↑/↓ are the list's: no volume change outside the bar.
+    // Plain ↑/↓ are the list's (or nobody's): no volume change outside the bar.
     await page.keyboard.press('ArrowUp');
     // …but with focus in the bar they are the volume.
     await page.getByTestId('player-scrubber').focus();
@@ -161,7 +161,7 @@ describe('the player bar', () => {
     const help = page.getByTestId('shortcut-help');
     await help.waitFor({ state: 'visible' });
     const helpText = (await help.textContent()) ?? '';
-    for (const words of ['Space', 'Shift+←', 'Alt+↑', 'Slower / faster', 'Next / previous segment', 'J', 'L']) {
+    for (const words of ['Space', 'Shift+←', 'Alt+↓', 'Slower', 'Faster', 'Next leg', 'Previous leg', 'J', 'L']) {
       assert.ok(helpText.includes(words), `the help lists ${words}`);
     }
     await page.keyboard.press('Escape');

@@ -1,8 +1,8 @@
 // @ts-check
 // The project's configuration and status card in headless Chromium, against the production build
-// (ui/dist) with the Tauri shell scripted by mockIPC. They show on the signed-in home (most tests
-// here start signed in) and, under "Connection details", on the sign-in screen. Screenshots go to
-// ../tests/artifacts/ui-*.png.
+// (ui/dist) with the Tauri shell scripted by mockIPC. Signed in, they are in Settings → "About /
+// connection" (most tests here start signed in, and open it); on the sign-in screen, under
+// "Connection details". Screenshots go to ../tests/artifacts/ui-*.png.
 
 /** @import { MockScenario } from '../../src/dev/mock-ipc' */
 /** @import { AppPage, Harness, OpenOptions } from './harness.mjs' */
@@ -36,12 +36,21 @@ let started;
 let opened = [];
 
 /**
+ * Opens the app; signed in, also Settings on its "About / connection" tab, where the project is.
  * @param {MockScenario | null} s
  * @param {OpenOptions} [options]
  */
 async function open(s, options) {
   const app = await openApp(h, s, options);
   opened.push(app);
+  const session = s?.session;
+  if (session && 'ok' in session && session.ok.status === 'signedIn') {
+    const { page } = app;
+    await page.getByTestId('home-screen').waitFor();
+    await page.getByTestId('settings-toggle').click();
+    await page.getByTestId('settings-tab-about').click();
+    await page.getByTestId('settings-panel-about').waitFor();
+  }
   return app;
 }
 
@@ -278,12 +287,12 @@ describe('accessibility', () => {
     const live = page.locator('[role="status"]');
     assert.equal(await live.getAttribute('aria-live'), 'polite');
     assert.match((await live.textContent()) ?? '', /Connected — GoTrue/);
-    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Calls');
+    assert.equal(await page.getByRole('heading', { name: 'Settings' }).count(), 1);
     assert.equal(await page.getByRole('button', { name: 'Check again' }).count(), 1);
     assert.equal(await page.getByRole('region', { name: 'Connection' }).count(), 1);
+    assert.equal(await page.getByRole('tab', { name: 'About / connection' }).getAttribute('aria-selected'), 'true');
 
-    // From the heading, Tab goes through the call list's filters first, then reaches the
-    // Connection button.
+    // From the tab, Tab reaches the Connection button, with a visible focus ring.
     /** @returns {Promise<{ id: string | null, style: string, width: number } | null>} */
     const focused = () =>
       page.evaluate(() => {
@@ -292,10 +301,9 @@ describe('accessibility', () => {
         const s = getComputedStyle(el);
         return { id: el.getAttribute('data-testid'), style: s.outlineStyle, width: parseFloat(s.outlineWidth) };
       });
-    await page.keyboard.press('Tab');
-    assert.equal((await focused())?.id, 'filter-search', 'the search comes first');
     let ring = await focused();
-    for (let i = 0; i < 30 && ring?.id !== 'retry'; i += 1) {
+    assert.equal(ring?.id, 'settings-tab-about', 'the tab clicked has the focus');
+    for (let i = 0; i < 10 && ring?.id !== 'retry'; i += 1) {
       await page.keyboard.press('Tab');
       ring = await focused();
     }

@@ -205,7 +205,7 @@ describe('launch', () => {
 });
 
 describe('signing in', () => {
-  it('goes to the home, which shows the email, the project and the status card', async () => {
+  it('goes to the workspace, which shows the email; Settings shows the project and the status card', async () => {
     const { page } = await open(scenario());
     await form(page);
     await signIn(page, { email: `  ${EMAIL} ` });
@@ -214,6 +214,8 @@ describe('signing in', () => {
     assert.equal(await text(page, 'signout'), 'Sign out');
     assert.equal(await text(page, 'signed-in-as'), `Signed in to ${HOST} as ${EMAIL}`);
     assert.equal(await page.getByTestId('signin-form').count(), 0);
+    await page.getByTestId('settings-toggle').click();
+    await page.getByTestId('settings-tab-about').click();
     await page.locator('[data-testid="status-card"][data-state="connected"]').waitFor();
     assert.equal(await text(page, 'status-text'), CONNECTED);
     assert.equal(await text(page, 'project-url'), info.supabaseUrl);
@@ -551,8 +553,12 @@ describe('offline and keyring', () => {
     assert.equal(await banner.getAttribute('data-code'), 'unreachable');
     assert.equal(await text(page, 'account-email'), EMAIL);
     assert.equal(await page.getByTestId('signout').count(), 1);
-    await page.locator('[data-testid="status-card"][data-state="failed"]').waitFor();
     await screenshot(page, 'signin-offline');
+    // The banner points at Settings → About / connection, where the failed probe shows.
+    assert.match(await text(page, 'offline-banner'), /Settings → About \/ connection/);
+    await page.getByTestId('settings-toggle').click();
+    await page.getByTestId('settings-tab-about').click();
+    await page.locator('[data-testid="status-card"][data-state="failed"]').waitFor();
   });
 
   it('shows the keyring warning once signed in, without blocking anything', async () => {
@@ -566,7 +572,8 @@ describe('offline and keyring', () => {
     assert.equal(await warning.getAttribute('data-code'), 'keyutils');
     assert.equal(await warning.getAttribute('role'), null, 'not an alert: it does not interrupt');
     assert.ok(await page.getByTestId('signout').isEnabled());
-    assert.ok(await page.getByTestId('retry').isEnabled());
+    assert.ok(await page.getByTestId('settings-toggle').isEnabled());
+    await page.getByTestId('list-empty').waitFor();
     await screenshot(page, 'signin-keyring-warning');
   });
 
@@ -664,7 +671,8 @@ describe('themes and accessibility', () => {
       colorScheme: 'dark',
     });
     await home(page);
-    await page.locator('[data-testid="status-card"][data-state="connected"]').waitFor();
+    // The workspace has settled: an empty project's list says so.
+    await page.getByTestId('list-empty').waitFor();
     await screenshot(page, 'signin-home-dark');
   });
 

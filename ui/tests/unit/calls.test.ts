@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   appendPage,
+  callTitle,
   DEFAULT_FILTERS,
   extraColumns,
   fieldCell,
@@ -139,6 +140,8 @@ describe('odd rows', () => {
     expect(formatDate(null)).toBe('—');
     expect(formatDate('not a date')).toBe('—');
     expect(formatDate('2026-11-20T10:05:00Z')).toMatch(/2026/);
+    expect(callTitle(row('c1'))).toBe(`${formatDate('2026-11-20T10:00:00Z')} · +15550001`);
+    expect(callTitle(row('c2', { fromNumber: null }))).toMatch(/ · —$/);
     expect(formatDuration(null)).toBe('—');
     expect(formatDuration(Number.NaN)).toBe('—');
     expect(formatDuration(-3)).toBe('—');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  controlFor,
   formatSpeed,
   formatTime,
   formatVolume,
@@ -7,27 +8,10 @@ import {
   seekFromPointer,
   segmentAt,
   segmentMarks,
-  shortcutFor,
   stepSpeed,
   stepVolume,
-  type KeyPress,
-  type ShortcutContext,
 } from '../../src/lib/player';
 import { leg } from './call-fixtures';
-
-const press = (key: string, over: Partial<KeyPress> = {}): KeyPress => ({
-  key,
-  shiftKey: false,
-  altKey: false,
-  ctrlKey: false,
-  metaKey: false,
-  ...over,
-});
-const ctx: ShortcutContext = { speed: 1, volume: 1, inPlayer: false };
-const control = (key: string, over: Partial<KeyPress> = {}, c: Partial<ShortcutContext> = {}) => {
-  const s = shortcutFor(press(key, over), { ...ctx, ...c });
-  return s?.kind === 'control' ? s.control : s;
-};
 
 describe('formatTime', () => {
   it('shows m:ss and h:mm:ss, rounding down', () => {
@@ -109,39 +93,32 @@ describe('steps', () => {
   });
 });
 
-describe('shortcutFor', () => {
-  it('maps the documented keys to controls', () => {
-    expect(control(' ')).toEqual({ type: 'toggle' });
-    expect(control('k')).toEqual({ type: 'toggle' });
-    expect(control('K')).toEqual({ type: 'toggle' });
-    expect(control('ArrowLeft')).toEqual({ type: 'seekBy', seconds: -5 });
-    expect(control('ArrowRight')).toEqual({ type: 'seekBy', seconds: 5 });
-    expect(control('ArrowLeft', { shiftKey: true })).toEqual({ type: 'seekBy', seconds: -15 });
-    expect(control('ArrowRight', { shiftKey: true })).toEqual({ type: 'seekBy', seconds: 15 });
-    expect(control('j')).toEqual({ type: 'seekBy', seconds: -10 });
-    expect(control('l')).toEqual({ type: 'seekBy', seconds: 10 });
-    expect(control('[', {}, { speed: 1.5 })).toEqual({ type: 'speed', value: 1.25 });
-    expect(control(']', {}, { speed: 1.5 })).toEqual({ type: 'speed', value: 1.75 });
-    expect(control('n')).toEqual({ type: 'nextSegment' });
-    expect(control('N', { shiftKey: true })).toEqual({ type: 'nextSegment' });
-    expect(control('p')).toEqual({ type: 'prevSegment' });
-    expect(shortcutFor(press('?', { shiftKey: true }), ctx)).toEqual({ kind: 'help' });
+describe('controlFor', () => {
+  const ctx = { speed: 1, volume: 1 };
+  it('sends the control of each player action', () => {
+    expect(controlFor('togglePlay', ctx)).toEqual({ type: 'toggle' });
+    expect(controlFor('back5', ctx)).toEqual({ type: 'seekBy', seconds: -5 });
+    expect(controlFor('forward5', ctx)).toEqual({ type: 'seekBy', seconds: 5 });
+    expect(controlFor('back15', ctx)).toEqual({ type: 'seekBy', seconds: -15 });
+    expect(controlFor('forward15', ctx)).toEqual({ type: 'seekBy', seconds: 15 });
+    expect(controlFor('back10', ctx)).toEqual({ type: 'seekBy', seconds: -10 });
+    expect(controlFor('forward10', ctx)).toEqual({ type: 'seekBy', seconds: 10 });
+    expect(controlFor('nextLeg', ctx)).toEqual({ type: 'nextSegment' });
+    expect(controlFor('prevLeg', ctx)).toEqual({ type: 'prevSegment' });
   });
 
-  it('leaves plain ↑/↓ to the list unless the player has focus; Alt+↑/↓ works anywhere', () => {
-    expect(control('ArrowUp')).toBeNull();
-    expect(control('ArrowDown')).toBeNull();
-    expect(control('ArrowUp', { altKey: true }, { volume: 1 })).toEqual({ type: 'volume', value: 1.1 });
-    expect(control('ArrowDown', { altKey: true }, { volume: 1 })).toEqual({ type: 'volume', value: 0.9 });
-    expect(control('ArrowUp', {}, { inPlayer: true, volume: 1.5 })).toEqual({ type: 'volume', value: 1.5 });
+  it('steps speed and volume from the current values, within the limits', () => {
+    expect(controlFor('slower', { speed: 1.5, volume: 1 })).toEqual({ type: 'speed', value: 1.25 });
+    expect(controlFor('faster', { speed: 1.5, volume: 1 })).toEqual({ type: 'speed', value: 1.75 });
+    expect(controlFor('faster', { speed: 3, volume: 1 })).toEqual({ type: 'speed', value: 3 });
+    expect(controlFor('volumeUp', { speed: 1, volume: 1 })).toEqual({ type: 'volume', value: 1.1 });
+    expect(controlFor('volumeDown', { speed: 1, volume: 1 })).toEqual({ type: 'volume', value: 0.9 });
+    expect(controlFor('playerVolumeUp', { speed: 1, volume: 1.5 })).toEqual({ type: 'volume', value: 1.5 });
   });
 
-  it('leaves Ctrl/Meta combinations and other keys alone', () => {
-    expect(control('k', { ctrlKey: true })).toBeNull();
-    expect(control(' ', { metaKey: true })).toBeNull();
-    expect(control('ArrowLeft', { altKey: true })).toBeNull();
-    expect(control('x')).toBeNull();
-    expect(control('Enter')).toBeNull();
-    expect(control('d')).toBeNull();
+  it('has no control for the actions that are not the player\'s', () => {
+    for (const action of ['nextCall', 'prevCall', 'help', 'search', 'closeCall', 'openRow', 'rowDown'] as const) {
+      expect(controlFor(action, ctx)).toBeNull();
+    }
   });
 });

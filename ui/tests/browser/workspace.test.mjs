@@ -1,0 +1,220 @@
+// @ts-check
+// The reviewer's workspace (issue 15) in headless Chromium: the list and the open call side by
+// side, keyboard-first from sign-in on (without a single mouse action), the split remembered, the
+// list filling the window, Space kept for text fields. Screenshots:
+// ../tests/artifacts/ui-workspace-{light,dark}.png.
+
+/** @import { Page } from 'playwright-core' */
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { callId, callsScenario, EMAIL, scenario } from './fixtures.mjs';
+import { screenshot, textOf as text } from './harness.mjs';
+import { argsOf, suite, waitCount } from './media.mjs';
+
+const { open } = suite();
+
+/** @param {Page} page */
+const focusedTestId = (page) => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? null);
+
+/** @param {Page} page */
+const waitFocusOnList = (page) =>
+  page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'call-list');
+
+/** @param {Page} page @param {string} state */
+const waitPlayer = (page, state) =>
+  page.waitForFunction(
+    (s) => document.querySelector('[data-testid="player-bar"]')?.getAttribute('data-state') === s,
+    state,
+  );
+
+/** @param {Page} page */
+const openId = (page) => page.getByTestId('call-detail').getAttribute('data-id');
+
+/** @param {Page} page */
+const controls = async (page) => (await argsOf(page, 'player_control')).map((a) => a.control);
+
+describe('the workspace', () => {
+  it('walks from sign-in to the next call with the keyboard alone', async () => {
+    const { page } = await open(scenario({ calls: { count: 50 } }));
+    await page.getByTestId('signin-form').waitFor();
+    // The form puts focus in its first empty field: the email here.
+    assert.equal(await focusedTestId(page), 'signin-email');
+    await page.keyboard.type(EMAIL);
+    await page.keyboard.press('Tab');
+    assert.equal(await focusedTestId(page), 'signin-password');
+    await page.keyboard.type('a password');
+    await page.keyboard.press('Enter');
+
+    await page.getByTestId('home-screen').waitFor();
+    await page.getByTestId('call-row').first().waitFor();
+    await waitFocusOnList(page);
+    // The first row is selected; ↓ twice: the third call. Enter opens it beside the list and plays it.
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('call-detail').waitFor();
+    assert.equal(await openId(page), callId(2));
+    await waitCount(page, 'play_call', 1);
+    assert.deepEqual(await argsOf(page, 'play_call'), [{ callId: callId(2), from: null }]);
+    await waitPlayer(page, 'playing');
+    assert.equal(await page.getByTestId('call-list').count(), 1, 'the list stays beside the call');
+    assert.equal(await focusedTestId(page), 'call-list', 'the keyboard stays on the list');
+
+    // Space pauses (the list has the focus, not a button).
+    await page.keyboard.press('Space');
+    await waitPlayer(page, 'paused');
+    assert.deepEqual(await controls(page), [{ type: 'toggle' }]);
+
+    // Alt+↓: the next call, opened and playing.
+    await page.keyboard.press('Alt+ArrowDown');
+    await page.waitForFunction((id) => document.querySelector('[data-testid="call-detail"]')?.getAttribute('data-id') === id, callId(3));
+    await waitCount(page, 'play_call', 2);
+    assert.deepEqual((await argsOf(page, 'play_call'))[1], { callId: callId(3), from: null });
+    await waitPlayer(page, 'playing');
+    assert.equal(await page.locator('[data-testid="call-row"][aria-selected="true"]').getAttribute('data-id'), callId(3));
+    await waitFocusOnList(page);
+    // Alt+↑: back to the third call.
+    await page.keyboard.press('Alt+ArrowUp');
+    await page.waitForFunction((id) => document.querySelector('[data-testid="call-detail"]')?.getAttribute('data-id') === id, callId(2));
+    await waitCount(page, 'play_call', 3);
+
+    // `?` lists the shortcuts; Escape closes the list of them and the keyboard is where it was.
+    await page.keyboard.press('?');
+    const help = page.getByTestId('shortcut-help');
+    await help.waitFor({ state: 'visible' });
+    const rows = await help.locator('tr[data-action]').evaluateAll((trs) =>
+      trs.map((tr) => {
+        const [keys, what] = [...tr.querySelectorAll('td')].map((td) => td.innerText.replace(/\s+/g, ' ').trim());
+        return `${tr.getAttribute('data-action') ?? ''}: ${keys ?? ''} — ${what ?? ''}`;
+      }),
+    );
+    for (const expected of [
+      /^togglePlay: Space or K — Play \/ pause/,
+      /^back10: J — Back 10 s$/,
+      /^forward10: L — Forward 10 s$/,
+      /^slower: \[ — Slower$/,
+      /^faster: \] — Faster$/,
+      /^nextLeg: N — Next leg$/,
+      /^prevLeg: P — Previous leg$/,
+      /^nextCall: Alt\+↓ — Next call/,
+      /^prevCall: Alt\+↑ — Previous call/,
+      /^help: \? — /,
+      /^rowDown: ↓ — Next row$/,
+      /^openRow: Enter — Open the selected call and play it$/,
+    ]) {
+      assert.ok(rows.some((r) => expected.test(r)), `the help lists ${String(expected)}: ${rows.join(' | ')}`);
+    }
+    await page.keyboard.press('Escape');
+    await help.waitFor({ state: 'hidden' });
+    assert.equal(await focusedTestId(page), 'call-list', 'focus is back on the list');
+    assert.equal(await page.getByTestId('call-detail').count(), 1, 'Escape closed the help only');
+
+    // Escape closes the call; the keyboard is on the list.
+    await page.keyboard.press('Escape');
+    await page.getByTestId('call-detail').waitFor({ state: 'detached' });
+    assert.equal(await focusedTestId(page), 'call-list');
+  });
+
+  it('plays the selected call with Space when none is open, and keeps Space for the search field', async () => {
+    const { page } = await open(callsScenario({ count: 50 }));
+    await page.getByTestId('call-row').first().waitFor();
+    await waitFocusOnList(page);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Space');
+    await page.getByTestId('call-detail').waitFor();
+    assert.equal(await openId(page), callId(1));
+    assert.deepEqual(await argsOf(page, 'play_call'), [{ callId: callId(1), from: null }]);
+    await waitPlayer(page, 'playing');
+    await page.keyboard.press('/');
+    assert.equal(await focusedTestId(page), 'filter-search');
+    await page.keyboard.type('Ana Ben');
+    assert.equal(await page.getByTestId('filter-search').inputValue(), 'Ana Ben', 'the space is typed');
+    assert.deepEqual(await controls(page), [], 'no play/pause while typing');
+    assert.equal(await page.getByTestId('player-bar').getAttribute('data-state'), 'playing');
+  });
+
+  it('remembers the split after a reload, and moves it from the keyboard', async () => {
+    const { page } = await open(callsScenario({ count: 50 }));
+    await page.getByTestId('call-row').first().waitFor();
+    const width = () => page.getByTestId('call-list').evaluate((el) => el.getBoundingClientRect().width);
+    const separator = page.getByTestId('split-separator');
+    assert.equal(await separator.getAttribute('role'), 'separator');
+    assert.equal(await separator.getAttribute('aria-valuenow'), '50');
+    const before = await width();
+    await separator.focus();
+    await page.keyboard.press('Shift+ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await separator.getAttribute('aria-valuenow'), '38');
+    const narrower = await width();
+    assert.ok(narrower < before - 100, `the list narrowed: ${before} → ${narrower}`);
+    assert.deepEqual(await controls(page), [], 'the arrows moved the split, not the player');
+
+    await page.reload();
+    await page.getByTestId('call-row').first().waitFor();
+    assert.equal(await page.getByTestId('split-separator').getAttribute('aria-valuenow'), '38');
+    assert.ok(Math.abs((await width()) - narrower) <= 1, 'the same width after the reload');
+
+    // A drag moves it too, and is remembered.
+    const box = await page.getByTestId('split-separator').boundingBox();
+    assert.ok(box);
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width / 2, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 200, y, { steps: 4 });
+    await page.mouse.up();
+    assert.ok((await width()) > narrower + 150, 'dragged wider');
+    assert.ok(Number(await page.evaluate(() => localStorage.getItem('callrec.split'))) > 0.38);
+  });
+
+  for (const [w, h, scheme] of /** @type {const} */ ([
+    [1024, 640, 'dark'],
+    [1200, 780, 'light'],
+  ])) {
+    it(`fills the window's height with the list at ${w}×${h}, the filters on one row (${scheme})`, async () => {
+      const { page } = await open(callsScenario({ count: 500 }), { colorScheme: scheme });
+      await page.setViewportSize({ width: w, height: h });
+      await page.getByTestId('call-row').first().waitFor();
+      await page.keyboard.press('Enter');
+      await page.getByTestId('player-bar').waitFor();
+      const m = await page.evaluate(() => {
+        const list = document.querySelector('[data-testid="call-list"]')?.getBoundingClientRect();
+        const filters = [...document.querySelectorAll('form[role="search"] input, form[role="search"] select')];
+        return {
+          inner: window.innerHeight,
+          scroll: document.documentElement.scrollHeight,
+          top: list?.top ?? 0,
+          bottom: list?.bottom ?? 0,
+          rows: new Set(filters.map((f) => Math.round(f.getBoundingClientRect().top))).size,
+        };
+      });
+      assert.ok(m.scroll <= m.inner, `no page scroll: ${m.scroll} > ${m.inner}`);
+      assert.ok(m.bottom >= m.inner - 24 && m.bottom <= m.inner, `the list reaches the bottom: ${m.bottom} of ${m.inner}`);
+      assert.ok(m.bottom - m.top >= m.inner * 0.6, `the list is most of the height: ${m.bottom - m.top} of ${m.inner}`);
+      assert.equal(m.rows, 1, 'the filters fit one row');
+      // The player at the top of the call's pane, beside the list.
+      const bar = await page.getByTestId('player-bar').boundingBox();
+      const list = await page.getByTestId('call-list').boundingBox();
+      assert.ok(bar && list && bar.x > list.x + list.width && bar.y < list.y + 80, 'the player tops the pane beside the list');
+      assert.equal(await page.locator('[data-testid="call-metadata"]').getAttribute('open'), null, 'the details are folded');
+      await screenshot(page, `workspace-${scheme}`);
+    });
+  }
+
+  it('moves the project diagnostics to Settings → About / connection', async () => {
+    const { page } = await open(callsScenario({ count: 5 }));
+    await page.getByTestId('call-row').first().waitFor();
+    assert.equal(await page.getByTestId('status-card').count(), 0, 'not on the workspace');
+    await page.getByTestId('settings-toggle').click();
+    const about = page.getByTestId('settings-tab-about');
+    await page.getByTestId('settings-tab-audio').focus();
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await about.getAttribute('aria-selected'), 'true');
+    assert.equal(await focusedTestId(page), 'settings-tab-about');
+    await page.locator('[data-testid="status-card"][data-state="connected"]').waitFor();
+    assert.match(await text(page, 'project-url'), /supabase\.co/);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('settings-dialog').waitFor({ state: 'hidden' });
+    assert.equal(await page.getByTestId('call-row').count() > 0, true);
+  });
+});
