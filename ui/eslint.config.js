@@ -34,6 +34,13 @@ export default defineConfig(
       },
     },
   },
+  // Tauri's isolation application: a plain script loaded in a sandboxed frame, outside the
+  // TypeScript project.
+  {
+    files: ['isolation/**/*.js'],
+    extends: [ts.configs.disableTypeChecked],
+    languageOptions: { globals: { ...globals.browser } },
+  },
   {
     files: ['*.js', '*.ts', 'tests/browser/**/*.mjs'],
     languageOptions: { globals: { ...globals.node } },

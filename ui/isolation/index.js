@@ -2,7 +2,6 @@
 // frame before it is encrypted and handed to Rust. Callrec's commands never take a path from
 // the webview (folders are picked in Rust through the OS dialog), so a message whose arguments
 // name one is refused here: a compromised dependency in the UI cannot aim Rust at a file.
-'use strict';
 
 const PATH_KEYS = new Set(['path', 'paths', 'folder', 'dir', 'directory', 'file', 'filePath']);
 const MAX_DEPTH = 8;

@@ -354,7 +354,7 @@ describe('channels (watch_player, watch_downloads)', () => {
       ['play_call', { callId: 'c1', from: 12.5 }],
       ['player_control', { control: { type: 'seekBy', seconds: -15 } }],
       ['control_download', { callId: 'c1', index: 2, action: 'retry' }],
-      ['export_call_files', { callId: 'c1', folder: null }],
+      ['export_call_files', { callId: 'c1' }],
       ['call_recordings', { callId: 'c1' }],
     ]);
   });
