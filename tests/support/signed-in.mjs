@@ -15,11 +15,13 @@ import { removeOnExit } from './proc.mjs';
  * suite's temporary dir (an ALSA capture, say); the app's data lives in `<dir>/data`.
  * `close(browser)` ends the given WebDriver session (the suite may have opened a new one since),
  * then the driver, the backend and the dir.
+ * `backendArgs` go to `callrec backend` (e.g. a short token lifetime).
  * @param {string} name
  * @param {(dir: string) => Promise<Record<string, string>>} [extraEnv]
+ * @param {{ backendArgs?: string[] }} [options]
  */
-export async function signedInApp(name, extraEnv = async () => ({})) {
-  const backend = await startBackend();
+export async function signedInApp(name, extraEnv = async () => ({}), { backendArgs = [] } = {}) {
+  const backend = await startBackend({ args: backendArgs });
   const dir = removeOnExit(await mkdtemp(join(tmpdir(), `callrec-test-${name}-`)));
   let driver;
   const close = async (browser) => {

@@ -97,6 +97,11 @@ const HINTS: Record<string, string> = {
   unreachable: 'The project could not be reached: check the network connection and refresh.',
   timeout: 'The endpoint took too long to answer: refresh to try again.',
   endpoint_settings: 'The endpoint settings are not usable: check them in the settings.',
+  response_too_large: 'The server sent far more than an answer can be: report it to the project admin.',
+  // The audio itself (the player and the waveform).
+  unsupported_audio: 'This file declares audio no recording has (a rate, channels or length out of bounds): it was not played. Try another copy.',
+  audio_corrupt: 'This file is damaged: Callrec skipped it and carried on. Try another copy, or download it again.',
+  audio_truncated: 'This file ends early: play another copy, or download it again.',
 };
 
 export function failureHint(code: string | null | undefined): string | null {

@@ -255,7 +255,7 @@ describe('downloads', () => {
 
     await page.getByTestId('files-export').click();
     await waitCount(page, 'export_call_files', 1);
-    assert.deepEqual(await argsOf(page, 'export_call_files'), [{ callId: id, folder: null }]);
+    assert.deepEqual(await argsOf(page, 'export_call_files'), [{ callId: id }]);
     assert.match(await text(page, 'files-notice'), /Exported \/home\/reviewer\/Exports\/2026-11-20_1800_\+15550000000_main\.mp3/);
 
     await page.getByTestId('files-remove').click();

@@ -202,6 +202,11 @@ describe('the player bar', () => {
     await error.waitFor();
     assert.equal(await error.getAttribute('data-code'), 'decode_failed');
     assert.equal(await text(page, 'player-error'), 'segment 2 is truncated after 1:12');
+    assert.equal(await page.getByTestId('player-error-hint').count(), 0, 'no hint for a code without one');
+    // A hostile file's own codes come with what the reviewer can do about it.
+    await playerEvent(page, { type: 'error', code: 'audio_corrupt', message: 'main failed inside the decoder (overflow)' });
+    await page.waitForFunction(() => document.querySelector('[data-testid="player-error"]')?.getAttribute('data-code') === 'audio_corrupt');
+    assert.match(await text(page, 'player-error-hint'), /damaged.*Try another copy/);
     await playerEvent(page, { type: 'ended' });
     await page.waitForFunction(() => document.querySelector('[data-testid="player-bar"]')?.getAttribute('data-state') === 'ended');
   });
