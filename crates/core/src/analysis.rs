@@ -71,6 +71,7 @@ impl Span {
 
 /// One turn from the customer to the agent.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct Latency {
     /// The customer's last word ends here…
@@ -129,7 +130,7 @@ struct Windows {
 
 impl Windows {
     fn add(&mut self, start: f64, samples: &[f32], rate: f64) {
-        if !start.is_finite() || start < 0.0 || start > MAX_SECS {
+        if !start.is_finite() || !(0.0..=MAX_SECS).contains(&start) {
             return;
         }
         for (i, frame) in samples.chunks_exact(2).enumerate() {
@@ -281,7 +282,7 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
     }
     values.sort_by(f64::total_cmp);
     let mid = values.len() / 2;
-    Some(if values.len() % 2 == 0 {
+    Some(if values.len().is_multiple_of(2) {
         (values[mid - 1] + values[mid]) / 2.0
     } else {
         values[mid]

@@ -101,7 +101,7 @@ pub fn assert_matches_truth(analysis: &CallAnalysis, path: &Path) {
         analysis.worst_latency
     );
     let mid = seconds.len() / 2;
-    let median = if seconds.len() % 2 == 0 {
+    let median = if seconds.len().is_multiple_of(2) {
         (seconds[mid - 1] + seconds[mid]) / 2.0
     } else {
         seconds[mid]

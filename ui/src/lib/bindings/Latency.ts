@@ -7,8 +7,8 @@ export type Latency = {
 /**
  * The customer's last word ends here…
  */
-customer_end: number, 
+customerEnd: number, 
 /**
  * …and the agent's first begins here.
  */
-agent_start: number, seconds: number, };
+agentStart: number, seconds: number, };
