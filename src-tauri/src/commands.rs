@@ -296,12 +296,13 @@ pub async fn analyze_call(
 ) -> Result<analysis::CallAnalysis, IpcError> {
     let session = signed_in(&state).await?;
     let recordings = Recordings::for_session(&session, &state.http, state.session()?.store())?;
-    let timeline =
-        player::call_timeline(&recordings, state.library()?, &state.http, &call_id).await?;
-    let analysed =
-        tauri::async_runtime::spawn_blocking(move || analysis::analyze(&timeline.segments))
-            .await
-            .map_err(|error| IpcError::new("analysis_failed", error.to_string()))?;
+    let library = std::sync::Arc::clone(state.library()?);
+    let timeline = player::call_timeline(&recordings, &library, &state.http, &call_id).await?;
+    let analysed = tauri::async_runtime::spawn_blocking(move || {
+        analysis::analyze_call(&library, &call_id, &timeline.segments)
+    })
+    .await
+    .map_err(|error| IpcError::new("analysis_failed", error.to_string()))?;
     Ok(analysed?)
 }
 

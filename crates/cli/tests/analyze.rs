@@ -37,6 +37,7 @@ async fn analyze_prints_each_turn_s_latency_streamed_and_downloaded() {
 "$CALLREC" --json analyze "$CALL" > "$OUT/downloaded.json" || exit 12
 "$CALLREC" analyze "$CALL" > "$OUT/table.txt" || exit 13
 "$CALLREC" --json library list > "$OUT/library.json" || exit 14
+"$CALLREC" --json calls --id "$CALL" > "$OUT/call.json" || exit 15
 "#;
     let status = common::in_keyring_session(script)
         .env("CALLREC_DATA_DIR", &data)
@@ -67,6 +68,11 @@ async fn analyze_prints_each_turn_s_latency_streamed_and_downloaded() {
         assert_close(&got, &expected_json, name);
         let _typed: CallAnalysis = serde_json::from_value(got).unwrap();
     }
+
+    // The measure is kept: the list shows the call's worst reply from now on.
+    let call: Value = serde_json::from_str(&read("call.json")).unwrap();
+    let kept = call["row"]["worstLatency"].as_f64().expect("worstLatency in the row");
+    assert!((kept - expected.worst_latency.unwrap().seconds).abs() < 1e-6, "{call}");
 
     let table = read("table.txt");
     assert!(

@@ -15,6 +15,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::library::Library;
 use crate::player::{PlayerError, TimelineReader, TimelineSegment};
 use crate::{ErrorCode, ErrorKind};
 
@@ -115,6 +116,23 @@ pub fn analyze(timeline: &[TimelineSegment]) -> Result<CallAnalysis, AnalysisErr
         windows.add(block.start, &block.samples, rate);
     }
     Ok(windows.analysis())
+}
+
+/// [`analyze`], with the result kept in `library` for the list's "worst reply" column (a
+/// library that cannot keep it is logged: the reviewer still gets the figures).
+pub fn analyze_call(
+    library: &Library,
+    call_id: &str,
+    timeline: &[TimelineSegment],
+) -> Result<CallAnalysis, AnalysisError> {
+    let analysis = analyze(timeline)?;
+    if let Err(error) = library.save_analysis(call_id, &analysis) {
+        tracing::warn!(
+            code = error.code(),
+            "the call's analysis could not be kept: {error}"
+        );
+    }
+    Ok(analysis)
 }
 
 /// Sums of squares per window and channel.

@@ -86,6 +86,7 @@ export function syntheticCall(i: number): CallRow {
     agencyId: 'a9f1c2d4-0000-4000-8000-000000000001',
     hasRecording,
     downloaded: hasRecording && i % 10 === 0,
+    worstLatency: null,
     createdAt: new Date(createdMs).toISOString(),
     ultravoxCallId: `uv-${String(i).padStart(6, '0')}`,
     startedAt: new Date(createdMs).toISOString(),

@@ -8,6 +8,7 @@ export function row(id: string, over: Partial<CallRow> = {}): CallRow {
     agencyId: 'a1',
     hasRecording: true,
     downloaded: false,
+    worstLatency: null,
     createdAt: '2026-11-20T10:00:00Z',
     ultravoxCallId: `uv-${id}`,
     startedAt: null,

@@ -17,10 +17,12 @@ pub struct AnalyzeArgs {
 }
 
 pub async fn run(output: &Output, flags: Settings, args: AnalyzeArgs) -> Result<(), CliError> {
-    let timeline = super::play::call_timeline(flags, &args.call_id).await?;
-    let analysis = tokio::task::spawn_blocking(move || analysis::analyze(&timeline))
-        .await
-        .map_err(|e| CliError::other(format!("the analysis stopped: {e}")))??;
+    let (timeline, library) = super::play::call_audio(flags, &args.call_id).await?;
+    let call_id = args.call_id.clone();
+    let analysis =
+        tokio::task::spawn_blocking(move || analysis::analyze_call(&library, &call_id, &timeline))
+            .await
+            .map_err(|e| CliError::other(format!("the analysis stopped: {e}")))??;
     output.result(&analysis, || table(&analysis));
     Ok(())
 }

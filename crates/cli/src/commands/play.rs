@@ -35,6 +35,14 @@ pub async fn call_timeline(
     flags: Settings,
     call_id: &str,
 ) -> Result<Vec<TimelineSegment>, CliError> {
+    Ok(call_audio(flags, call_id).await?.0)
+}
+
+/// [`call_timeline`], and the library it was planned with.
+pub async fn call_audio(
+    flags: Settings,
+    call_id: &str,
+) -> Result<(Vec<TimelineSegment>, Library), CliError> {
     let signed_in = super::session::signed_in(flags).await?;
     let recordings = Recordings::for_session(
         &signed_in.manager,
@@ -43,7 +51,7 @@ pub async fn call_timeline(
     )?;
     let library = Library::open(signed_in.manager.data_dir())?;
     let timeline = player::call_timeline(&recordings, &library, &signed_in.http, call_id).await?;
-    Ok(timeline.segments)
+    Ok((timeline.segments, library))
 }
 
 pub async fn run(output: &Output, flags: Settings, args: PlayArgs) -> Result<(), CliError> {

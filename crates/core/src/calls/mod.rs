@@ -462,6 +462,9 @@ pub async fn list_within(
             remember(library, &project, &schema, &raw);
             let mut page = raw.into_page(query);
             // `downloaded` is local knowledge: set from the library's verified files.
+            if let Err(error) = library.mark_analysed(&mut page.rows) {
+                tracing::warn!("the library could not tell which calls were analysed: {error}");
+            }
             if let Err(error) = library.mark_downloaded(&mut page.rows) {
                 tracing::warn!("the library could not tell which calls are downloaded: {error}");
                 if query.downloaded.is_some() {
@@ -562,6 +565,7 @@ pub async fn open(
     };
     let mut opened = opened.ok_or_else(|| CallsError::NotFound { id: id.to_owned() })?;
     library.mark_downloaded(std::slice::from_mut(&mut opened.row))?;
+    library.mark_analysed(std::slice::from_mut(&mut opened.row))?;
     Ok(opened)
 }
 

@@ -45,6 +45,10 @@ pub struct CallRow {
     /// Set from the library, never from the server: the call has verified local files.
     #[serde(default)]
     pub downloaded: bool,
+    /// Set from the library, never from the server: the agent's worst response latency
+    /// (seconds), once the call's audio was analysed.
+    #[serde(default)]
+    pub worst_latency: Option<f64>,
 }
 
 pub(crate) fn is_time(text: &str) -> bool {

@@ -12,6 +12,7 @@ use rusqlite::{
     Connection, OptionalExtension, TransactionBehavior, params_from_iter, types::Value as Sql,
 };
 
+mod analyses;
 mod store;
 mod waveforms;
 pub use store::{DownloadRecord, DownloadState, FileRecord, SegmentRecord};
@@ -165,6 +166,18 @@ UPDATE calls SET raw = json_patch(
         'agent_name', agent_name),
     COALESCE(json_extract(raw, '$.extra'), '{}'))
 WHERE json_valid(raw) AND json_type(raw, '$.invalid') = 'array';
+"#,
+    // 8 (issue 15): each call's response times once measured (`analysis`), for the list's
+    // "worst reply" column; a call measured again replaces its row.
+    r#"
+CREATE TABLE analyses (
+    call_id TEXT PRIMARY KEY,
+    stereo INTEGER NOT NULL,
+    turns INTEGER NOT NULL,
+    worst REAL,
+    median REAL,
+    analyzed_at INTEGER NOT NULL
+) WITHOUT ROWID;
 "#,
 ];
 
@@ -628,6 +641,7 @@ impl Library {
         drop(conn);
         let mut rows = rows;
         self.mark_downloaded(&mut rows)?;
+        self.mark_analysed(&mut rows)?;
         Ok(CallPage {
             rows,
             next,

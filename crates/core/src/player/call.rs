@@ -27,16 +27,24 @@ pub struct CallTimeline {
     pub second_readers: Vec<Media>,
 }
 
-/// The verified local file of each recording the library knows for `call_id`.
-fn local_files(library: &Library, call_id: &str) -> Vec<(SegmentRecord, Option<PathBuf>)> {
-    library
+/// The verified local file of each recording the library knows for `call_id`. A library that
+/// cannot be read is an error the reviewer sees (`library`), not a call silently streamed.
+fn local_files(
+    library: &Library,
+    call_id: &str,
+) -> Result<Vec<(SegmentRecord, Option<PathBuf>)>, PlayerError> {
+    let records = library
         .segments(call_id)
-        .unwrap_or_default()
+        .map_err(|e| PlayerError::resolve(&e))?;
+    records
         .into_iter()
-        .map(|record| {
-            let path = downloads::local_file(library, call_id, record.index).ok();
-            (record, path)
-        })
+        .map(
+            |record| match downloads::local_file(library, call_id, record.index) {
+                Ok(path) => Ok((record, Some(path))),
+                Err(downloads::DownloadError::NotDownloaded { .. }) => Ok((record, None)),
+                Err(error) => Err(PlayerError::resolve(&error)),
+            },
+        )
         .collect()
 }
 
@@ -95,7 +103,7 @@ pub async fn call_timeline(
 ) -> Result<CallTimeline, PlayerError> {
     downloads::paths::check_call_id(call_id).map_err(|e| PlayerError::resolve(&e))?;
     // Read once: what is on disk decides both the offline plan and the online ranking.
-    let known = local_files(library, call_id);
+    let known = local_files(library, call_id)?;
     if let Some(segments) = downloaded(&known) {
         let second_readers = segments.iter().map(|s| s.media().clone()).collect();
         return Ok(CallTimeline {
@@ -109,10 +117,7 @@ pub async fn call_timeline(
         .await
         .map_err(|e| PlayerError::resolve(&e))?;
     if let Some(failure) = &resolved.failure {
-        let downloaded_any = library
-            .files(Some(call_id))
-            .map(|files| !files.is_empty())
-            .unwrap_or(false);
+        let downloaded_any = known.iter().any(|(_, path)| path.is_some());
         if failure.kind() == ErrorKind::Network && !downloaded_any {
             return Err(PlayerError::NotAvailableOffline {
                 call_id: call_id.to_owned(),

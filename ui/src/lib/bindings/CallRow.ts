@@ -20,4 +20,9 @@ invalid: Array<string>,
 /**
  * Set from the library, never from the server: the call has verified local files.
  */
-downloaded: boolean, };
+downloaded: boolean, 
+/**
+ * Set from the library, never from the server: the agent's worst response latency
+ * (seconds), once the call's audio was analysed.
+ */
+worstLatency: number | null, };
