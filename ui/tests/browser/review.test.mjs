@@ -5,6 +5,7 @@
 // ../tests/artifacts/ui-transcript.png, ui-skip-silence.png and ui-queue.png.
 
 /** @import { Page } from 'playwright-core' */
+/** @import { PlayerEvent } from '../../src/lib/bindings/PlayerEvent' */
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -13,6 +14,15 @@ import { screenshot, textOf as text } from './harness.mjs';
 import { argsOf, suite, waitCount } from './media.mjs';
 
 const { open } = suite();
+
+/**
+ * @param {Page} page
+ * @param {PlayerEvent} event
+ */
+async function playerEvent(page, event) {
+  const sent = await page.evaluate((e) => window.__CALLREC_MOCK__?.playerEvent(e) ?? false, event);
+  assert.equal(sent, true, 'the UI subscribed to watch_player');
+}
 
 /** @param {Page} page */
 const controls = async (page) =>
@@ -91,5 +101,45 @@ describe('the transcript beside the player', () => {
     await plain.page.getByTestId('call-detail').waitFor();
     assert.equal(await plain.page.getByTestId('call-transcript').count(), 0);
     assert.equal(await plain.page.getByTestId('call-summary').count(), 0);
+  });
+});
+
+describe('skip silence', () => {
+  it('seeks past a silence the waveform marks, shows the time saved, and is remembered', async () => {
+    const { page } = await open(callsScenario({ count: 10 }));
+    await playFirst(page);
+    // The mock's waveform marks 10–14 s of the first leg silent.
+    await page.getByTestId('player-silence').first().waitFor({ state: 'attached' });
+    const toggle = page.getByTestId('player-skip-silence');
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'false', 'off by default');
+    await playerEvent(page, { type: 'position', position: 10.2, segment: 0 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="player-time"]')?.textContent === '0:10');
+    assert.deepEqual(await controls(page), [], 'off: no seek');
+
+    await playerEvent(page, { type: 'position', position: 9.5, segment: 0 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="player-time"]')?.textContent === '0:09');
+    await toggle.click();
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+    await playerEvent(page, { type: 'position', position: 10.2, segment: 0 });
+    await waitCount(page, 'player_control', 1);
+    assert.deepEqual(await controls(page), [{ type: 'seek', seconds: 13.75 }]);
+    await page.getByTestId('player-skip-saved').waitFor();
+    assert.equal(await text(page, 'player-skip-saved'), '−0:03 skipped');
+    await screenshot(page, 'skip-silence');
+
+    // A minimum length longer than the 4 s silence: it plays.
+    await page.getByTestId('settings-toggle').click();
+    assert.equal(await page.getByTestId('settings-skip-silence').isChecked(), true);
+    await page.getByTestId('settings-silence-min').fill('5');
+    await page.getByTestId('settings-silence-min').press('Tab');
+    await page.getByTestId('settings-close').click();
+    await playerEvent(page, { type: 'position', position: 5, segment: 0 });
+    await playerEvent(page, { type: 'position', position: 10.5, segment: 0 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="player-time"]')?.textContent === '0:10');
+    assert.equal((await controls(page)).length, 1, 'a 4 s silence is shorter than the minimum: played');
+
+    await page.reload();
+    await playFirst(page);
+    assert.equal(await page.getByTestId('player-skip-silence').getAttribute('aria-pressed'), 'true', 'still on after a restart');
   });
 });
