@@ -143,3 +143,72 @@ describe('skip silence', () => {
     assert.equal(await page.getByTestId('player-skip-silence').getAttribute('aria-pressed'), 'true', 'still on after a restart');
   });
 });
+
+describe('the review queue', () => {
+  it('plays the filter’s calls one after another, shows "2 of 3", and survives a reload', async () => {
+    const { page } = await open(callsScenario({ count: 3 }));
+    await page.getByTestId('call-row').first().waitFor();
+    await waitCount(page, 'watch_player', 1);
+    assert.equal(await text(page, 'queue-review'), 'Review these 3');
+    await page.getByTestId('queue-review').click();
+    await page.getByTestId('queue-progress').waitFor();
+    assert.equal(await text(page, 'queue-progress'), '1 of 3');
+    assert.equal(await text(page, 'queue-description'), 'All calls, newest first');
+    await waitCount(page, 'play_call', 1);
+    assert.deepEqual((await argsOf(page, 'play_call'))[0], { callId: callId(0), from: null });
+
+    await playerEvent(page, { type: 'ended' });
+    await waitCount(page, 'play_call', 2);
+    assert.deepEqual((await argsOf(page, 'play_call'))[1], { callId: callId(1), from: null });
+    assert.equal(await text(page, 'queue-progress'), '2 of 3');
+    await page.locator(`[data-testid="call-detail"][data-id="${callId(1)}"]`).waitFor();
+    await screenshot(page, 'queue');
+
+    await page.reload();
+    await page.getByTestId('queue-progress').waitFor();
+    assert.equal(await text(page, 'queue-progress'), '2 of 3', 'the queue survived the reload');
+    await page.locator(`[data-testid="call-detail"][data-id="${callId(1)}"]`).waitFor();
+    assert.equal(await page.evaluate(() => window.__CALLREC_MOCK__?.count('play_call')), 0, 'restored, not playing');
+
+    // Alt+↓ is the queue's next call; after the last one ends, the queue is done.
+    await page.getByTestId('call-list').focus();
+    await page.keyboard.press('Alt+ArrowDown');
+    await waitCount(page, 'play_call', 1);
+    assert.deepEqual((await argsOf(page, 'play_call'))[0], { callId: callId(2), from: null });
+    assert.equal(await text(page, 'queue-progress'), '3 of 3');
+    await page.waitForFunction(() => document.querySelector('[data-testid="player-bar"]')?.getAttribute('data-state') === 'playing');
+    await playerEvent(page, { type: 'ended' });
+    await page.getByTestId('queue-finished').waitFor();
+    assert.equal(await page.evaluate(() => window.__CALLREC_MOCK__?.count('play_call')), 1, 'nothing after the last call');
+
+    await page.getByTestId('queue-stop').click();
+    await page.getByTestId('queue-review').waitFor();
+    await page.reload();
+    await page.getByTestId('queue-review').waitFor();
+    assert.equal(await page.getByTestId('queue-progress').count(), 0, 'a stopped queue is forgotten');
+  });
+
+  it('reviews a random sample, pausing between calls as set', async () => {
+    const { page } = await open(callsScenario({ count: 50 }), {
+      localStorage: { 'callrec.review': JSON.stringify({ queuePauseSeconds: 1 }) },
+    });
+    await page.getByTestId('call-row').first().waitFor();
+    await waitCount(page, 'watch_player', 1);
+    await page.getByTestId('filter-direction').selectOption('inbound');
+    await page.waitForFunction(() => document.querySelector('[data-testid="queue-review"]')?.textContent.trim() === 'Review these 33');
+    await page.getByTestId('queue-sample-size').fill('5');
+    await page.getByTestId('queue-sample-size').press('Tab');
+    await page.getByTestId('queue-review-sample').click();
+    await page.getByTestId('queue-progress').waitFor();
+    assert.equal(await text(page, 'queue-progress'), '1 of 5');
+    assert.equal(await text(page, 'queue-description'), 'inbound, newest first (random 5)');
+    await waitCount(page, 'play_call', 1);
+    await playerEvent(page, { type: 'ended' });
+    await page.getByTestId('queue-waiting').waitFor();
+    assert.equal(await text(page, 'queue-waiting'), 'Next call in 1 s');
+    await waitCount(page, 'play_call', 2);
+    assert.equal(await text(page, 'queue-progress'), '2 of 5');
+    const played = (await argsOf(page, 'play_call')).map((a) => a.callId);
+    assert.equal(new Set(played).size, 2, 'two different calls');
+  });
+});
