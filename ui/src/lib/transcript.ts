@@ -125,6 +125,8 @@ const SPEAKER = /(^|\s)(agent|caller|user|assistant|customer)\s*:/gi;
 function fromSpeakers(text: string): Transcript | null {
   const found: { at: number; body: number; label: string }[] = [];
   for (const m of text.matchAll(SPEAKER)) {
+    // One past the cap is enough to end the last turn shown and to know there were more.
+    if (found.length > MAX_TURNS) break;
     const lead = m[1] ?? '';
     const name = m[2] ?? '';
     const label = name.charAt(0).toUpperCase() + name.slice(1).toLowerCase();
