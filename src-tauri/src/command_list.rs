@@ -22,6 +22,8 @@ callrec_commands![
     export_call_files,
     show_call_files,
     play_call,
+    analyze_call,
+    copy_moment_link,
     player_control,
     watch_player,
     watch_waveform,

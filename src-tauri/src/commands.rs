@@ -4,6 +4,7 @@ use tauri::State;
 use tauri::ipc::Channel;
 
 use callrec_core::ErrorCode;
+use callrec_core::analysis;
 use callrec_core::calls::{self, CallPage, CallQuery, Cursor, OpenedCall};
 use callrec_core::config::ProjectConfig;
 use callrec_core::downloads::{self, BulkQueued, DownloadAction, LibraryUsage, Progress};
@@ -284,6 +285,40 @@ pub async fn play_call(
         player.send(Command::Seek(seconds))?;
     }
     Ok(player.send(Command::Play)?)
+}
+
+/// Who is silent when in the call: each channel's speech, the silences, the agent's response
+/// latency at each turn (decoded off the async runtime).
+#[tauri::command]
+pub async fn analyze_call(
+    state: State<'_, AppState>,
+    call_id: String,
+) -> Result<analysis::CallAnalysis, IpcError> {
+    let session = signed_in(&state).await?;
+    let recordings = Recordings::for_session(&session, &state.http, state.session()?.store())?;
+    let timeline =
+        player::call_timeline(&recordings, state.library()?, &state.http, &call_id).await?;
+    let analysed =
+        tauri::async_runtime::spawn_blocking(move || analysis::analyze(&timeline.segments))
+            .await
+            .map_err(|error| IpcError::new("analysis_failed", error.to_string()))?;
+    Ok(analysed?)
+}
+
+/// Puts `callrec://call/<id>?t=<at>` on the clipboard, written by the shell (the webview has
+/// no clipboard permission), and returns it.
+#[tauri::command]
+pub fn copy_moment_link(
+    app: tauri::AppHandle,
+    call_id: String,
+    at: f64,
+) -> Result<String, IpcError> {
+    use tauri_plugin_clipboard_manager::ClipboardExt;
+    let link = crate::desktop::moment_link(&call_id, at)?;
+    app.clipboard()
+        .write_text(link.clone())
+        .map_err(|error| IpcError::new("clipboard_failed", error.to_string()))?;
+    Ok(link)
 }
 
 /// Sends a control; a speed the player accepts is also remembered for the next start.

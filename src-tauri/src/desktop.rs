@@ -28,13 +28,18 @@ const MAIN_WINDOW: &str = "main";
 const MAX_LINK_LEN: usize = 512;
 
 /// The payload of [`OPEN_CALL_EVENT`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct OpenCall {
     /// A call id (UUID, lowercase hyphenated) as the calls table stores it.
     pub call_id: String,
+    /// A moment in the call (seconds on its timeline), from `?t=83.5`.
+    pub at: Option<f64>,
 }
+
+/// The latest moment a link may name: the longest recording Callrec plays.
+const MAX_MOMENT_SECS: f64 = callrec_core::player::MAX_SEGMENT_SECS;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum LinkError {
@@ -48,8 +53,12 @@ pub enum LinkError {
     WrongScheme,
     #[error("callrec://{0} is not a link Callrec knows; expected callrec://call/<id>")]
     UnknownTarget(String),
-    #[error("a call link is callrec://call/<id>, without user, port, query or fragment")]
+    #[error(
+        "a call link is callrec://call/<id>[?t=SECONDS], without user, port, other query or fragment"
+    )]
     Malformed,
+    #[error("the moment in the link is not a number of seconds within a call")]
+    BadMoment,
     #[error("the call id in the link is not a UUID")]
     BadCallId,
 }
@@ -64,6 +73,7 @@ impl ErrorCode for LinkError {
             Self::UnknownTarget(_) => "link_unknown_target",
             Self::Malformed => "link_malformed",
             Self::BadCallId => "link_bad_call_id",
+            Self::BadMoment => "link_bad_moment",
         }
     }
 
@@ -98,11 +108,14 @@ pub fn parse_call_link(link: &str) -> Result<OpenCall, LinkError> {
     if !url.username().is_empty()
         || url.password().is_some()
         || url.port().is_some()
-        || url.query().is_some()
         || url.fragment().is_some()
     {
         return Err(LinkError::Malformed);
     }
+    let at = match url.query() {
+        None => None,
+        Some(query) => Some(parse_moment(query)?),
+    };
     // The URL parser has already resolved dot segments, so `call/../../x` arrives as `/x`.
     let id = url.path().strip_prefix('/').unwrap_or_default();
     let id = id.strip_suffix('/').unwrap_or(id);
@@ -117,7 +130,38 @@ pub fn parse_call_link(link: &str) -> Result<OpenCall, LinkError> {
     let id = uuid::Uuid::try_parse(id).map_err(|_| LinkError::BadCallId)?;
     Ok(OpenCall {
         call_id: id.hyphenated().to_string(),
+        at,
     })
+}
+
+/// `t=83.5`, and nothing else: seconds from 0 to the longest call, to the millisecond.
+fn parse_moment(query: &str) -> Result<f64, LinkError> {
+    let value = query.strip_prefix("t=").ok_or(LinkError::Malformed)?;
+    if value.is_empty()
+        || value.len() > 12
+        || !value.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    {
+        return Err(LinkError::BadMoment);
+    }
+    let seconds: f64 = value.parse().map_err(|_| LinkError::BadMoment)?;
+    if !(0.0..=MAX_MOMENT_SECS).contains(&seconds) {
+        return Err(LinkError::BadMoment);
+    }
+    Ok((seconds * 1000.0).round() / 1000.0)
+}
+
+/// The link to `at` seconds into `call_id` (a validated UUID), as `parse_call_link` reads it.
+pub fn moment_link(call_id: &str, at: f64) -> Result<String, LinkError> {
+    let id = uuid::Uuid::try_parse(call_id).map_err(|_| LinkError::BadCallId)?;
+    if !at.is_finite() || !(0.0..=MAX_MOMENT_SECS).contains(&at) {
+        return Err(LinkError::BadMoment);
+    }
+    // Tenths of a second: what a reviewer can point at, and a short link.
+    let tenths = (at * 10.0).round() / 10.0;
+    Ok(format!(
+        "{LINK_SCHEME}://call/{}?t={tenths}",
+        id.hyphenated()
+    ))
 }
 
 /// The single-instance plugin: a second launch hands its arguments (a link, with the
@@ -361,8 +405,49 @@ mod tests {
     fn the_event_payload_is_camel_case() {
         let payload = serde_json::to_value(OpenCall {
             call_id: ID.to_owned(),
+            at: Some(83.5),
         })
         .unwrap();
-        assert_eq!(payload, serde_json::json!({ "callId": ID }));
+        assert_eq!(payload, serde_json::json!({ "callId": ID, "at": 83.5 }));
+    }
+
+    #[test]
+    fn a_link_to_a_moment_opens_the_call_there_and_round_trips() {
+        let opened = parse_call_link(&format!("callrec://call/{ID}?t=83.5")).unwrap();
+        assert_eq!(opened.at, Some(83.5));
+        assert_eq!(
+            parse_call_link(&format!("callrec://call/{ID}")).unwrap().at,
+            None
+        );
+        let link = moment_link(ID, 83.46).unwrap();
+        assert_eq!(link, format!("callrec://call/{ID}?t=83.5"));
+        assert_eq!(parse_call_link(&link).unwrap().at, Some(83.5));
+        assert_eq!(
+            moment_link(ID, 0.0).unwrap(),
+            format!("callrec://call/{ID}?t=0")
+        );
+        for bad in [
+            "t=",
+            "t=-1",
+            "t=1e9",
+            "t=NaN",
+            "t=inf",
+            "t=99999999",
+            "t=1.2.3",
+            "t=0x10",
+        ] {
+            assert_eq!(
+                parse_call_link(&format!("callrec://call/{ID}?{bad}")),
+                Err(LinkError::BadMoment),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            parse_call_link(&format!("callrec://call/{ID}?t=1&t=2")),
+            Err(LinkError::BadMoment)
+        );
+        assert_eq!(moment_link("not-a-uuid", 1.0), Err(LinkError::BadCallId));
+        assert_eq!(moment_link(ID, f64::NAN), Err(LinkError::BadMoment));
+        assert_eq!(moment_link(ID, -1.0), Err(LinkError::BadMoment));
     }
 }

@@ -33,6 +33,7 @@ pub fn run() {
         .plugin(desktop::window_state())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(lockdown::navigation_guard())
         .setup(|app| {
             let state = state::AppState::load()?;

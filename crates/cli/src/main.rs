@@ -93,6 +93,9 @@ enum Command {
     Play(commands::play::PlayArgs),
     /// Decode a call's whole timeline to a WAV file (at the chosen speed, pitch kept).
     Export(commands::export::ExportArgs),
+    /// Who is silent when: each channel's speech, the silences, the agent's response latency
+    /// at each turn (median and worst).
+    Analyze(commands::analyze::AnalyzeArgs),
     /// Sign out: end the session on the server if it can be reached, and forget it here.
     Logout,
 }
@@ -121,6 +124,7 @@ fn main() -> ExitCode {
             Command::Library(args) => commands::library::run(&output, settings, args),
             Command::Play(args) => commands::play::run(&output, settings, args).await,
             Command::Export(args) => commands::export::run(&output, settings, args).await,
+            Command::Analyze(args) => commands::analyze::run(&output, settings, args).await,
             Command::Logout => commands::session::logout(&output, settings).await,
         }
     });

@@ -4,6 +4,7 @@
 //! Each module owns one concern and one `thiserror` error enum; every error enum implements
 //! [`ErrorCode`], so the shells map failures to a stable machine-readable code exactly once.
 
+pub mod analysis;
 pub mod auth;
 pub mod calls;
 pub mod config;

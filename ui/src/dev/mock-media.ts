@@ -4,6 +4,7 @@
 // with `index` counting up per channel (the Channel object reorders by it).
 // Dev and tests only (see mock-ipc.ts).
 
+import type { CallAnalysis } from '../lib/bindings/CallAnalysis';
 import type { ChannelMode } from '../lib/bindings/ChannelMode';
 import type { DownloadRecord } from '../lib/bindings/DownloadRecord';
 import type { LibraryUsage } from '../lib/bindings/LibraryUsage';
@@ -15,7 +16,41 @@ import type { Recording } from '../lib/bindings/Recording';
 import type { SegmentInfo } from '../lib/bindings/SegmentInfo';
 import type { WaveformEvent } from '../lib/bindings/WaveformEvent';
 
+/** A stereo call with three customer → agent turns (0.6 s, 2.4 s, 0.9 s). */
+export const DEFAULT_ANALYSIS: CallAnalysis = {
+  duration: 40,
+  stereo: true,
+  agent: [
+    { start: 0.5, end: 4 },
+    { start: 8.6, end: 12 },
+    { start: 17.4, end: 21 },
+    { start: 25.9, end: 30 },
+  ],
+  customer: [
+    { start: 4.5, end: 8 },
+    { start: 12.5, end: 15 },
+    { start: 21.5, end: 25 },
+  ],
+  silences: [
+    { start: 4, end: 4.5 },
+    { start: 8, end: 8.6 },
+    { start: 12, end: 12.5 },
+    { start: 15, end: 17.4 },
+    { start: 21, end: 21.5 },
+    { start: 25, end: 25.9 },
+  ],
+  latencies: [
+    { customerEnd: 8, agentStart: 8.6, seconds: 0.6 },
+    { customerEnd: 15, agentStart: 17.4, seconds: 2.4 },
+    { customerEnd: 25, agentStart: 25.9, seconds: 0.9 },
+  ],
+  medianLatency: 0.9,
+  worstLatency: { customerEnd: 15, agentStart: 17.4, seconds: 2.4 },
+};
+
 export interface MediaScenario {
+  /** `analyze_call`'s answer (a raw rejection as `{ err }`); [`DEFAULT_ANALYSIS`] when absent. */
+  analysis?: { ok: CallAnalysis } | { err: unknown };
   /** `call_recordings` by call id (a raw rejection as `{ err }`); `recordings.default` for any other call. */
   recordings?: Record<string, { ok: Recording } | { err: unknown }>;
   /** `download_matching` fails with this raw rejection (else it answers from the calls). */
@@ -298,6 +333,9 @@ export class MockMedia {
         };
       case 'show_call_files':
         return { value: null };
+      case 'analyze_call':
+        if (s.analysis && 'err' in s.analysis) throw s.analysis.err;
+        return { value: s.analysis?.ok ?? DEFAULT_ANALYSIS };
       case 'watch_player':
         this.playerEvents = channelOf<PlayerEvent>(args, 'onEvent');
         return { value: null };

@@ -6,6 +6,7 @@
 import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { AppInfo } from './bindings/AppInfo';
+import type { CallAnalysis } from './bindings/CallAnalysis';
 import type { BulkQueued } from './bindings/BulkQueued';
 import type { OpenCall } from './bindings/OpenCall';
 import type { CallPage } from './bindings/CallPage';
@@ -168,6 +169,10 @@ export const commands = {
   showCallFiles: (callId: string): Promise<null> => call<null>('show_call_files', { callId }),
   /** Loads a call's segments as one timeline (local files first) and plays from `from` seconds. */
   playCall: (callId: string, from: number | null = null): Promise<null> => call<null>('play_call', { callId, from }),
+  /** Who is silent when: each channel's speech, the silences, the agent's latency per turn. */
+  analyzeCall: (callId: string): Promise<CallAnalysis> => call<CallAnalysis>('analyze_call', { callId }),
+  /** Puts `callrec://call/<id>?t=<at>` on the clipboard (written by the shell); returns it. */
+  copyMomentLink: (callId: string, at: number): Promise<string> => call<string>('copy_moment_link', { callId, at }),
   playerControl: (control: PlayerControl): Promise<null> => call<null>('player_control', { control }),
   /** Calls `handler` with every `PlayerEvent`; resolves once subscribed, with a stop function. */
   watchPlayer: (handler: (event: PlayerEvent) => void): Promise<Unlisten> =>
@@ -294,16 +299,23 @@ export function openCallId(payload: unknown): string | null {
   return typeof callId === 'string' && callId.trim() !== '' ? callId.trim() : null;
 }
 
+/** The moment an `open-call` payload names (`callrec://call/<id>?t=83.5`), if a sane one. */
+export function openCallAt(payload: unknown): number | null {
+  if (typeof payload !== 'object' || payload === null) return null;
+  const { at } = payload as { at?: unknown };
+  return typeof at === 'number' && Number.isFinite(at) && at >= 0 ? at : null;
+}
+
 /**
  * Calls `handler` with the call id of every `open-call` event (deep links). Outside the app:
  * a no-op. Malformed payloads are dropped.
  */
-export async function onOpenCall(handler: (callId: string) => void): Promise<Unlisten> {
+export async function onOpenCall(handler: (callId: string, at: number | null) => void): Promise<Unlisten> {
   if (!hasTauriIpc()) return () => undefined;
   let stopped = false;
   const unlisten = await listen<unknown>(EventName.OpenCall, (event) => {
     const id = openCallId(event.payload);
-    if (!stopped && id !== null) handler(id);
+    if (!stopped && id !== null) handler(id, openCallAt(event.payload));
   });
   return () => {
     if (stopped) return;

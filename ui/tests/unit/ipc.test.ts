@@ -10,6 +10,7 @@ import {
   isSessionState,
   onOpenCall,
   onSessionChanged,
+  openCallAt,
   openCallId,
   toCommandError,
   type SessionState,
@@ -256,6 +257,11 @@ describe('open-call', () => {
     expect(openCallId({ id: 'abc' })).toBeNull();
     expect(openCallId('abc')).toBeNull();
     expect(openCallId(null)).toBeNull();
+    expect(openCallAt({ callId: 'abc', at: 83.5 })).toBe(83.5);
+    expect(openCallAt({ callId: 'abc', at: null })).toBeNull();
+    expect(openCallAt({ callId: 'abc', at: -1 })).toBeNull();
+    expect(openCallAt({ callId: 'abc', at: '83' })).toBeNull();
+    expect(openCallAt({ callId: 'abc' })).toBeNull();
   });
 
   it('delivers open-call ids until unlistened, dropping malformed payloads', async () => {

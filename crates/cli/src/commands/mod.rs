@@ -1,5 +1,6 @@
 //! One module per `callrec` command; each is a thin layer over `callrec-core`.
 
+pub mod analyze;
 pub mod backend;
 pub mod calls;
 pub mod config;

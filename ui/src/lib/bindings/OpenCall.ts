@@ -7,4 +7,8 @@ export type OpenCall = {
 /**
  * A call id (UUID, lowercase hyphenated) as the calls table stores it.
  */
-callId: string, };
+callId: string, 
+/**
+ * A moment in the call (seconds on its timeline), from `?t=83.5`.
+ */
+at: number | null, };
