@@ -30,6 +30,9 @@ export interface CallsScenario {
   skipped?: number;
   /** The table the pages say they were read with; the full one when absent. */
   schema?: CallSchema;
+  /** Synthetic calls carry a transcript (JSON turns with times, or the magpipe table's inline
+   * `Agent: … Caller: …` text), a summary and a sentiment; none when absent. */
+  transcripts?: 'json' | 'speakers';
 }
 
 const column = (name: string, kind: Column['kind'], field: Column['field'] = null): Column => ({ name, kind, field });
@@ -102,6 +105,29 @@ export function syntheticCall(i: number): CallRow {
     sentiment: null,
     extra: {},
     invalid: [],
+  };
+}
+
+/** Synthetic call `i` with the scenario's transcript, summary and sentiment (when it asks). */
+function call(scenario: CallsScenario | undefined, i: number): CallRow {
+  const row = syntheticCall(i);
+  const kind = scenario?.transcripts;
+  if (!kind) return row;
+  const agent = row.agentName ?? 'the assistant';
+  const transcript =
+    kind === 'json'
+      ? JSON.stringify([
+          { role: 'agent', text: `Thanks for calling, this is ${agent}.`, start: 0.5 },
+          { role: 'user', text: `Hi, I am calling about my order ${String(i)}.`, start: 4 },
+          { role: 'agent', text: 'Let me check that order for you.', start: 12.5 },
+          { role: 'user', text: 'Thank you, it was a refund.', start: 20 },
+        ])
+      : `Agent: Thanks for calling, this is ${agent}. Caller: Hi, I am calling from ${row.fromNumber ?? ''} about my appointment.`;
+  return {
+    ...row,
+    transcript,
+    summary: `Caller asked about order ${String(i)}; resolved.`,
+    sentiment: ['positive', 'neutral', 'negative'][i % 3] ?? null,
   };
 }
 
@@ -243,7 +269,7 @@ export function listCalls(scenario: CallsScenario | undefined, args: unknown): C
   }
   const end = Math.min(order.length, start + limit);
   const rows: CallRow[] = [];
-  for (let p = start; p < end; p += 1) rows.push(syntheticCall(order[p] ?? 0));
+  for (let p = start; p < end; p += 1) rows.push(call(scenario, order[p] ?? 0));
   const last = rows.at(-1);
   return {
     rows,
@@ -267,7 +293,7 @@ export function openCall(scenario: CallsScenario | undefined, args: unknown): Op
   } else {
     const i = parseInt(id.slice(-12), 16);
     if (id.startsWith('c0000000-') && Number.isInteger(i) && i < (scenario?.count ?? 0)) {
-      return { row: syntheticCall(i), source, schema };
+      return { row: call(scenario, i), source, schema };
     }
   }
   rejectWith('call_not_found', `no call ${id} in this project`);

@@ -68,6 +68,27 @@ export function isUnfiltered(f: CallFilters): boolean {
   );
 }
 
+/**
+ * The filters in words, for the review queue's label: "All calls, newest first", or e.g.
+ * "inbound, completed, “smith”, from 2026-11-01 to 2026-11-20, with a recording, oldest first".
+ */
+export function describeFilters(f: CallFilters): string {
+  const parts: string[] = [];
+  if (f.direction !== '') parts.push(f.direction);
+  if (f.status !== '') parts.push(f.status);
+  const search = f.search.trim();
+  if (search !== '') parts.push(`“${search.slice(0, 60)}”`);
+  const since = isDay(f.since) ? f.since : null;
+  const until = isDay(f.until) ? f.until : null;
+  if (since && until) parts.push(`from ${since} to ${until}`);
+  else if (since) parts.push(`from ${since}`);
+  else if (until) parts.push(`until ${until}`);
+  if (f.hasRecording !== '') parts.push(f.hasRecording === 'true' ? 'with a recording' : 'without a recording');
+  if (f.downloaded !== '') parts.push(f.downloaded === 'true' ? 'downloaded' : 'not downloaded');
+  const sort = (SORTS.find((s) => s.value === f.sort)?.label ?? '').toLowerCase();
+  return [parts.length === 0 ? 'All calls' : parts.join(', '), sort].filter((p) => p !== '').join(', ');
+}
+
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** A `YYYY-MM-DD` that is a real calendar day (an `<input type=date>` only yields those, but typed ones may not be). */

@@ -1,7 +1,9 @@
 // @ts-check
 // Accessibility in headless Chromium: axe-core (the npm devDependency, injected into the page)
-// finds no violation on the sign-in screen, the workspace with a call open and playing, the
-// shortcuts overlay, and Settings (both tabs), in the light and the dark theme.
+// finds no violation on the sign-in screen, the workspace with a call open and playing (its
+// transcript searched; the review queue's bar without and with a queue), the shortcuts overlay,
+// and Settings (both tabs, skip silence and the queue's pause included), in the light and the
+// dark theme.
 
 /** @import { Page } from 'playwright-core' */
 
@@ -43,15 +45,24 @@ for (const scheme of /** @type {const} */ (['light', 'dark'])) {
       assert.deepEqual(await violations(page), []);
     });
 
-    it('finds nothing on the workspace with a call open and playing, nor in the shortcuts overlay', async () => {
-      const { page } = await open(callsScenario({ count: 50 }), { colorScheme: scheme });
+    it('finds nothing on the workspace with a call playing, its transcript searched, a review queue on, nor in the shortcuts overlay', async () => {
+      const { page } = await open(callsScenario({ count: 50, transcripts: 'json' }), { colorScheme: scheme });
       await page.getByTestId('call-row').first().waitFor();
       await page.keyboard.press('ArrowDown');
       await page.keyboard.press('Enter');
       await page.waitForFunction(() => document.querySelector('[data-testid="recordings"]')?.getAttribute('data-state') === 'ready');
       await page.waitForFunction(() => document.querySelector('[data-testid="player-bar"]')?.getAttribute('data-state') === 'playing');
       await page.locator('[data-testid="call-metadata"] summary').click();
+      await page.getByTestId('transcript-search').fill('order');
+      await page.getByTestId('transcript-search').press('Enter');
+      await page.locator('mark.current').waitFor();
       assert.deepEqual(await violations(page), []);
+      // The review queue's bar, with a queue on.
+      await page.getByTestId('queue-review').click();
+      await page.getByTestId('queue-progress').waitFor();
+      assert.deepEqual(await violations(page), []);
+      // Out of the search box: `?` typed there is text.
+      await page.locator('#call-detail-heading').focus();
       await page.keyboard.press('?');
       await page.getByTestId('shortcut-help').waitFor({ state: 'visible' });
       assert.deepEqual(await violations(page), []);

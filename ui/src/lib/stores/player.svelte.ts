@@ -31,6 +31,9 @@ export class PlayerStore {
   scrubbing: number | null = $state(null);
 
   readonly #api: PlayerApi;
+  // Not rendered: who is told when a call ends (the review queue).
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  readonly #endedHandlers = new Set<(callId: string | null) => void>();
   readonly #events = new ChannelWatch<PlayerEvent>('watch_player', (handler) => this.#api.watchPlayer(handler));
 
   constructor(api?: PlayerApi) {
@@ -61,6 +64,14 @@ export class PlayerStore {
     this.#events.stop();
   }
 
+  /** Calls `handler` with the call's id each time the player says a call ended; returns a stop. */
+  onEnded(handler: (callId: string | null) => void): () => void {
+    this.#endedHandlers.add(handler);
+    return () => {
+      this.#endedHandlers.delete(handler);
+    };
+  }
+
   apply(event: PlayerEvent): void {
     switch (event.type) {
       case 'loaded':
@@ -83,6 +94,7 @@ export class PlayerStore {
         break;
       case 'ended':
         this.state = 'ended';
+        for (const handler of this.#endedHandlers) handler(this.callId);
         break;
       case 'error':
         this.error = { code: event.code, message: event.message };
