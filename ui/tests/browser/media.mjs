@@ -61,8 +61,18 @@ export const mediaScenario = (media = {}) => callsScenario({ count: 50 }, { medi
  * @param {number} i
  */
 export async function openDetail(page, i) {
-  await page.locator(`[data-testid="call-row"][data-id="${callId(i)}"]`).dblclick();
-  await page.getByTestId('call-detail').waitFor();
+  const id = callId(i);
+  const row = page.locator(`[data-testid="call-row"][data-id="${id}"]`);
+  // A row below the fold is scrolled to first: a double-click while the virtual list is still
+  // moving could land on its neighbour, so the open call is checked and the click retried.
+  for (let attempt = 0; ; attempt++) {
+    await row.scrollIntoViewIfNeeded();
+    await row.dblclick();
+    await page.getByTestId('call-detail').waitFor();
+    const opened = await page.getByTestId('call-detail').getAttribute('data-id');
+    if (opened === id) break;
+    if (attempt === 2) throw new Error(`call ${id} would not open (got ${String(opened)})`);
+  }
   await page.waitForFunction(() => {
     const state = document.querySelector('[data-testid="recordings"]')?.getAttribute('data-state');
     return state === 'ready' || state === 'error';

@@ -145,15 +145,20 @@ describe('the workspace', () => {
     await separator.focus();
     await page.keyboard.press('Shift+ArrowLeft');
     await page.keyboard.press('ArrowLeft');
-    assert.equal(await separator.getAttribute('aria-valuenow'), '38');
+    await page.waitForFunction(() => document.querySelector('[data-testid="split-separator"]')?.getAttribute('aria-valuenow') === '38');
     const narrower = await width();
     assert.ok(narrower < before - 100, `the list narrowed: ${before} → ${narrower}`);
     assert.deepEqual(await controls(page), [], 'the arrows moved the split, not the player');
 
     await page.reload();
     await page.getByTestId('call-row').first().waitFor();
-    assert.equal(await page.getByTestId('split-separator').getAttribute('aria-valuenow'), '38');
-    assert.ok(Math.abs((await width()) - narrower) <= 1, 'the same width after the reload');
+    await page.waitForFunction(() => document.querySelector('[data-testid="split-separator"]')?.getAttribute('aria-valuenow') === '38');
+    // The layout settles after the first rows: the width is compared once it has.
+    await page.waitForFunction(
+      (w) => Math.abs((document.querySelector('[data-testid="call-list"]')?.getBoundingClientRect().width ?? 0) - w) <= 1,
+      narrower,
+      { timeout: 5000 },
+    );
 
     // A drag moves it too, and is remembered.
     const box = await page.getByTestId('split-separator').boundingBox();
@@ -163,7 +168,11 @@ describe('the workspace', () => {
     await page.mouse.down();
     await page.mouse.move(box.x + 200, y, { steps: 4 });
     await page.mouse.up();
-    assert.ok((await width()) > narrower + 150, 'dragged wider');
+    await page.waitForFunction(
+      (w) => (document.querySelector('[data-testid="call-list"]')?.getBoundingClientRect().width ?? 0) > w + 150,
+      narrower,
+      { timeout: 5000 },
+    );
     assert.ok(Number(await page.evaluate(() => localStorage.getItem('callrec.split'))) > 0.38);
   });
 
