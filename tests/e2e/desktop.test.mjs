@@ -127,16 +127,23 @@ describe('desktop integration: single instance and callrec:// links', { timeout:
   test('a callrec://call/<id> link reaches the running UI as open-call, hostile links do not', async () => {
     await focusElsewhere();
     // Refused by the parser: traversal, another host, an id that is no UUID, a huge link.
-    for (const link of ['callrec://call/../../etc/passwd', `callrec://settings/${CALL_ID}`, 'callrec://call/1;DROP', `callrec://call/${'a'.repeat(10240)}`]) {
+    for (const link of [
+      'callrec://call/../../etc/passwd',
+      `callrec://settings/${CALL_ID}`,
+      'callrec://call/1;DROP',
+      `callrec://call/${'a'.repeat(10240)}`,
+      // (Hostile moments, `?t=-1` and the like, are refused by the same parser: desktop.rs tests.)
+    ]) {
       await secondLaunch([link]);
     }
-    await secondLaunch([`callrec://call/${CALL_ID.toUpperCase()}`]);
+    // A link to a moment: the call, and where in it.
+    await secondLaunch([`callrec://call/${CALL_ID.toUpperCase()}?t=83.5`]);
     const calls = await eventually(async () => {
       const seen = await openCalls();
       return seen.length ? seen : null;
     }, 'no open-call event reached the webview');
     // The hostile links were handed over first; had any of them been emitted, it would be here.
-    assert.deepEqual(calls, [{ callId: CALL_ID }], 'exactly the valid link, with its id normalised');
+    assert.deepEqual(calls, [{ callId: CALL_ID, at: 83.5 }], 'exactly the valid link, with its id normalised');
     await eventually(async () => (await focusedWindowName()) === 'Callrec', 'the link did not bring Callrec to the front');
   });
 

@@ -71,8 +71,13 @@ async fn analyze_prints_each_turn_s_latency_streamed_and_downloaded() {
 
     // The measure is kept: the list shows the call's worst reply from now on.
     let call: Value = serde_json::from_str(&read("call.json")).unwrap();
-    let kept = call["row"]["worstLatency"].as_f64().expect("worstLatency in the row");
-    assert!((kept - expected.worst_latency.unwrap().seconds).abs() < 1e-6, "{call}");
+    let kept = call["row"]["worstLatency"]
+        .as_f64()
+        .expect("worstLatency in the row");
+    assert!(
+        (kept - expected.worst_latency.unwrap().seconds).abs() < 1e-6,
+        "{call}"
+    );
 
     let table = read("table.txt");
     assert!(
