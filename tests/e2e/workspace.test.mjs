@@ -95,7 +95,10 @@ describe('the workspace, keyboard first', { timeout: 300000 }, () => {
       await (await byId(browser, 'player-bar')).waitForDisplayed({ timeout: 30000 });
       const skip = await byId(browser, 'player-skip-silence');
       await skip.click();
-      assert.equal(await skip.getAttribute('aria-pressed'), 'true');
+      await browser.waitUntil(async () => (await skip.getAttribute('aria-pressed')) === 'true', {
+        timeout: 5000,
+        timeoutMsg: 'skip silence did not turn on',
+      });
 
       await (await byId(browser, 'turns-measure')).click();
       const panel = await byId(browser, 'call-turns');
