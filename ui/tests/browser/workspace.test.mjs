@@ -146,8 +146,13 @@ describe('the workspace', () => {
     await page.keyboard.press('Shift+ArrowLeft');
     await page.keyboard.press('ArrowLeft');
     await page.waitForFunction(() => document.querySelector('[data-testid="split-separator"]')?.getAttribute('aria-valuenow') === '38');
+    // The grid is laid out after the value changes: wait for the narrower list.
+    await page.waitForFunction(
+      (w) => (document.querySelector('[data-testid="call-list"]')?.getBoundingClientRect().width ?? w) < w - 100,
+      before,
+      { timeout: 5000 },
+    );
     const narrower = await width();
-    assert.ok(narrower < before - 100, `the list narrowed: ${before} → ${narrower}`);
     assert.deepEqual(await controls(page), [], 'the arrows moved the split, not the player');
 
     await page.reload();
