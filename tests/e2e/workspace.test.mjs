@@ -109,6 +109,8 @@ describe('the workspace, keyboard first', { timeout: 300000 }, () => {
       });
       const turns = await browser.$$('[data-testid="turn"]');
       assert.ok(turns.length >= 3, `${turns.length} turns on the 40 s stereo call`);
+      // Each wait is marked on the playing call's scrubber.
+      assert.equal((await browser.$$('[data-testid="player-latency-mark"]')).length, turns.length);
       assert.match(await (await byId(browser, 'turns-summary')).getText(), /^Agent response: median \d\.\d\d s, worst \d\.\d\d s over \d+ turns$/);
       await saveWebviewShot(browser, 'e2e-workspace');
     });

@@ -30,6 +30,10 @@ describe('who is silent when', () => {
     await waitCount(page, 'play_call', 1);
     const [played] = await argsOf(page, 'play_call');
     assert.deepEqual(played, { callId: callId(2), from: 13.5 });
+    // The waits are marked on the playing call's scrubber, the slow one apart.
+    await page.getByTestId('player-latency-mark').first().waitFor();
+    assert.equal(await page.getByTestId('player-latency-mark').count(), 3);
+    assert.equal(await page.locator('[data-testid="player-latency-mark"].slow').count(), 1);
   });
 
   it('says why it could not measure', async () => {

@@ -11,6 +11,8 @@ export interface PlayerApi {
   watchPlayer(handler: (event: PlayerEvent) => void): Promise<Unlisten>;
 }
 
+import type { Latency } from '../bindings/Latency';
+
 export class PlayerStore {
   /** The call asked to play; null until one is. The bar shows from then on. */
   callId: string | null = $state(null);
@@ -29,6 +31,8 @@ export class PlayerStore {
   error: { code: string; message: string } | null = $state(null);
   /** A drag on the scrubber: the thumb follows the pointer, not the position events. */
   scrubbing: number | null = $state(null);
+  /** The agent's response latencies measured for a call (the turns panel), marked on its scrubber. */
+  latencies: { callId: string; marks: Latency[] } | null = $state.raw(null);
 
   readonly #api: PlayerApi;
   // Not rendered: who is told when a call ends (the review queue).
