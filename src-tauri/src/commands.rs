@@ -265,6 +265,13 @@ pub async fn show_call_files(state: State<'_, AppState>, call_id: String) -> Res
         .map_err(|error| IpcError::new("show_in_folder", error.to_string()))
 }
 
+/// The call's timeline for the signed-in reviewer: downloaded files first, else streamed.
+async fn call_timeline(state: &AppState, call_id: &str) -> Result<player::CallTimeline, IpcError> {
+    let session = signed_in(state).await?;
+    let recordings = Recordings::for_session(&session, &state.http, state.session()?.store())?;
+    Ok(player::call_timeline(&recordings, state.library()?, &state.http, call_id).await?)
+}
+
 /// Plays a call: its segments as one timeline (downloaded files first, else streamed), from
 /// `from` seconds. Progress comes as player events (`watch_player`); the call's waveform is
 /// computed beside it (`watch_waveform`).
@@ -274,10 +281,7 @@ pub async fn play_call(
     call_id: String,
     from: Option<f64>,
 ) -> Result<(), IpcError> {
-    let session = signed_in(&state).await?;
-    let recordings = Recordings::for_session(&session, &state.http, state.session()?.store())?;
-    let timeline =
-        player::call_timeline(&recordings, state.library()?, &state.http, &call_id).await?;
+    let timeline = call_timeline(&state, &call_id).await?;
     state.waveforms.start_call(&call_id, &timeline);
     let player = state.player();
     player.send(Command::Load(timeline.segments))?;
@@ -294,10 +298,8 @@ pub async fn analyze_call(
     state: State<'_, AppState>,
     call_id: String,
 ) -> Result<analysis::CallAnalysis, IpcError> {
-    let session = signed_in(&state).await?;
-    let recordings = Recordings::for_session(&session, &state.http, state.session()?.store())?;
+    let timeline = call_timeline(&state, &call_id).await?;
     let library = std::sync::Arc::clone(state.library()?);
-    let timeline = player::call_timeline(&recordings, &library, &state.http, &call_id).await?;
     let analysed = tauri::async_runtime::spawn_blocking(move || {
         analysis::analyze_call(&library, &call_id, &timeline.segments)
     })

@@ -49,8 +49,13 @@ impl Library {
     /// Sets each row's `worst_latency` from the measures kept (local knowledge, like
     /// `downloaded`: never from the server).
     pub fn mark_analysed(&self, rows: &mut [CallRow]) -> Result<(), LibraryError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT worst FROM analyses WHERE call_id = ?1")?;
         for row in rows.iter_mut() {
-            row.worst_latency = self.worst_latency(&row.id)?;
+            row.worst_latency = stmt
+                .query_row([&row.id], |r| r.get::<_, Option<f64>>(0))
+                .optional()?
+                .flatten();
         }
         Ok(())
     }

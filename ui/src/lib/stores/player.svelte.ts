@@ -123,6 +123,12 @@ export class PlayerStore {
     }
   }
 
+  /** `seconds` into `callId`: a seek when it is the call loaded, else the call plays from there. */
+  async playAt(callId: string, title: string, seconds: number): Promise<void> {
+    if (this.callId === callId) await this.send({ type: 'seek', seconds });
+    else await this.play(callId, title, seconds);
+  }
+
   async send(control: PlayerControl): Promise<void> {
     if (control.type === 'speed') this.speed = control.value;
     if (control.type === 'volume') this.volume = control.value;
