@@ -17,6 +17,7 @@ pub mod preferences;
 pub mod project;
 pub mod recordings;
 pub mod remote;
+pub mod reviews;
 pub mod secret;
 pub mod session;
 pub mod timeline;

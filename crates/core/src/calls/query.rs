@@ -49,6 +49,9 @@ pub struct CallQuery {
     /// [`super::list`] answers `true` from the library even online, and filters the server's
     /// page for `false`; never sent to PostgREST.
     pub downloaded: Option<bool>,
+    /// Only calls this reviewer has given this status (`unreviewed`: never reviewed). Like
+    /// `downloaded`, the library knows it, not the server: never sent to PostgREST.
+    pub review: Option<crate::reviews::ReviewStatus>,
 }
 
 /// Where the next page starts: the sort key of the last row seen (keyset paging).

@@ -49,6 +49,12 @@ pub struct CallRow {
     /// (seconds), once the call's audio was analysed.
     #[serde(default)]
     pub worst_latency: Option<f64>,
+    /// Set from the library, never from the server: this reviewer's status of the call.
+    #[serde(default)]
+    pub review_status: crate::reviews::ReviewStatus,
+    /// Set from the library: this reviewer's scorecard score (0–100), once scored.
+    #[serde(default)]
+    pub score: Option<f64>,
 }
 
 pub(crate) fn is_time(text: &str) -> bool {
