@@ -13,6 +13,7 @@ use callrec_core::player::{self, Command, Event as PlayerEvent, PlayerControl};
 use callrec_core::preferences::PreferencesFile;
 use callrec_core::project::{self, ProjectStatus};
 use callrec_core::recordings::{self, Recording, Recordings};
+use callrec_core::reviews;
 use callrec_core::secret::Secret;
 use callrec_core::session::{SessionError, SessionManager, SessionState, SignInRequest};
 use callrec_core::waveform::WaveformEvent;
@@ -400,4 +401,96 @@ pub fn take_open_call(
     pending: State<'_, crate::desktop::PendingOpenCall>,
 ) -> Option<crate::OpenCall> {
     pending.take()
+}
+
+/// Everything the call pane shows about the reviews of a call (from the library: offline too).
+#[tauri::command]
+pub async fn call_reviews(
+    state: State<'_, AppState>,
+    call_id: String,
+) -> Result<reviews::CallReviews, IpcError> {
+    let session = signed_in(&state).await?;
+    Ok(reviews::call_reviews(&session, state.library()?, &call_id)?)
+}
+
+#[tauri::command]
+pub async fn set_review_status(
+    state: State<'_, AppState>,
+    call_id: String,
+    status: reviews::ReviewStatus,
+) -> Result<reviews::CallReviews, IpcError> {
+    let session = signed_in(&state).await?;
+    Ok(reviews::set_status(&session, state.library()?, &call_id, status)?)
+}
+
+/// Answers one of the scorecard's checks (`result` none: clears it).
+#[tauri::command]
+pub async fn answer_check(
+    state: State<'_, AppState>,
+    call_id: String,
+    check_id: String,
+    result: Option<reviews::CheckResult>,
+    comment: Option<String>,
+) -> Result<reviews::CallReviews, IpcError> {
+    let session = signed_in(&state).await?;
+    Ok(reviews::answer_check(&session, state.library()?, &call_id, &check_id, result, comment)?)
+}
+
+#[tauri::command]
+pub async fn add_note(
+    state: State<'_, AppState>,
+    call_id: String,
+    kind: reviews::NoteKind,
+    at_ms: u64,
+    end_ms: Option<u64>,
+    body: String,
+) -> Result<reviews::CallReviews, IpcError> {
+    let session = signed_in(&state).await?;
+    Ok(reviews::add_note(&session, state.library()?, &call_id, kind, at_ms, end_ms, &body)?)
+}
+
+#[tauri::command]
+pub async fn delete_note(
+    state: State<'_, AppState>,
+    call_id: String,
+    note_id: String,
+) -> Result<reviews::CallReviews, IpcError> {
+    let session = signed_in(&state).await?;
+    Ok(reviews::delete_note(&session, state.library()?, &call_id, &note_id)?)
+}
+
+/// Pushes this computer's review changes and pulls the agency's.
+#[tauri::command]
+pub async fn sync_reviews(state: State<'_, AppState>) -> Result<reviews::SyncStatus, IpcError> {
+    let session = signed_in(&state).await?;
+    Ok(reviews::sync(&session, state.library()?).await?)
+}
+
+/// Writes every review as CSV where the reviewer picks in the OS dialog (in Rust: the webview
+/// never names a path); the path written, or `None` when the dialog was cancelled.
+#[tauri::command]
+pub async fn export_reviews(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Option<String>, IpcError> {
+    use tauri_plugin_dialog::DialogExt;
+    let session = signed_in(&state).await?;
+    let csv = reviews::export(&session, state.library()?, None, None, reviews::ExportFormat::Csv)?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Export the reviews to…")
+        .set_file_name("callrec-reviews.csv")
+        .add_filter("CSV", &["csv"])
+        .save_file(move |picked| {
+            let _ = tx.send(picked);
+        });
+    let path = match rx.await.ok().flatten().map(|p| p.into_path()) {
+        Some(Ok(path)) => path,
+        Some(Err(error)) => return Err(IpcError::new("export_folder", error.to_string())),
+        None => return Ok(None),
+    };
+    callrec_core::files::write_atomic(&path, &csv)
+        .map_err(|error| IpcError::new("export_failed", error.to_string()))?;
+    Ok(Some(path.display().to_string()))
 }

@@ -100,6 +100,16 @@ for (const shape of ['minimal', 'magpipe']) {
           const transcript = await byId(browser, 'call-transcript');
           await transcript.waitForDisplayed({ timeout: 10000 });
           assert.match(await transcript.getText(), /Agent: .*Caller: /s);
+          // Search inside it: the matches are counted and marked.
+          const turns = (await browser.$$('[data-testid="transcript-turn"]')).length;
+          const word = (await (await browser.$$('[data-testid="transcript-turn"]'))[0].getText()).match(/[A-Za-z]{5,}/)?.[0];
+          assert.ok(turns > 1 && word, `${turns} turns, a word to search for`);
+          await (await byId(browser, 'transcript-search')).setValue(word);
+          await browser.waitUntil(async () => (await browser.$$('[data-testid="transcript-match"]')).length > 0, {
+            timeout: 5000,
+            timeoutMsg: `no match marked for "${word}"`,
+          });
+          await saveWebviewShot(browser, 'e2e-transcript');
         } else {
           assert.equal(await (await byId(browser, 'call-transcript')).isExisting(), false, 'no transcript column, no panel');
         }

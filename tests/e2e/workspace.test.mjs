@@ -1,5 +1,5 @@
 // The reviewer's workspace in the real window: a keyboard-only session from sign-in (no mouse:
-// typed text, Enter, arrows, Alt+↓, `?`, Escape), then the stereo call with its response
+// typed text, Enter, arrows, Alt+↓, `?`, Escape, Tab) to the third call of a review queue, then the stereo call with its response
 // times measured and skip silence on. Screenshots go to tests/artifacts (docs/ keeps copies).
 
 import assert from 'node:assert/strict';
@@ -42,7 +42,7 @@ describe('the workspace, keyboard first', { timeout: 300000 }, () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  test('sign-in to the third call and the next one without the mouse', async () => {
+  test('sign-in to the third call of a review queue without the mouse', async () => {
     await withShots(browser, 'workspace-keyboard', async () => {
       const password = await byId(browser, 'signin-password');
       await password.waitForDisplayed({ timeout: 30000 });
@@ -84,6 +84,33 @@ describe('the workspace, keyboard first', { timeout: 300000 }, () => {
       assert.ok((await browser.$$('[data-testid="shortcut-help"] tr[data-action]')).length >= 10);
       await browser.keys(['Escape']);
       await help.waitForDisplayed({ reverse: true, timeout: 5000 });
+
+      // Tab to "Review these", Enter: the queue plays the list's calls from its first; Alt+↓
+      // twice reaches its third.
+      for (let presses = 0; (await focused(browser)) !== 'queue-review'; presses++) {
+        assert.ok(presses < 25, `"Review these" not reached with Tab (at ${await focused(browser)})`);
+        await browser.keys(['Tab']);
+      }
+      await browser.keys(['Enter']);
+      const progress = await byId(browser, 'queue-progress');
+      await progress.waitForDisplayed({ timeout: 30000 });
+      await browser.waitUntil(async () => (await detail.getAttribute('data-id')) === rows[0].id, {
+        timeout: 10000,
+        timeoutMsg: "the queue did not open the list's first call",
+      });
+      for (const n of [1, 2]) {
+        await browser.keys(['Alt', 'ArrowDown']);
+        await browser.keys(['Alt']);
+        await browser.waitUntil(async () => (await detail.getAttribute('data-id')) === rows[n].id, {
+          timeout: 10000,
+          timeoutMsg: `Alt+↓ did not reach the queue's call ${n + 1}`,
+        });
+      }
+      assert.match(await progress.getText(), /^3 of \d+$/);
+      await (await byId(browser, 'player-bar')).waitForDisplayed({ timeout: 30000 });
+      await saveWebviewShot(browser, 'e2e-queue');
+      // Leave no queue for the next test (nor for a later run in the same webview profile).
+      await (await byId(browser, 'queue-stop')).click();
     });
   });
 
@@ -113,6 +140,11 @@ describe('the workspace, keyboard first', { timeout: 300000 }, () => {
       assert.equal((await browser.$$('[data-testid="player-latency-mark"]')).length, turns.length);
       assert.match(await (await byId(browser, 'turns-summary')).getText(), /^Agent response: median \d\.\d\d s, worst \d\.\d\d s over \d+ turns$/);
       await saveWebviewShot(browser, 'e2e-workspace');
+      // Playing on, the first silence long enough is skipped and the time saved shown.
+      const saved = await byId(browser, 'player-skip-saved');
+      await saved.waitForDisplayed({ timeout: 45000, timeoutMsg: 'no silence skipped in the stereo call' });
+      assert.match(await saved.getText(), /skipped/);
+      await saveWebviewShot(browser, 'e2e-skip-silence');
     });
   });
 });

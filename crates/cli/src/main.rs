@@ -96,6 +96,13 @@ enum Command {
     /// Who is silent when: each channel's speech, the silences, the agent's response latency
     /// at each turn (median and worst).
     Analyze(commands::analyze::AnalyzeArgs),
+    /// Review a call: your status, a note or bookmark at a time, scorecard answers; shows the
+    /// call's reviews.
+    Review(commands::reviews::ReviewArgs),
+    /// Every reviewer's notes and bookmarks on a call, by time.
+    Notes(commands::reviews::NotesArgs),
+    /// The agency's shared reviews: sync (push and pull), export (CSV or JSON).
+    Reviews(commands::reviews::ReviewsArgs),
     /// Sign out: end the session on the server if it can be reached, and forget it here.
     Logout,
 }
@@ -125,6 +132,9 @@ fn main() -> ExitCode {
             Command::Play(args) => commands::play::run(&output, settings, args).await,
             Command::Export(args) => commands::export::run(&output, settings, args).await,
             Command::Analyze(args) => commands::analyze::run(&output, settings, args).await,
+            Command::Review(args) => commands::reviews::review(&output, settings, args).await,
+            Command::Notes(args) => commands::reviews::notes(&output, settings, args).await,
+            Command::Reviews(args) => commands::reviews::run(&output, settings, args).await,
             Command::Logout => commands::session::logout(&output, settings).await,
         }
     });

@@ -64,12 +64,16 @@ pub struct CallsArgs {
     /// read until there are --limit of them (or no more).
     #[arg(long)]
     not_downloaded: bool,
+    /// Only calls you gave this status (`unreviewed`: not reviewed yet). Reviewed, in review
+    /// and flagged are answered from the library (where reviews are kept), even online.
+    #[arg(long, value_enum)]
+    review: Option<super::reviews::Status>,
     #[arg(long, value_enum, default_value = "-date", allow_hyphen_values = true)]
     sort: SortArg,
     /// Show one call by its id (read by id, not searched for; offline, the library's copy).
     #[arg(long, value_name = "CALL_ID", conflicts_with_all = [
         "since", "until", "has_recording", "no_recording", "direction", "status", "search",
-        "limit", "all", "downloaded", "not_downloaded",
+        "limit", "all", "downloaded", "not_downloaded", "review",
     ])]
     id: Option<String>,
 }
@@ -110,6 +114,7 @@ impl CallsArgs {
                 (_, true) => Some(false),
                 _ => None,
             },
+            review: self.review.map(Into::into),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod export;
 pub mod library;
 pub mod play;
 pub mod recordings;
+pub mod reviews;
 pub mod session;
 pub mod status;
 

@@ -421,16 +421,22 @@ pub async fn list_within(
     deadline: Duration,
 ) -> Result<CallPage, CallsError> {
     let project = project_key(session);
+    let reviewer = session.state().user.map(|u| u.id);
     let offline = || {
         library
-            .query_calls(&project, query, cursor)
+            .query_calls_where(&project, query, cursor, None, reviewer.as_deref())
             .map_err(CallsError::from)
     };
-    if query.downloaded == Some(true) {
+    // Only the library knows what is downloaded or reviewed here: those pages are its own
+    // (the calls seen before), never the server's. "Not reviewed yet" filters the server's.
+    let reviewed = query
+        .review
+        .is_some_and(|status| status != crate::reviews::ReviewStatus::Unreviewed);
+    if query.downloaded == Some(true) || reviewed {
         known_schema(library, &project, &session.project().columns)?;
         return offline();
     }
-    let count = if query.downloaded.is_some() {
+    let count = if query.downloaded.is_some() || query.review.is_some() {
         None
     } else if cursor.is_none() {
         Some("count=exact")
@@ -473,6 +479,17 @@ pub async fn list_within(
             }
             if let Some(wanted) = query.downloaded {
                 page.rows.retain(|row| row.downloaded == wanted);
+            }
+            if let Some(reviewer) = &reviewer {
+                if let Err(error) = library.mark_reviewed(&project, reviewer, &mut page.rows) {
+                    tracing::warn!("the library could not tell which calls were reviewed: {error}");
+                    if query.review.is_some() {
+                        return Err(CallsError::Library(error.to_string()));
+                    }
+                }
+            }
+            if let Some(wanted) = query.review {
+                page.rows.retain(|row| row.review_status == wanted);
             }
             Ok(page)
         }
@@ -566,6 +583,9 @@ pub async fn open(
     let mut opened = opened.ok_or_else(|| CallsError::NotFound { id: id.to_owned() })?;
     library.mark_downloaded(std::slice::from_mut(&mut opened.row))?;
     library.mark_analysed(std::slice::from_mut(&mut opened.row))?;
+    if let Some(user) = session.state().user {
+        library.mark_reviewed(&project, &user.id, std::slice::from_mut(&mut opened.row))?;
+    }
     Ok(opened)
 }
 

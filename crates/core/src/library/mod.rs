@@ -13,14 +13,17 @@ use rusqlite::{
 };
 
 mod analyses;
+mod reviews;
 mod store;
 mod waveforms;
 pub use store::{DownloadRecord, DownloadState, FileRecord, SegmentRecord};
+pub use reviews::{OutboxEntry, OutboxKind, StoredNote, StoredReview, SyncRecord};
 pub use waveforms::StoredWaveform;
 
 use crate::calls::{
     CallPage, CallQuery, CallRow, CallSchema, CallSource, CallsError, Cursor, Sort,
 };
+use crate::reviews::ReviewStatus;
 use crate::{ErrorCode, ErrorKind};
 
 pub const FILE_NAME: &str = "library.sqlite3";
@@ -179,6 +182,58 @@ CREATE TABLE analyses (
     analyzed_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 "#,
+    // 9 (issue 16): reviews kept here first, shared through the agency's project. A review is
+    // one row per call and reviewer (the agency's natural key); notes are append-only, a
+    // delete is a tombstone; the outbox names what to push (the current row is what is sent,
+    // so several edits of one review push once), in the order they were made.
+    r#"
+CREATE TABLE reviews (
+    project TEXT NOT NULL,
+    call_id TEXT NOT NULL,
+    reviewer_id TEXT NOT NULL,
+    reviewer_email TEXT,
+    agency_id TEXT,
+    status TEXT NOT NULL,
+    checks TEXT NOT NULL,
+    score REAL,
+    edited_at TEXT NOT NULL,
+    edited_us INTEGER NOT NULL,
+    PRIMARY KEY (project, call_id, reviewer_id)
+) WITHOUT ROWID;
+CREATE INDEX reviews_status ON reviews (project, reviewer_id, status);
+CREATE TABLE notes (
+    project TEXT NOT NULL,
+    id TEXT NOT NULL,
+    call_id TEXT NOT NULL,
+    reviewer_id TEXT NOT NULL,
+    agency_id TEXT,
+    kind TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    end_ms INTEGER,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    deleted_at TEXT,
+    synced INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (project, id)
+) WITHOUT ROWID;
+CREATE INDEX notes_call ON notes (project, call_id, at_ms);
+CREATE TABLE review_outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    project TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    refused TEXT
+);
+CREATE INDEX review_outbox_project ON review_outbox (project, seq);
+CREATE TABLE review_sync (
+    project TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    at TEXT,
+    reviews_cursor TEXT,
+    notes_cursor TEXT,
+    scorecard TEXT
+) WITHOUT ROWID;
+"#,
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -222,6 +277,12 @@ pub struct Library {
     conn: Mutex<Connection>,
     /// The data dir: `files.path` is relative to it.
     dir: PathBuf,
+}
+
+/// A time or a date (RFC 3339, ISO 8601, PostgreSQL's text form, `YYYY-MM-DD`) as
+/// microseconds since the epoch: how the library compares instants.
+pub fn parse_instant(text: &str) -> Option<i64> {
+    micros(text)
 }
 
 fn micros(text: &str) -> Option<i64> {
@@ -489,19 +550,21 @@ impl Library {
         query: &CallQuery,
         cursor: Option<&Cursor>,
     ) -> Result<CallPage, LibraryError> {
-        self.query_calls_where(project, query, cursor, None)
+        self.query_calls_where(project, query, cursor, None, None)
     }
 
     /// [`Library::query_calls`] with `downloaded` in place of `query.downloaded` when given:
     /// filtered on whether each call is downloaded (a verified file for every segment the
     /// library knows of it, see [`Library::mark_downloaded`]). Rows come back with
-    /// `downloaded` set.
+    /// `downloaded` set. `reviewer` is whose reviews `query.review` and the rows' review
+    /// status are read from (none: no review filter, every row unreviewed).
     pub fn query_calls_where(
         &self,
         project: &str,
         query: &CallQuery,
         cursor: Option<&Cursor>,
         downloaded: Option<bool>,
+        reviewer: Option<&str>,
     ) -> Result<CallPage, LibraryError> {
         let schema = self.schema_or_assumed(project)?;
         // The same check as online: what the table lacks is a usage error, not an empty page.
@@ -527,6 +590,18 @@ impl Library {
         if let Some(has) = query.has_recording {
             filter.push_str(" AND has_recording = ?");
             args.push(Sql::Integer(has.into()));
+        }
+        if let (Some(status), Some(reviewer)) = (query.review, reviewer) {
+            filter.push_str(if status == ReviewStatus::Unreviewed {
+                " AND id NOT IN (SELECT call_id FROM reviews
+                     WHERE project = ? AND reviewer_id = ? AND status <> ?)"
+            } else {
+                " AND id IN (SELECT call_id FROM reviews
+                     WHERE project = ? AND reviewer_id = ? AND status = ?)"
+            });
+            args.push(Sql::Text(project.to_owned()));
+            args.push(Sql::Text(reviewer.to_owned()));
+            args.push(Sql::Text(status.as_str().to_owned()));
         }
         // Filled through the mapping when the row was kept (see `save_call_schema`).
         if let Some((_, direction)) = &plan.direction {
@@ -642,6 +717,9 @@ impl Library {
         let mut rows = rows;
         self.mark_downloaded(&mut rows)?;
         self.mark_analysed(&mut rows)?;
+        if let Some(reviewer) = reviewer {
+            self.mark_reviewed(project, reviewer, &mut rows)?;
+        }
         Ok(CallPage {
             rows,
             next,

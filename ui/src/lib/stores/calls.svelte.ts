@@ -5,6 +5,7 @@
 // for an older one is dropped, so a slow response can never overwrite a newer query's rows.
 
 import { tick } from 'svelte';
+import { mark } from '../marks';
 import type { CallSource } from '../bindings/CallSource';
 import {
   appendPage,
@@ -46,11 +47,6 @@ export interface CallListOptions {
 }
 
 export const SEARCH_DEBOUNCE_MS = 200;
-
-function mark(name: string): void {
-  // Cheap, and absent in odd environments: never let a benchmark hook break the list.
-  if (typeof performance !== 'undefined' && typeof performance.mark === 'function') performance.mark(name);
-}
 
 export class CallListStore {
   /** The filters in effect (the search box's text joins after the debounce). */

@@ -3,6 +3,7 @@
 // `]` presses step from the new speed) and are then confirmed by the player's `state` event.
 
 import { ChannelWatch, commands, toCommandError, type Unlisten } from '../ipc';
+import { mark } from '../marks';
 import type { ChannelMode, PlayerControl, PlayerEvent, PlayState, SegmentInfo } from '../player';
 
 export interface PlayerApi {
@@ -35,6 +36,8 @@ export class PlayerStore {
   latencies: { callId: string; marks: Latency[] } | null = $state.raw(null);
 
   readonly #api: PlayerApi;
+  /** Where the call asked to play starts, until its first audio is handed to the output. */
+  #awaitingAudio: number | null = null;
   // Not rendered: who is told when a call ends (the review queue).
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly #endedHandlers = new Set<(callId: string | null) => void>();
@@ -88,6 +91,10 @@ export class PlayerStore {
       case 'position':
         this.position = event.position;
         this.segment = event.segment;
+        if (this.#awaitingAudio !== null && this.state === 'playing' && event.position > this.#awaitingAudio) {
+          this.#awaitingAudio = null;
+          mark('callrec:first-audio');
+        }
         break;
       case 'state':
         this.state = event.state;
@@ -113,6 +120,8 @@ export class PlayerStore {
     this.title = title;
     this.error = null;
     this.loading = true;
+    this.#awaitingAudio = from ?? 0;
+    mark('callrec:play');
     try {
       await this.#api.playCall(callId, from);
     } catch (err) {

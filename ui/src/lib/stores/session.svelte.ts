@@ -5,6 +5,7 @@
 // nothing here keeps it. The one thing remembered across launches is the last email signed in
 // with (and the project it was for), in localStorage.
 
+import { mark } from '../marks';
 import {
   commands,
   CommandError,
@@ -206,9 +207,7 @@ export class SessionStore {
     this.#version += 1;
     const before = this.user;
     // For the benchmark (tests/bench/calls.mjs): signed in → first page of calls rendered.
-    if (before === null && state.status !== 'signedOut' && typeof performance !== 'undefined') {
-      performance.mark('callrec:signed-in');
-    }
+    if (before === null && state.status !== 'signedOut') mark('callrec:signed-in');
     if (before && state.status === 'signedOut') this.previousEmail = before.email;
     this.state = state;
     this.loadError = null;

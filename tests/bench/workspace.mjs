@@ -1,0 +1,265 @@
+// Benchmark: the reviewer's workspace in the real window (tauri-driver under Xvfb, the demo
+// backend). Run it with `scripts/e2e --bench` (which provides the display, D-Bus and keyring).
+// Prints:
+//   - cold start to a usable list: the app's process start (from /proc) to its first page of
+//     rows rendered, with the session restored from the keyring (a relaunch after sign-in)
+//   - sign-in to first row
+//   - Enter on a call to its first audio, streamed (never played before) and downloaded
+//   - the next call's first audio in a review queue (Alt+↓)
+//   - idle memory (PSS, /proc/<pid>/smaps_rollup) of the app and its WebKit processes, beside a
+//     minimal Tauri app (tests/bench/minimal-tauri) launched and measured the same way
+// "First audio" is the UI's `callrec:first-audio` mark: the player's first position event past
+// the start while playing, i.e. audio handed to the output. Key presses are marked by a
+// capturing listener in the page, so WebDriver's round trips are not counted.
+
+import { execFile, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { appEnv, byId, submitSignIn, waitForAccount } from '../support/app.mjs';
+import { startBackend } from '../support/backend.mjs';
+import { openApp, startTauriDriver } from '../support/driver.mjs';
+import { visibleRows } from '../support/list.mjs';
+import { appBin, repoRoot } from '../support/paths.mjs';
+import { removeOnExit } from '../support/proc.mjs';
+
+const ROUNDS = Number(process.env.CALLREC_BENCH_ROUNDS || 5);
+/** How long an app is left alone before its memory is read. */
+const IDLE_MS = Number(process.env.CALLREC_BENCH_IDLE_MS || 8000);
+const run = promisify(execFile);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const stats = (values) => {
+  if (values.length === 0) return 'no samples';
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return `p50 ${at(0.5).toFixed(0)} ms, max ${sorted[sorted.length - 1].toFixed(0)} ms (n=${values.length})`;
+};
+
+// ---- processes and memory ------------------------------------------------------------------
+
+const CLOCK_TICKS = 100;
+const bootEpochMs = () => Number(readFileSync('/proc/stat', 'utf8').match(/^btime (\d+)$/m)[1]) * 1000;
+
+/** `/proc/<pid>/stat` fields after the command name (which may hold spaces). */
+function statFields(pid) {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+/** When a process started, as epoch milliseconds (10 ms resolution). */
+const startedAtMs = (pid) => bootEpochMs() + (Number(statFields(pid)[19]) / CLOCK_TICKS) * 1000;
+
+function processes() {
+  const all = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const exe = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0')[0];
+      all.push({ pid: Number(name), ppid: Number(statFields(name)[1]), exe });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return all;
+}
+
+/** The newest live process running `bin`. */
+function newestOf(bin) {
+  const found = processes().filter((p) => p.exe === bin);
+  if (found.length === 0) throw new Error(`no process runs ${bin}`);
+  return found.sort((a, b) => startedAtMs(b.pid) - startedAtMs(a.pid))[0].pid;
+}
+
+/** `pid` and all its descendants. */
+function tree(pid) {
+  const all = processes();
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) out.push(...all.filter((p) => p.ppid === out[i]).map((p) => p.pid));
+  return out;
+}
+
+/** PSS (MiB) of a process tree, by process name. */
+function pss(pid) {
+  const parts = [];
+  for (const p of tree(pid)) {
+    try {
+      const kb = Number(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+) kB$/m)[1]);
+      const name = readFileSync(`/proc/${p}/comm`, 'utf8').trim();
+      parts.push({ name, mib: kb / 1024 });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return { total: parts.reduce((sum, p) => sum + p.mib, 0), parts };
+}
+
+const describePss = ({ total, parts }) =>
+  `${total.toFixed(0)} MiB (${parts.map((p) => `${p.name} ${p.mib.toFixed(0)}`).join(', ')})`;
+
+/** Launches `bin` directly on the display, leaves it idle, reads its memory, stops it. */
+async function idleMemory(bin, env) {
+  const child = spawn(bin, [], { env, stdio: 'ignore', detached: true });
+  try {
+    await sleep(IDLE_MS);
+    if (child.exitCode !== null) throw new Error(`${bin} exited with ${child.exitCode}`);
+    return pss(child.pid);
+  } finally {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+    await sleep(1000);
+  }
+}
+
+// ---- the page's marks ----------------------------------------------------------------------
+
+/** Marks `bench:key` at each key press the page receives (before the app's handlers). */
+const markKeys = (browser) =>
+  browser.execute(() => {
+    if (window.__benchKeys) return;
+    window.__benchKeys = true;
+    document.addEventListener('keydown', () => performance.mark('bench:key'), { capture: true });
+  });
+
+const clearAllMarks = (browser) => browser.execute(() => performance.clearMarks());
+
+/** Milliseconds from the last `bench:key` to the first `callrec:first-audio` after it. */
+async function keyToFirstAudio(browser, timeout = 30000) {
+  let result = null;
+  await browser.waitUntil(
+    async () => {
+      result = await browser.execute(() => {
+        const keys = performance.getEntriesByName('bench:key');
+        const key = keys[keys.length - 1];
+        const audio = key && performance.getEntriesByName('callrec:first-audio').find((m) => m.startTime >= key.startTime);
+        return audio ? audio.startTime - key.startTime : null;
+      });
+      return result !== null;
+    },
+    { timeout, interval: 20, timeoutMsg: 'no first audio after the key press' },
+  );
+  return result;
+}
+
+const focusList = (browser) => browser.execute(() => document.querySelector('[data-testid="call-list"]')?.focus());
+
+/** Selects row `index` of the list from the first with ↓ (Home first), then Enter. */
+async function enterOnRow(browser, index) {
+  await focusList(browser);
+  await browser.keys(['Home']);
+  for (let i = 0; i < index; i++) await browser.keys(['ArrowDown']);
+  await clearAllMarks(browser);
+  await browser.keys(['Enter']);
+  return keyToFirstAudio(browser);
+}
+
+// ---- the run -------------------------------------------------------------------------------
+
+async function main() {
+  const backend = await startBackend();
+  const dataDir = removeOnExit(await mkdtemp(join(tmpdir(), 'callrec-bench-workspace-')));
+  const env = appEnv(backend, dataDir);
+  const driver = await startTauriDriver({ env });
+  let browser;
+  const profile = appBin.includes('/release/') ? 'release' : 'debug';
+  console.log(`app: ${appBin} (${profile} build)`);
+  try {
+    browser = await openApp(driver);
+    await (await byId(browser, 'signin-form')).waitForDisplayed({ timeout: 60000 });
+    await submitSignIn(browser, backend.demo_password);
+    await waitForAccount(browser, backend.demo_email);
+    await (await byId(browser, 'call-row')).waitForExist({ timeout: 60000 });
+    const firstRow = await browser.execute(() => {
+      const signedIn = performance.getEntriesByName('callrec:signed-in')[0];
+      const rendered = performance.getEntriesByName('callrec:rows-rendered')[0];
+      return signedIn && rendered ? rendered.startTime - signedIn.startTime : null;
+    });
+    console.log(`sign-in → first row: ${firstRow === null ? 'no marks' : `${firstRow.toFixed(0)} ms`} (target ≤ 300 ms)`);
+
+    // Enter on calls never played: each streams from the backend.
+    await markKeys(browser);
+    const rows = await visibleRows(browser);
+    const playable = rows.map((r, i) => ({ ...r, i })).filter((r) => r.recording);
+    const streamed = [];
+    for (const row of playable.slice(0, ROUNDS)) streamed.push(await enterOnRow(browser, row.i));
+    console.log(`Enter → first audio, streamed: ${stats(streamed)} (target ≤ 150 ms)`);
+
+    // Downloaded: `d` on a call not played yet, then Enter on it once its files are verified.
+    const downloaded = [];
+    for (const row of playable.slice(ROUNDS, ROUNDS + Math.min(ROUNDS, 3))) {
+      await focusList(browser);
+      await browser.keys(['Home']);
+      for (let i = 0; i < row.i; i++) await browser.keys(['ArrowDown']);
+      await browser.keys(['d']);
+      await browser.waitUntil(async () => (await visibleRows(browser)).find((r) => r.id === row.id)?.downloaded, {
+        timeout: 120000,
+        interval: 200,
+        timeoutMsg: `call ${row.id} never showed as downloaded`,
+      });
+      downloaded.push(await enterOnRow(browser, row.i));
+    }
+    console.log(`Enter → first audio, downloaded: ${stats(downloaded)} (target ≤ 150 ms)`);
+
+    // A review queue of the list: Alt+↓ to each next call.
+    await browser.execute(() => document.querySelector('[data-testid="queue-review"]')?.click());
+    await (await byId(browser, 'queue-progress')).waitForDisplayed({ timeout: 30000 });
+    await sleep(1000);
+    const queued = [];
+    for (let n = 0; n < ROUNDS; n++) {
+      await clearAllMarks(browser);
+      await browser.keys(['Alt', 'ArrowDown']);
+      await browser.keys(['Alt']);
+      queued.push(await keyToFirstAudio(browser));
+    }
+    console.log(`next call in a queue (Alt+↓) → first audio: ${stats(queued)} (target ≤ 100 ms)`);
+    await (await byId(browser, 'queue-stop')).click();
+
+    // Cold start: the app relaunched (WebDriver session) with the session in the keyring.
+    const cold = [];
+    for (let n = 0; n < Math.min(ROUNDS, 3); n++) {
+      await browser.deleteSession().catch(() => {});
+      await sleep(1500);
+      browser = await openApp(driver);
+      await (await byId(browser, 'call-row')).waitForExist({ timeout: 60000 });
+      const pid = newestOf(appBin);
+      const rendered = await browser.execute(() => {
+        const mark = performance.getEntriesByName('callrec:rows-rendered')[0];
+        return mark ? performance.timeOrigin + mark.startTime : null;
+      });
+      cold.push(rendered - startedAtMs(pid));
+    }
+    console.log(`cold start (process start → first page of rows, session restored): ${stats(cold)} (target ≤ 1000 ms)`);
+    await browser.deleteSession().catch(() => {});
+    browser = null;
+    await driver.stop();
+
+    // Idle memory: each app launched directly on the display, left alone, then measured.
+    const minimalDir = join(repoRoot, 'tests', 'bench', 'minimal-tauri');
+    const targetDir = join(repoRoot, 'target');
+    await run('cargo', ['build', '--quiet', ...(profile === 'release' ? ['--release'] : []), '--manifest-path', join(minimalDir, 'Cargo.toml')], {
+      env: { ...process.env, CARGO_TARGET_DIR: targetDir },
+      maxBuffer: 1 << 26,
+    });
+    const minimal = await idleMemory(join(targetDir, profile, 'minimal-tauri'), process.env);
+    const callrec = await idleMemory(appBin, env);
+    console.log(`idle PSS, minimal Tauri app: ${describePss(minimal)}`);
+    console.log(`idle PSS, Callrec (signed in, list shown): ${describePss(callrec)}`);
+    console.log(`  ratio ${(callrec.total / minimal.total).toFixed(2)}× (target ≤ 1.2×)`);
+  } finally {
+    await browser?.deleteSession().catch(() => {});
+    await driver.stop().catch(() => {});
+    await backend.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

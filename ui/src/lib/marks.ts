@@ -1,0 +1,8 @@
+// Performance marks the real-window benchmarks read (tests/bench/*.mjs): `callrec:signed-in`,
+// `callrec:query`, `callrec:answered`, `callrec:rows-rendered`, `callrec:play`,
+// `callrec:first-audio`.
+
+/** Cheap, and absent in odd environments: a benchmark hook never breaks the app. */
+export function mark(name: string): void {
+  if (typeof performance !== 'undefined' && typeof performance.mark === 'function') performance.mark(name);
+}
