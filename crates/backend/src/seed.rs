@@ -307,6 +307,13 @@ fn seed_all(conn: &mut Connection, seed: u64, calls: u32, anchor: i64) -> Result
                 params![a.id, a.name, a.ultravox_key, epoch],
             )?;
         }
+        for a in fixtures::AGENCIES {
+            let checks = crate::rest::jsonb_text(&serde_json::to_value(a.scorecard)?);
+            tx.execute(
+                "INSERT INTO callrec_scorecards (agency_id, checks, updated_at) VALUES (?1, ?2, ?3)",
+                params![a.id, checks, epoch],
+            )?;
+        }
         for u in fixtures::USERS {
             // From the seed and the user, not the generator: adding a demo user leaves the
             // generated calls as they were.
