@@ -9,7 +9,7 @@ import { createClient, FunctionsHttpError } from '@supabase/supabase-js';
 import ws from 'ws';
 
 import { startBackend } from '../support/backend.mjs';
-import { FIXTURES, UNCONFIRMED_EMAIL } from '../support/fixtures.mjs';
+import { AGENCIES, COLLEAGUE_EMAIL, FIXTURES, HARBOR_EMAIL, UNCONFIRMED_EMAIL } from '../support/fixtures.mjs';
 
 const newClient = (backend) =>
   createClient(backend.supabase_url, backend.anon_key, {
@@ -17,6 +17,14 @@ const newClient = (backend) =>
     auth: { persistSession: false, autoRefreshToken: false },
     realtime: { transport: ws },
   });
+
+/** A client signed in as `email` (every demo user has the demo password). */
+async function signedIn(backend, email) {
+  const client = newClient(backend);
+  const { data, error } = await client.auth.signInWithPassword({ email, password: backend.demo_password });
+  assert.equal(error, null, `${email} signs in`);
+  return { client, userId: data.user.id };
+}
 
 describe('supabase-js against the local backend', { timeout: 120000 }, () => {
   let backend;
@@ -200,6 +208,199 @@ describe('supabase-js against the local backend', { timeout: 120000 }, () => {
       assert.equal(error.context.status, 404);
       const body = await error.context.json();
       assert.equal(body.error.code, 'not_found');
+    });
+  });
+
+  describe('reviews tables', () => {
+    const onConflict = 'agency_id,call_id,reviewer_id';
+    /** Signed in: the demo reviewer, a colleague at Northwind, a reviewer at Harbor. */
+    let reviewer;
+    let colleague;
+    let harbor;
+    let reviewId;
+    const noteIds = [crypto.randomUUID(), crypto.randomUUID()];
+    const review = (status, editedAt) => ({
+      agency_id: AGENCIES.NORTHWIND,
+      call_id: FIXTURES.WAV_PCM16,
+      status,
+      checks: { greeting: { result: 'pass' }, identity: { result: 'fail', comment: 'no date of birth' } },
+      score: 66.67,
+      edited_at: editedAt,
+    });
+    const note = (id, body) => ({
+      id,
+      agency_id: AGENCIES.NORTHWIND,
+      call_id: FIXTURES.WAV_PCM16,
+      kind: 'note',
+      at_ms: 1500,
+      end_ms: null,
+      body,
+      created_at: '2026-12-07T09:00:00.000Z',
+    });
+
+    before(async () => {
+      reviewer = await signedIn(backend, backend.demo_email);
+      colleague = await signedIn(backend, COLLEAGUE_EMAIL);
+      harbor = await signedIn(backend, HARBOR_EMAIL);
+    });
+
+    test('the agency scorecard is readable and not writable', async () => {
+      const { data, error } = await reviewer.client.from('callrec_scorecards').select('*');
+      assert.equal(error, null);
+      assert.equal(data.length, 1);
+      assert.equal(data[0].agency_id, AGENCIES.NORTHWIND);
+      assert.ok(data[0].checks.length >= 4, 'seeded checks');
+      for (const check of data[0].checks) {
+        assert.equal(typeof check.id, 'string');
+        assert.equal(typeof check.label, 'string');
+        assert.equal(typeof check.weight, 'number');
+      }
+      const { error: writeError, status } = await reviewer.client
+        .from('callrec_scorecards')
+        .update({ checks: [] })
+        .eq('agency_id', AGENCIES.NORTHWIND);
+      assert.equal(writeError.code, '42501');
+      assert.equal(status, 403);
+    });
+
+    test('upsert of a review meets one row on its natural key; an older edit loses', async () => {
+      const first = await reviewer.client
+        .from('callrec_reviews')
+        .upsert(review('in_review', '2026-12-07T10:00:00.000Z'), { onConflict })
+        .select()
+        .single();
+      assert.equal(first.error, null);
+      assert.equal(first.status, 201);
+      assert.equal(first.data.reviewer_id, reviewer.userId, 'reviewer_id defaults to auth.uid()');
+      assert.equal(first.data.score, 66.67);
+      assert.equal(first.data.checks.identity.comment, 'no date of birth');
+      reviewId = first.data.id;
+
+      const second = await reviewer.client
+        .from('callrec_reviews')
+        .upsert(review('reviewed', '2026-12-07T11:00:00.000Z'), { onConflict })
+        .select()
+        .single();
+      assert.equal(second.error, null);
+      assert.equal(second.status, 200, 'updated, not inserted');
+      assert.equal(second.data.id, reviewId);
+      assert.equal(second.data.status, 'reviewed');
+      assert.ok(Date.parse(second.data.updated_at) >= Date.parse(first.data.updated_at));
+
+      const stale = await reviewer.client
+        .from('callrec_reviews')
+        .upsert(review('flagged', '2026-12-06T23:00:00.000Z'), { onConflict })
+        .select()
+        .single();
+      assert.equal(stale.error, null);
+      assert.deepEqual(stale.data, second.data, 'the stored row comes back unchanged');
+    });
+
+    test('update().eq() changes the reviewer’s own review only', async () => {
+      const mine = await reviewer.client
+        .from('callrec_reviews')
+        .update({ status: 'flagged', edited_at: '2026-12-07T12:00:00.000Z' })
+        .eq('id', reviewId)
+        .select();
+      assert.equal(mine.error, null);
+      assert.equal(mine.data.length, 1);
+      assert.equal(mine.data[0].status, 'flagged');
+
+      const theirs = await colleague.client
+        .from('callrec_reviews')
+        .update({ status: 'unreviewed', edited_at: '2026-12-08T00:00:00.000Z' })
+        .eq('id', reviewId)
+        .select();
+      assert.equal(theirs.error, null);
+      assert.deepEqual(theirs.data, [], 'another reviewer’s review matches nothing');
+      const { data } = await colleague.client.from('callrec_reviews').select('status').eq('id', reviewId);
+      assert.deepEqual(data, [{ status: 'flagged' }], 'but the colleague reads it');
+    });
+
+    test('notes: upsert on id, a duplicate insert is 23505, a delete is refused', async () => {
+      const pushed = await reviewer.client
+        .from('callrec_notes')
+        .upsert([note(noteIds[0], 'Greeting was rushed'), note(noteIds[1], 'Good recovery')], { onConflict: 'id' })
+        .select();
+      assert.equal(pushed.error, null);
+      assert.equal(pushed.status, 201);
+      assert.deepEqual(pushed.data.map((n) => n.id), noteIds);
+
+      const again = await reviewer.client
+        .from('callrec_notes')
+        .upsert(note(noteIds[0], 'Greeting was rushed'), { onConflict: 'id' })
+        .select();
+      assert.equal(again.error, null, 'a re-push of the same note is accepted');
+
+      const duplicate = await reviewer.client.from('callrec_notes').insert(note(noteIds[0], 'Greeting was rushed'));
+      assert.equal(duplicate.error.code, '23505');
+      assert.equal(duplicate.status, 409);
+
+      const edited = await reviewer.client
+        .from('callrec_notes')
+        .upsert(note(noteIds[0], 'Rewritten'), { onConflict: 'id' });
+      assert.equal(edited.error.code, '23514', 'notes are append-only');
+
+      const tombstone = await reviewer.client
+        .from('callrec_notes')
+        .update({ deleted_at: '2026-12-07T13:00:00.000Z' })
+        .eq('id', noteIds[1])
+        .select()
+        .single();
+      assert.equal(tombstone.error, null);
+      assert.equal(Date.parse(tombstone.data.deleted_at), Date.parse('2026-12-07T13:00:00.000Z'));
+
+      const deleted = await reviewer.client.from('callrec_notes').delete().eq('id', noteIds[0]);
+      assert.equal(deleted.error.code, '42501');
+      assert.equal(deleted.status, 403);
+    });
+
+    test('a pull pages by updated_at then id', async () => {
+      const all = await reviewer.client
+        .from('callrec_notes')
+        .select('*')
+        .eq('agency_id', AGENCIES.NORTHWIND)
+        .order('updated_at', { ascending: true })
+        .order('id', { ascending: true });
+      assert.equal(all.error, null);
+      assert.equal(all.data.length, 2);
+      const [cursor, next] = all.data;
+
+      const after = await reviewer.client
+        .from('callrec_notes')
+        .select('*')
+        .eq('agency_id', AGENCIES.NORTHWIND)
+        .gt('updated_at', cursor.updated_at)
+        .order('updated_at')
+        .order('id');
+      assert.equal(after.error, null);
+      assert.deepEqual(after.data, [next]);
+
+      const keyset = await reviewer.client
+        .from('callrec_notes')
+        .select('*')
+        .eq('agency_id', AGENCIES.NORTHWIND)
+        .or(`updated_at.gt.${cursor.updated_at},and(updated_at.eq.${cursor.updated_at},id.gt.${cursor.id})`)
+        .order('updated_at')
+        .order('id')
+        .limit(500);
+      assert.equal(keyset.error, null);
+      assert.deepEqual(keyset.data, [next]);
+    });
+
+    test('another agency’s reviewer sees none of it', async () => {
+      for (const table of ['callrec_reviews', 'callrec_notes']) {
+        const { data, error } = await harbor.client.from(table).select('*');
+        assert.equal(error, null);
+        assert.deepEqual(data, [], table);
+      }
+      const { data } = await harbor.client.from('callrec_scorecards').select('agency_id');
+      assert.deepEqual(data, [{ agency_id: AGENCIES.HARBOR }]);
+      const intrusion = await harbor.client
+        .from('callrec_reviews')
+        .upsert(review('flagged', '2026-12-09T00:00:00.000Z'), { onConflict });
+      assert.equal(intrusion.error.code, '42501', 'no writes into another agency');
+      assert.equal(intrusion.status, 403);
     });
   });
 

@@ -18,3 +18,17 @@ export const FIXTURES = {
 
 /** A Northwind user whose email is not confirmed. */
 export const UNCONFIRMED_EMAIL = 'unconfirmed@northwind.test';
+
+/** The seed's agencies (crates/backend/src/fixtures.rs). */
+export const AGENCIES = {
+  /** Northwind Care: the demo agency. */
+  NORTHWIND: '3b8da8db-7b51-491e-901d-8be0904a822c',
+  /** Harbor Health Partners: another agency. */
+  HARBOR: '0b7fc318-1841-4d62-a98b-0ac6aedb7ddb',
+};
+
+/** A second confirmed Northwind reviewer: reads the demo reviewer's reviews, cannot edit them. */
+export const COLLEAGUE_EMAIL = 'colleague@northwind.test';
+
+/** A reviewer at Harbor Health Partners: sees nothing of Northwind's. */
+export const HARBOR_EMAIL = 'reviewer@harbor.test';

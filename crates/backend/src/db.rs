@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::Semaphore;
 
 /// Bump when the schema or the seed's meaning changes: a data dir with another version is rebuilt.
-pub(crate) const SCHEMA_VERSION: &str = "4";
+pub(crate) const SCHEMA_VERSION: &str = "6";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -133,6 +133,45 @@ CREATE TABLE refresh_tokens (
 );
 CREATE INDEX refresh_tokens_session ON refresh_tokens(session_id, id);
 CREATE INDEX sessions_user ON sessions(user_id);
+
+-- Callrec's shared reviews (docs/reviews.md), written through PostgREST (rest/write.rs, which
+-- applies the migration's constraints, policies and triggers). numeric(5,2) is kept in
+-- hundredths, jsonb as its canonical text.
+CREATE TABLE callrec_scorecards (
+    agency_id TEXT PRIMARY KEY,
+    checks TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE callrec_reviews (
+    id TEXT PRIMARY KEY,
+    agency_id TEXT NOT NULL,
+    call_id TEXT NOT NULL,
+    reviewer_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    checks TEXT NOT NULL,
+    score INTEGER,
+    edited_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (agency_id, call_id, reviewer_id)
+);
+CREATE INDEX callrec_reviews_pull ON callrec_reviews(agency_id, updated_at, id);
+
+CREATE TABLE callrec_notes (
+    id TEXT PRIMARY KEY,
+    agency_id TEXT NOT NULL,
+    call_id TEXT NOT NULL,
+    reviewer_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    end_ms INTEGER,
+    body TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    deleted_at INTEGER,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX callrec_notes_pull ON callrec_notes(agency_id, updated_at, id);
+CREATE INDEX callrec_notes_call ON callrec_notes(agency_id, call_id);
 ";
 
 /// Indexes on the bulk tables, built after seeding (faster than maintaining them per insert).

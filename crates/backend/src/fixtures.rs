@@ -29,6 +29,10 @@ pub const ULTRAVOX_KEY_HARBOR: &str = "hB7tKp3M.Vx2cQ8nWz5RgL1yFd9JsA4mPe6TuH0k"
 /// The main reviewer: Northwind Care.
 pub const USER_REVIEWER: &str = "2f932314-247f-4cce-82af-dd52c68d5b4f";
 pub const USER_REVIEWER_EMAIL: &str = "reviewer@northwind.test";
+/// A second Northwind Care reviewer: reads the main reviewer's reviews and notes, cannot change
+/// them.
+pub const USER_COLLEAGUE: &str = "6d1c4f8e-93a2-4b57-8e0d-2a7c5b9e4f31";
+pub const USER_COLLEAGUE_EMAIL: &str = "colleague@northwind.test";
 /// A reviewer at Harbor Health Partners (sees only Harbor's calls).
 pub const USER_HARBOR: &str = "1070e4ac-8170-4f00-93ec-c4bd34c2f6a2";
 pub const USER_HARBOR_EMAIL: &str = "reviewer@harbor.test";
@@ -83,6 +87,14 @@ pub(crate) const USERS: &[UserSpec] = &[
         purpose: "main reviewer: the demo agency's calls and recordings",
     },
     UserSpec {
+        id: USER_COLLEAGUE,
+        email: USER_COLLEAGUE_EMAIL,
+        full_name: "Sam Patel",
+        agency_id: Some(AGENCY_NORTHWIND),
+        confirmed: true,
+        purpose: "second Northwind reviewer: reads the main reviewer's reviews, cannot edit them",
+    },
+    UserSpec {
         id: USER_HARBOR,
         email: USER_HARBOR_EMAIL,
         full_name: "Casey Nguyen",
@@ -122,7 +134,60 @@ pub(crate) struct AgencySpec {
     pub ultravox_key: Option<&'static str>,
     /// The agency's phone line (the `to` of inbound calls, the `from` of outbound ones).
     pub line: &'static str,
+    /// The QA checks of its `callrec_scorecards` row.
+    pub scorecard: &'static [ScorecardCheck],
 }
+
+/// One check of an agency's scorecard (`callrec_scorecards.checks`: `[{"id","label","weight"}]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ScorecardCheck {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub weight: u32,
+}
+
+const fn check(id: &'static str, label: &'static str, weight: u32) -> ScorecardCheck {
+    ScorecardCheck { id, label, weight }
+}
+
+/// Northwind Care's scorecard.
+pub const SCORECARD_NORTHWIND: &[ScorecardCheck] = &[
+    check("greeting", "Greeted the caller and gave their name", 1),
+    check("identity", "Verified the caller's identity", 2),
+    check("need", "Understood the reason for the call", 2),
+    check(
+        "resolution",
+        "Resolved the request or booked a clear next step",
+        3,
+    ),
+    check("closing", "Summarised the call and closed politely", 1),
+];
+
+const SCORECARD_HARBOR: &[ScorecardCheck] = &[
+    check("greeting", "Greeted the caller and gave their name", 1),
+    check(
+        "identity",
+        "Verified date of birth before discussing health details",
+        3,
+    ),
+    check("empathy", "Acknowledged the caller's concern", 1),
+    check(
+        "resolution",
+        "Answered the question or routed to the right clinician",
+        2,
+    ),
+];
+
+const SCORECARD_JUNIPER: &[ScorecardCheck] = &[
+    check("greeting", "Greeted the caller and gave their name", 1),
+    check("address", "Confirmed the service address", 2),
+    check(
+        "booking",
+        "Booked a visit window and quoted the call-out fee",
+        3,
+    ),
+    check("closing", "Read back the booking before closing", 1),
+];
 
 pub(crate) const AGENCIES: &[AgencySpec] = &[
     AgencySpec {
@@ -130,18 +195,21 @@ pub(crate) const AGENCIES: &[AgencySpec] = &[
         name: AGENCY_NORTHWIND_NAME,
         ultravox_key: Some(ULTRAVOX_KEY_NORTHWIND),
         line: "+15035550100",
+        scorecard: SCORECARD_NORTHWIND,
     },
     AgencySpec {
         id: AGENCY_HARBOR,
         name: AGENCY_HARBOR_NAME,
         ultravox_key: Some(ULTRAVOX_KEY_HARBOR),
         line: "+16175550142",
+        scorecard: SCORECARD_HARBOR,
     },
     AgencySpec {
         id: AGENCY_JUNIPER,
         name: AGENCY_JUNIPER_NAME,
         ultravox_key: None,
         line: "+15125550187",
+        scorecard: SCORECARD_JUNIPER,
     },
 ];
 

@@ -8,6 +8,7 @@
 //! | --- | --- |
 //! | `/auth/v1/{token,user,logout,health}` | GoTrue |
 //! | `/rest/v1/calls` | PostgREST (RLS by agency, 1000-row cap) |
+//! | `/rest/v1/callrec_{scorecards,reviews,notes}` | PostgREST reads and writes of Callrec's shared reviews (docs/reviews.md: RLS, upserts, the migration's triggers); absent with `--no-reviews` |
 //! | `/functions/v1/get-call-recording` | endpoint A (via Ultravox) |
 //! | `/functions/v1/get-signed-recording-url` | endpoint B (magpipe) |
 //! | `/api/calls/{id}/recording` | Ultravox's recording endpoint |
@@ -58,7 +59,7 @@ use rand::SeedableRng;
 
 pub use faults::{Faults, FaultsError};
 pub use fixtures::DemoUser;
-pub use rest::{MAX_ROWS, TableShape};
+pub use rest::{MAX_BODY_BYTES, MAX_BODY_ROWS, MAX_ROWS, TableShape};
 pub use stats::Stats;
 
 use state::{AppState, Shared};
@@ -113,6 +114,10 @@ pub struct BackendArgs {
     /// certain columns and `duration` (`minimal`), or magpipe's own names (`magpipe`).
     #[arg(long, value_enum, default_value_t = TableShape::Full)]
     pub schema: TableShape,
+    /// Serve a project without Callrec's review tables (`callrec_scorecards`, `callrec_reviews`,
+    /// `callrec_notes`): every request to them is 404 `PGRST205`, as before the migration.
+    #[arg(long)]
+    pub no_reviews: bool,
 }
 
 impl Default for BackendArgs {
@@ -131,6 +136,7 @@ impl Default for BackendArgs {
             error_rate: 0.0,
             seed: DEFAULT_SEED,
             schema: TableShape::Full,
+            no_reviews: false,
         }
     }
 }
@@ -269,6 +275,7 @@ pub async fn start(args: BackendArgs) -> Result<RunningBackend, BackendError> {
             .build()?,
         attempts: Mutex::new(HashMap::new()),
         table: args.schema,
+        reviews: !args.no_reviews,
     });
 
     let app = router(Arc::clone(&state));
@@ -442,6 +449,12 @@ impl RunningBackend {
         let _ = writeln!(s, "  Base URL       {base}");
         let _ = writeln!(s, "  Auth           {base}/auth/v1");
         let _ = writeln!(s, "  REST           {base}/rest/v1/calls");
+        if self.state.reviews {
+            let _ = writeln!(
+                s,
+                "  Reviews        {base}/rest/v1/callrec_{{scorecards,reviews,notes}}"
+            );
+        }
         let _ = writeln!(s, "  Functions URL  {}", self.functions_url());
         let _ = writeln!(s, "  Anon key       {}", self.anon_key());
         let _ = writeln!(

@@ -307,8 +307,18 @@ fn seed_all(conn: &mut Connection, seed: u64, calls: u32, anchor: i64) -> Result
                 params![a.id, a.name, a.ultravox_key, epoch],
             )?;
         }
+        for a in fixtures::AGENCIES {
+            let checks = crate::rest::jsonb_text(&serde_json::to_value(a.scorecard)?);
+            tx.execute(
+                "INSERT INTO callrec_scorecards (agency_id, checks, updated_at) VALUES (?1, ?2, ?3)",
+                params![a.id, checks, epoch],
+            )?;
+        }
         for u in fixtures::USERS {
-            let salt = crate::signing::hex(&rng.random::<[u8; 16]>());
+            // From the seed and the user, not the generator: adding a demo user leaves the
+            // generated calls as they were.
+            let salt = crate::signing::sha256_hex(format!("salt:{seed}:{}", u.id).as_bytes())[..32]
+                .to_string();
             let hash = hash_password(&salt, fixtures::DEMO_PASSWORD);
             let confirmed = u.confirmed.then_some(epoch + DAY_MICROS);
             tx.execute(

@@ -33,6 +33,9 @@ pub(crate) struct AppState {
     pub attempts: Mutex<HashMap<String, VecDeque<Instant>>>,
     /// The `calls` table's shape PostgREST serves.
     pub table: crate::rest::TableShape,
+    /// Whether PostgREST serves Callrec's review tables (`callrec_scorecards`,
+    /// `callrec_reviews`, `callrec_notes`): false with `--no-reviews`, a project without them.
+    pub reviews: bool,
 }
 
 pub(crate) type Shared = Arc<AppState>;

@@ -233,7 +233,7 @@ async fn public_api_and_banner() {
     assert!(!b.base_url().ends_with('/'));
     assert_eq!(b.functions_url(), format!("{}/functions/v1", b.base_url()));
     assert_eq!(b.demo_user().email, fixtures::USER_REVIEWER_EMAIL);
-    assert_eq!(b.demo_users().len(), 5);
+    assert_eq!(b.demo_users().len(), 6);
     assert!(b.demo_users().iter().any(|u| u.agency.is_none()));
     assert!(b.demo_users().iter().any(|u| !u.email_confirmed));
     let banner = b.banner();

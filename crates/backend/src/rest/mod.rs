@@ -1,11 +1,19 @@
-//! PostgREST (`/rest/v1`): reads of `calls` with select, order, filters (every comparison
-//! operator, `in`, `is`, `like`/`ilike`, `or`/`and`/`not`), paging by `limit`/`offset` or
-//! `Range`, `Prefer: count=...`, row-level security by agency, and Supabase's 1000-row cap.
-//! Range and status rules follow PostgREST's `RangeQuery.hs` and `Response.hs`.
+//! PostgREST (`/rest/v1`): reads of `calls` and of Callrec's review tables with select, order,
+//! filters (every comparison operator, `in`, `is`, `like`/`ilike`, `or`/`and`/`not`), paging by
+//! `limit`/`offset` or `Range`, `Prefer: count=...`, row-level security by agency, and
+//! Supabase's 1000-row cap; writes of the review tables ([`write`]). Range and status rules
+//! follow PostgREST's `RangeQuery.hs` and `Response.hs`.
 
+mod fuzzy;
+mod mutate;
 mod parse;
+mod prefer;
+mod reviews;
 mod schema;
 mod sql;
+mod values;
+mod write;
+mod write_rules;
 
 use std::fmt::Write as _;
 
@@ -23,7 +31,9 @@ use crate::stats::Counters;
 use crate::timefmt;
 pub(crate) use schema::CALLS as CALL_COLUMNS;
 pub use schema::TableShape;
-use sql::{OutCol, PgError, Scope};
+use sql::{OutCol, PgError, Scope, Table};
+pub(crate) use values::jsonb_text;
+pub use write::{MAX_BODY_BYTES, MAX_BODY_ROWS};
 
 /// Supabase's `max-rows`.
 pub const MAX_ROWS: i64 = 1000;
@@ -66,6 +76,11 @@ fn pg_error_response(e: PgError) -> Response {
     let body =
         json!({ "code": e.code, "details": e.details, "hint": e.hint, "message": e.message });
     let mut resp = (e.status, axum::Json(body)).into_response();
+    // PostgREST's 401s for a database error (anon without a grant) say only `Bearer`.
+    if e.code == "42501" && e.status == StatusCode::UNAUTHORIZED {
+        resp.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
     if e.code.starts_with("PGRST30") && e.status == StatusCode::UNAUTHORIZED {
         let v = format!(
             "Bearer error=\"invalid_token\", error_description=\"{}\"",
@@ -151,24 +166,31 @@ fn role_of(state: &AppState, headers: &HeaderMap) -> Result<Role, PgError> {
     }
 }
 
-/// The closest known table, for PostgREST's "Perhaps you meant" hint.
-fn table_hint(name: &str) -> Option<String> {
-    let d = levenshtein(name, schema::TABLE);
-    (d <= 3).then(|| format!("Perhaps you meant the table 'public.{}'", schema::TABLE))
+/// The tables PostgREST exposes (its schema cache), in the order the OpenAPI root lists them:
+/// `calls` in the configured shape, and Callrec's review tables unless `--no-reviews`.
+fn exposed(state: &AppState) -> Vec<Table> {
+    let mut tables = vec![state.table.table()];
+    if state.reviews {
+        tables.extend(reviews::tables());
+    }
+    tables
 }
 
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
+/// An exposed table, or PostgREST's 404 with its "Perhaps you meant" hint.
+fn find_table(state: &AppState, name: &str) -> Result<Table, PgError> {
+    let tables = exposed(state);
+    if let Some(t) = tables.iter().find(|t| t.name == name) {
+        return Ok(t);
     }
-    prev[b.len()]
+    let names: Vec<&str> = tables.iter().map(|t| t.name).collect();
+    let mut e = PgError::new(
+        StatusCode::NOT_FOUND,
+        "PGRST205",
+        format!("Could not find the table 'public.{name}' in the schema cache"),
+    );
+    e.hint =
+        fuzzy::closest(&names, name).map(|t| format!("Perhaps you meant the table 'public.{t}'"));
+    Err(e)
 }
 
 /// A row range `[lower, upper]` (`upper = None`: unbounded), PostgREST's `NonnegRange`.
@@ -225,22 +247,6 @@ fn header_range(headers: &HeaderMap) -> Span {
     Span { lower, upper }
 }
 
-/// `Prefer: count=exact|planned|estimated` (several headers or comma-separated values).
-fn count_preference(headers: &HeaderMap) -> Option<&'static str> {
-    let mut found = None;
-    for v in headers.get_all("prefer") {
-        for p in v.to_str().unwrap_or_default().split(',') {
-            match p.trim() {
-                "count=exact" => found = Some("exact"),
-                "count=planned" => found = Some("planned"),
-                "count=estimated" => found = Some("estimated"),
-                _ => {}
-            }
-        }
-    }
-    found
-}
-
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Media {
     Json,
@@ -276,7 +282,7 @@ fn negotiate(headers: &HeaderMap) -> Result<Media, PgError> {
     ))
 }
 
-/// A parsed read request.
+/// A parsed request's query string.
 struct ReadPlan {
     columns: Vec<OutCol>,
     filters: Vec<(String, bool, parse::OpExpr)>,
@@ -284,6 +290,10 @@ struct ReadPlan {
     order: Vec<parse::OrderTerm>,
     limit: Option<i64>,
     offset: Option<i64>,
+    /// `on_conflict=` (writes).
+    on_conflict: Option<Vec<String>>,
+    /// `columns=` (writes): the body's columns.
+    payload_columns: Option<Vec<String>>,
     canonical: String,
 }
 
@@ -311,6 +321,7 @@ fn plan(table: sql::Table, query: Option<&str>) -> Result<ReadPlan, PgError> {
     let mut select = None;
     let mut order = None;
     let (mut limit, mut offset) = (None, None);
+    let (mut on_conflict, mut payload_columns) = (None, None);
     let mut filters = Vec::new();
     let mut trees = Vec::new();
     for (k, v) in &pairs {
@@ -320,7 +331,12 @@ fn plan(table: sql::Table, query: Option<&str>) -> Result<ReadPlan, PgError> {
             // PostgREST reads these with `readMaybe`: anything but an integer is ignored.
             "limit" => limit = v.trim().parse::<i64>().ok().or(limit),
             "offset" => offset = v.trim().parse::<i64>().ok().or(offset),
-            "columns" | "on_conflict" => {}
+            "on_conflict" => {
+                on_conflict = Some(parse::columns("on_conflict", v).map_err(parse_error)?);
+            }
+            "columns" => {
+                payload_columns = Some(parse::columns("columns", v).map_err(parse_error)?);
+            }
             key if key.ends_with(".order")
                 || key.ends_with(".limit")
                 || key.ends_with(".offset") =>
@@ -354,7 +370,7 @@ fn plan(table: sql::Table, query: Option<&str>) -> Result<ReadPlan, PgError> {
     };
     let columns = sql::columns(table, &nodes)?;
     let order = match &order {
-        Some(o) => parse::order(o).map_err(parse_error)?,
+        Some(o) => parse::order(table.name, o).map_err(parse_error)?,
         None => Vec::new(),
     };
     let mut sorted = pairs.clone();
@@ -369,6 +385,8 @@ fn plan(table: sql::Table, query: Option<&str>) -> Result<ReadPlan, PgError> {
         order,
         limit,
         offset,
+        on_conflict,
+        payload_columns,
         canonical,
     })
 }
@@ -408,47 +426,11 @@ fn write_row(
         out.push_str(&serde_json::to_string(&c.key).unwrap_or_default());
         out.push(':');
         let v: SqlValue = row.get(i)?;
-        let text = |s: String| serde_json::to_string(&s).unwrap_or_default();
-        let rendered = match (v, c.col.ty) {
-            (SqlValue::Null, _) => "null".to_string(),
-            (SqlValue::Integer(b), schema::PgType::Bool) => {
-                let s = if b != 0 { "true" } else { "false" };
-                if c.as_text {
-                    format!("\"{s}\"")
-                } else {
-                    s.to_string()
-                }
-            }
-            (SqlValue::Integer(t), schema::PgType::Timestamptz) => {
-                if c.as_text {
-                    text(pg_text_timestamp(t))
-                } else {
-                    text(timefmt::format_pg(t))
-                }
-            }
-            (SqlValue::Integer(n), _) => {
-                if c.as_text {
-                    format!("\"{n}\"")
-                } else {
-                    n.to_string()
-                }
-            }
-            (SqlValue::Text(s), _) => text(s),
-            (SqlValue::Real(f), _) => f.to_string(),
-            (SqlValue::Blob(_), _) => "null".to_string(),
-        };
+        let rendered = values::json(c.col, v, c.as_text);
         out.push_str(&rendered);
     }
     out.push('}');
     Ok(())
-}
-
-/// `timestamptz::text` in a UTC session: `2024-01-15 10:32:20.12+00`.
-fn pg_text_timestamp(micros: i64) -> String {
-    let iso = timefmt::format_pg(micros);
-    iso.replacen('T', " ", 1)
-        .trim_end_matches(":00")
-        .to_string()
 }
 
 struct ReadResult {
@@ -457,59 +439,50 @@ struct ReadResult {
     total: Option<i64>,
 }
 
-/// `GET|HEAD /rest/v1/{table}` (and the refusals for writes).
+/// `/rest/v1/{table}`: reads here, writes in [`write`].
 pub(crate) async fn handle(
     State(state): State<Shared>,
     Path(table): Path<String>,
     method: Method,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
+    body: Body,
 ) -> Response {
     Counters::bump(&state.counters.rest_requests);
-    match read(&state, &table, &method, &headers, query.as_deref()).await {
+    match serve(&state, &table, &method, &headers, query.as_deref(), body).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
 }
 
+async fn serve(
+    state: &AppState,
+    name: &str,
+    method: &Method,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: Body,
+) -> Result<Response, RestError> {
+    let role = role_of(state, headers)?;
+    let table = find_table(state, name)?;
+    if *method != Method::GET && *method != Method::HEAD {
+        return write::handle(state, table, role, method, headers, query, body).await;
+    }
+    read(state, table, role, method, headers, query).await
+}
+
+/// `GET|HEAD /rest/v1/{table}`.
 async fn read(
     state: &AppState,
-    table: &str,
+    table: Table,
+    role: Role,
     method: &Method,
     headers: &HeaderMap,
     query: Option<&str>,
 ) -> Result<Response, RestError> {
-    let role = role_of(state, headers)?;
-    if table != schema::TABLE {
-        let mut e = PgError::new(
-            StatusCode::NOT_FOUND,
-            "PGRST205",
-            format!("Could not find the table 'public.{table}' in the schema cache"),
-        );
-        e.hint = table_hint(table);
-        return Err(e.into());
-    }
-    if *method != Method::GET && *method != Method::HEAD {
-        return Err(match role {
-            Role::Service => sql::not_implemented(
-                "writes are not supported by the local backend; use the admin API",
-            ),
-            Role::Anon => PgError::new(
-                StatusCode::UNAUTHORIZED,
-                "42501",
-                "permission denied for table calls",
-            ),
-            Role::Authenticated { .. } => PgError::new(
-                StatusCode::FORBIDDEN,
-                "42501",
-                "permission denied for table calls",
-            ),
-        }
-        .into());
-    }
     let media = negotiate(headers)?;
-    let table_columns = state.table.columns();
-    let plan = plan(table_columns, query)?;
+    let table_columns = table;
+    let plan = plan(table, query)?;
 
     // PostgREST's getRanges: header range ∩ limit/offset range; `limit=0` is its own case.
     let header_span = if *method == Method::GET {
@@ -573,9 +546,10 @@ async fn read(
             .unwrap_or(MAX_ROWS);
         want.min(MAX_ROWS)
     };
-    let count = count_preference(headers);
+    let count = prefer::Preferences::from_headers(headers).count;
     let order_sql = sql::order_clause(table_columns, &plan.order)?;
 
+    let kind = write::kind_of(&role);
     let role_scope = scope_for(&role);
     let filters = plan.filters;
     let trees = plan.trees;
@@ -586,9 +560,14 @@ async fn read(
         .call(move |conn| -> Result<ReadResult, RestError> {
             let scope = role_scope(conn)?;
             let where_sql = sql::where_clause(table_columns, &scope, &filters, &trees)?;
+            // Privileges are checked when the statement starts, after its parameters are read.
+            write::require(table, kind, |p| p.select)?;
             let total = match count {
                 Some(_) => {
-                    let text = format!("SELECT count(*) FROM calls WHERE {}", where_sql.text);
+                    let text = format!(
+                        "SELECT count(*) FROM {} WHERE {}",
+                        table.name, where_sql.text
+                    );
                     let mut stmt = conn.prepare_cached(&text).map_err(DbError::from)?;
                     Some(
                         stmt.query_row(rusqlite::params_from_iter(where_sql.params.iter()), |r| {
@@ -619,7 +598,10 @@ async fn read(
                 } else {
                     physical.join(", ")
                 };
-                let mut text = format!("SELECT {select_list} FROM calls WHERE {}", where_sql.text);
+                let mut text = format!(
+                    "SELECT {select_list} FROM {} WHERE {}",
+                    table.name, where_sql.text
+                );
                 if !order_sql.is_empty() {
                     let _ = write!(text, " ORDER BY {order_sql}");
                 }
@@ -697,13 +679,13 @@ async fn read(
         .header(
             header::CONTENT_LOCATION,
             if plan.canonical.is_empty() {
-                "/calls".to_string()
+                format!("/{}", table.name)
             } else {
-                format!("/calls?{}", plan.canonical)
+                format!("/{}?{}", table.name, plan.canonical)
             },
         );
     if let Some(c) = count {
-        resp = resp.header("preference-applied", format!("count={c}"));
+        resp = resp.header("preference-applied", prefer::count_text(c));
     }
     let len = body.len();
     let resp = if *method == Method::HEAD {
@@ -715,19 +697,38 @@ async fn read(
 }
 
 /// The response of `GET /rest/v1/` (PostgREST's OpenAPI root), reduced to what a client might
-/// probe: the table list.
+/// probe: the tables, those the role has a privilege on (`openapi-mode = follow-privileges`).
 pub(crate) async fn root(State(state): State<Shared>, headers: HeaderMap) -> Response {
     Counters::bump(&state.counters.rest_requests);
-    if let Err(e) = role_of(&state, &headers) {
-        return pg_error_response(e);
+    let role = match role_of(&state, &headers) {
+        Ok(r) => r,
+        Err(e) => return pg_error_response(e),
+    };
+    let kind = write::kind_of(&role);
+    let tables: Vec<Table> = exposed(&state)
+        .into_iter()
+        .filter(|t| write::privileges(t, kind) != schema::Privileges::NONE)
+        .collect();
+    let mut paths = serde_json::Map::new();
+    paths.insert("/".into(), json!({}));
+    let mut definitions = serde_json::Map::new();
+    for t in tables {
+        paths.insert(format!("/{}", t.name), json!({}));
+        let properties: serde_json::Map<_, _> = t
+            .columns
+            .iter()
+            .map(|c| (c.name.to_string(), json!({ "format": c.ty.pg_name() })))
+            .collect();
+        definitions.insert(
+            t.name.to_string(),
+            json!({ "type": "object", "properties": properties }),
+        );
     }
     axum::Json(json!({
         "swagger": "2.0",
         "info": { "title": "standard public schema", "version": "12.2.3" },
-        "paths": { "/": {}, "/calls": {} },
-        "definitions": { "calls": { "type": "object", "properties":
-            state.table.columns().iter().map(|c| (c.name.to_string(), json!({ "format": c.ty.pg_name() }))).collect::<serde_json::Map<_, _>>()
-        } },
+        "paths": paths,
+        "definitions": definitions,
     }))
     .into_response()
 }
@@ -812,10 +813,5 @@ mod tests {
         );
         h.insert(header::RANGE, HeaderValue::from_static("items=0-24"));
         assert_eq!(header_range(&h), Span::ALL);
-    }
-
-    #[test]
-    fn text_timestamps() {
-        assert_eq!(pg_text_timestamp(1_500_000), "1970-01-01 00:00:01.5+00");
     }
 }

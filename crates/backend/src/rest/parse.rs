@@ -514,15 +514,15 @@ impl P {
         matches!(self.peek(), None | Some(','))
     }
 
-    fn order_term(&mut self) -> R<OrderTerm> {
+    fn order_term(&mut self, table: &str) -> R<OrderTerm> {
         self.ws();
         let save = self.i;
         if let Ok(rel) = self.field_name()
             && self.peek() == Some('(')
         {
             return Err(ParseError {
-                message: "A related order on 'calls' is not possible".to_string(),
-                details: format!("'calls' has no relation named '{rel}' in this request"),
+                message: format!("A related order on '{table}' is not possible"),
+                details: format!("'{table}' has no relation named '{rel}' in this request"),
             });
         }
         self.i = save;
@@ -687,11 +687,34 @@ pub(crate) fn select(input: &str) -> R<Vec<SelectNode>> {
     Ok(out)
 }
 
-pub(crate) fn order(input: &str) -> R<Vec<OrderTerm>> {
+/// `order=...` of a request on `table`.
+pub(crate) fn order(table: &str, input: &str) -> R<Vec<OrderTerm>> {
     let mut p = P::new(format!("failed to parse order ({input})"), input);
-    let mut out = vec![p.order_term()?];
+    let mut out = vec![p.order_term(table)?];
     while p.eat(',') {
-        out.push(p.order_term()?);
+        out.push(p.order_term(table)?);
+    }
+    Ok(out)
+}
+
+/// `pColumns` (`on_conflict`, `columns`): field names separated by commas; what follows them is
+/// ignored, as Parsec's `parse` without `eof` does.
+pub(crate) fn columns(param: &str, input: &str) -> R<Vec<String>> {
+    let mut p = P::new(
+        format!("failed to parse {param} parameter ({input})"),
+        input,
+    );
+    p.ws();
+    let mut out = vec![p.field_name()?];
+    loop {
+        let save = p.i;
+        p.ws();
+        if !p.eat(',') {
+            p.i = save;
+            break;
+        }
+        p.ws();
+        out.push(p.field_name()?);
     }
     Ok(out)
 }
@@ -896,10 +919,15 @@ mod tests {
 
     #[test]
     fn orders_and_selects() {
-        let o = order("created_at.desc,id.desc.nullslast, agent_name").unwrap();
+        let o = order("calls", "created_at.desc,id.desc.nullslast, agent_name").unwrap();
         assert_eq!(o.len(), 3);
         assert!(o[0].desc && o[1].nulls_first == Some(false) && !o[2].desc);
-        assert!(order("created_at.sideways").is_err());
+        assert!(order("calls", "created_at.sideways").is_err());
+        assert_eq!(
+            columns("on_conflict", "agency_id, call_id,\"reviewer_id\"").unwrap(),
+            vec!["agency_id", "call_id", "reviewer_id"]
+        );
+        assert!(columns("columns", ",").is_err());
         let s = select("id,when:created_at,status::text,*").unwrap();
         assert_eq!(s.len(), 4);
         assert!(

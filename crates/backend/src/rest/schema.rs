@@ -1,5 +1,8 @@
-//! The exposed table and its columns, with the Postgres types the real table has (the storage
-//! types in SQLite differ: instants are integers, booleans 0/1).
+//! The exposed tables: their columns, with the Postgres types the real tables have (the storage
+//! types in SQLite differ: instants are integer microseconds, booleans 0/1, `numeric(p,s)` an
+//! integer of units of 10^-s, `jsonb` its canonical text), and who may do what with them.
+
+use super::write_rules::Writes;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum PgType {
@@ -7,7 +10,14 @@ pub(crate) enum PgType {
     Text,
     Bool,
     Int,
+    BigInt,
+    /// `numeric(precision, scale)`.
+    Numeric {
+        precision: u32,
+        scale: u32,
+    },
     Timestamptz,
+    Jsonb,
 }
 
 impl PgType {
@@ -18,9 +28,27 @@ impl PgType {
             PgType::Text => "text",
             PgType::Bool => "boolean",
             PgType::Int => "integer",
+            PgType::BigInt => "bigint",
+            PgType::Numeric { .. } => "numeric",
             PgType::Timestamptz => "timestamp with time zone",
+            PgType::Jsonb => "jsonb",
         }
     }
+}
+
+/// A column's `DEFAULT`, used when an insert does not name the column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ColumnDefault {
+    /// No default: NULL.
+    Null,
+    /// A constant, written as Postgres input text (`'[]'::jsonb`, `'note'`).
+    Literal(&'static str),
+    /// `now()`.
+    Now,
+    /// `gen_random_uuid()`.
+    RandomUuid,
+    /// `auth.uid()`: the JWT's `sub`.
+    AuthUid,
 }
 
 #[derive(Debug)]
@@ -29,18 +57,20 @@ pub(crate) struct Column {
     pub name: &'static str,
     pub ty: PgType,
     pub nullable: bool,
-    /// The SQLite expression over the stored `calls` row that gives the value: the stored
-    /// column of the same name in `full`; another name, or a value made from the row, in the
-    /// other shapes.
+    /// The SQLite expression over the stored row that gives the value: the stored column of
+    /// the same name, except in `calls`' other shapes (another name, or a value made from the
+    /// row).
     pub expr: &'static str,
+    pub default: ColumnDefault,
 }
 
-const fn col(name: &'static str, ty: PgType, nullable: bool) -> Column {
+pub(crate) const fn col(name: &'static str, ty: PgType, nullable: bool) -> Column {
     Column {
         name,
         ty,
         nullable,
         expr: name,
+        default: ColumnDefault::Null,
     }
 }
 
@@ -50,6 +80,94 @@ const fn from(name: &'static str, expr: &'static str, ty: PgType, nullable: bool
         ty,
         nullable,
         expr,
+        default: ColumnDefault::Null,
+    }
+}
+
+/// A column with a default.
+pub(crate) const fn with_default(
+    name: &'static str,
+    ty: PgType,
+    nullable: bool,
+    default: ColumnDefault,
+) -> Column {
+    Column {
+        name,
+        ty,
+        nullable,
+        expr: name,
+        default,
+    }
+}
+
+/// What one role may do with a table (its `GRANT`s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Privileges {
+    pub select: bool,
+    pub insert: bool,
+    pub update: bool,
+    pub delete: bool,
+}
+
+impl Privileges {
+    pub(crate) const NONE: Privileges = Privileges {
+        select: false,
+        insert: false,
+        update: false,
+        delete: false,
+    };
+    pub(crate) const READ: Privileges = Privileges {
+        select: true,
+        ..Privileges::NONE
+    };
+    /// `select, insert, update`: no delete.
+    pub(crate) const WRITE: Privileges = Privileges {
+        select: true,
+        insert: true,
+        update: true,
+        delete: false,
+    };
+    pub(crate) const ALL: Privileges = Privileges {
+        select: true,
+        insert: true,
+        update: true,
+        delete: true,
+    };
+}
+
+/// The grants of the three API roles.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Grants {
+    pub anon: Privileges,
+    pub authenticated: Privileges,
+    pub service: Privileges,
+}
+
+/// A table PostgREST exposes. Row-level security scopes every role but the service role to the
+/// rows whose `agency_id` is the caller's agency (anon: none).
+#[derive(Debug)]
+pub(crate) struct Table {
+    /// The name in `public`, and of the SQLite table holding the rows.
+    pub name: &'static str,
+    /// In table order (what `select=*` returns).
+    pub columns: &'static [Column],
+    pub grants: Grants,
+    /// Keys, constraints, write policies and triggers; `None`: the local backend does not write
+    /// this table (even where a grant allows it).
+    pub writes: Option<&'static Writes>,
+}
+
+impl Table {
+    pub(crate) fn column(&self, name: &str) -> Option<&'static Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The position of a column the code names (not the request).
+    pub(crate) fn index(&self, name: &str) -> usize {
+        self.columns
+            .iter()
+            .position(|c| c.name == name)
+            .unwrap_or_else(|| panic!("{} has no column {name}", self.name))
     }
 }
 
@@ -69,15 +187,43 @@ pub enum TableShape {
 }
 
 impl TableShape {
-    /// The table's columns, in table order (what `select=*` returns).
-    pub(crate) fn columns(self) -> &'static [Column] {
+    /// `public.calls` in this shape.
+    pub(crate) fn table(self) -> &'static Table {
         match self {
-            TableShape::Full => CALLS,
-            TableShape::Minimal => MINIMAL,
-            TableShape::Magpipe => MAGPIPE,
+            TableShape::Full => &CALLS_FULL,
+            TableShape::Minimal => &CALLS_MINIMAL,
+            TableShape::Magpipe => &CALLS_MAGPIPE,
         }
     }
 }
+
+/// Reviewers read their agency's calls; only the admin API adds calls here.
+const CALLS_GRANTS: Grants = Grants {
+    anon: Privileges::READ,
+    authenticated: Privileges::READ,
+    service: Privileges::ALL,
+};
+
+static CALLS_FULL: Table = Table {
+    name: CALLS_TABLE,
+    columns: CALLS,
+    grants: CALLS_GRANTS,
+    writes: None,
+};
+
+static CALLS_MINIMAL: Table = Table {
+    name: CALLS_TABLE,
+    columns: MINIMAL,
+    grants: CALLS_GRANTS,
+    writes: None,
+};
+
+static CALLS_MAGPIPE: Table = Table {
+    name: CALLS_TABLE,
+    columns: MAGPIPE,
+    grants: CALLS_GRANTS,
+    writes: None,
+};
 
 const MINIMAL: &[Column] = &[
     col("id", PgType::Uuid, false),
@@ -138,8 +284,4 @@ pub(crate) const CALLS: &[Column] = &[
     col("agent_name", PgType::Text, true),
 ];
 
-pub(crate) const TABLE: &str = "calls";
-
-pub(crate) fn column(table: &'static [Column], name: &str) -> Option<&'static Column> {
-    table.iter().find(|c| c.name == name)
-}
+pub(crate) const CALLS_TABLE: &str = "calls";

@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use rusqlite::types::Value as SqlValue;
 
 use super::parse::{IsVal, LogicTree, OpExpr, Operation, OrderTerm, Quant, QuantOp, SelectNode};
-use super::schema::{self, Column, PgType};
-use crate::timefmt::{self, MICROS_PER_SEC};
+use super::schema::{Column, PgType};
+use super::values::convert;
 
 /// An error as PostgREST reports it: `{code, details, hint, message}`.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,11 +45,11 @@ impl PgError {
     }
 }
 
-fn undefined_column(name: &str) -> PgError {
+fn undefined_column(table: Table, name: &str) -> PgError {
     PgError::new(
         StatusCode::BAD_REQUEST,
         "42703",
-        format!("column {}.{name} does not exist", schema::TABLE),
+        format!("column {}.{name} does not exist", table.name),
     )
 }
 
@@ -67,97 +67,17 @@ pub(crate) fn not_implemented(details: impl Into<String>) -> PgError {
     .details(details)
 }
 
-/// The columns of the table a request reads (the backend's [`schema::TableShape`]).
-pub(crate) type Table = &'static [Column];
+/// The table a request reads or writes.
+pub(crate) type Table = &'static super::schema::Table;
 
 fn lookup(table: Table, name: &str, json_path: bool) -> Result<&'static Column, PgError> {
-    let col = schema::column(table, name).ok_or_else(|| undefined_column(name))?;
+    let col = table
+        .column(name)
+        .ok_or_else(|| undefined_column(table, name))?;
     if json_path {
         return Err(no_operator(col.ty, "->"));
     }
     Ok(col)
-}
-
-fn invalid_input(ty: PgType, v: &str) -> PgError {
-    let code = if ty == PgType::Timestamptz {
-        "22007"
-    } else {
-        "22P02"
-    };
-    PgError::new(
-        StatusCode::BAD_REQUEST,
-        code,
-        format!("invalid input syntax for type {}: \"{v}\"", ty.pg_name()),
-    )
-}
-
-fn parse_bool(v: &str) -> Option<bool> {
-    let t = v.trim().to_ascii_lowercase();
-    if t.is_empty() {
-        return None;
-    }
-    // Postgres accepts any unique prefix of these words.
-    let words: [(&str, bool); 6] = [
-        ("true", true),
-        ("yes", true),
-        ("on", true),
-        ("false", false),
-        ("no", false),
-        ("off", false),
-    ];
-    match t.as_str() {
-        "1" | "t" | "y" => return Some(true),
-        "0" | "f" | "n" => return Some(false),
-        "o" => return None,
-        _ => {}
-    }
-    words
-        .iter()
-        .find(|(w, _)| w.starts_with(t.as_str()) && t.len() >= 2)
-        .map(|(_, b)| *b)
-}
-
-/// A request value as the column's type, bound as SQLite stores it.
-pub(crate) fn convert(col: &Column, v: &str) -> Result<SqlValue, PgError> {
-    match col.ty {
-        PgType::Text => Ok(SqlValue::Text(v.to_string())),
-        PgType::Uuid => uuid::Uuid::parse_str(v.trim())
-            .map(|u| SqlValue::Text(u.hyphenated().to_string()))
-            .map_err(|_| invalid_input(col.ty, v)),
-        PgType::Bool => parse_bool(v)
-            .map(|b| SqlValue::Integer(i64::from(b)))
-            .ok_or_else(|| invalid_input(col.ty, v)),
-        PgType::Int => {
-            let t = v.trim();
-            match t.parse::<i64>() {
-                Ok(n) if i32::try_from(n).is_ok() => Ok(SqlValue::Integer(n)),
-                Ok(_) => Err(PgError::new(
-                    StatusCode::BAD_REQUEST,
-                    "22003",
-                    format!("value \"{v}\" is out of range for type integer"),
-                )),
-                Err(_) => Err(invalid_input(col.ty, v)),
-            }
-        }
-        PgType::Timestamptz => {
-            let now = timefmt::now_micros();
-            let day = timefmt::start_of_day(now);
-            let special = match v.trim().to_ascii_lowercase().as_str() {
-                "now" => Some(now),
-                "today" => Some(day),
-                "yesterday" => Some(day - 86_400 * MICROS_PER_SEC),
-                "tomorrow" => Some(day + 86_400 * MICROS_PER_SEC),
-                "epoch" => Some(0),
-                "infinity" => Some(i64::MAX),
-                "-infinity" => Some(i64::MIN),
-                _ => None,
-            };
-            special
-                .or_else(|| timefmt::parse_timestamptz(v))
-                .map(SqlValue::Integer)
-                .ok_or_else(|| invalid_input(col.ty, v))
-        }
-    }
 }
 
 /// Postgres LIKE pattern (`%`, `_`, backslash escapes) as a SQLite GLOB pattern, which is
@@ -259,6 +179,11 @@ fn leaf(
                         ));
                     }
                     cmp => {
+                        if col.ty == PgType::Jsonb && *cmp != QuantOp::Eq {
+                            return Err(not_implemented(
+                                "ordering comparisons of jsonb are not supported by the local backend",
+                            ));
+                        }
                         let sym = match cmp {
                             QuantOp::Eq => "=",
                             QuantOp::Gt => ">",
@@ -415,6 +340,11 @@ pub(crate) fn order_clause(table: Table, terms: &[OrderTerm]) -> Result<String, 
     let mut parts = Vec::with_capacity(terms.len());
     for t in terms {
         let col = lookup(table, &t.field, t.json_path)?;
+        if col.ty == PgType::Jsonb {
+            return Err(not_implemented(
+                "ordering by a jsonb column is not supported by the local backend",
+            ));
+        }
         let dir = if t.desc { "DESC" } else { "ASC" };
         // Postgres puts NULLs last ascending and first descending; SQLite does the opposite, so
         // nullable columns get an explicit clause. NOT NULL columns skip it, keeping indexes usable.
@@ -442,7 +372,7 @@ pub(crate) fn columns(table: Table, nodes: &[SelectNode]) -> Result<Vec<OutCol>,
     for n in nodes {
         match n {
             SelectNode::Star => {
-                out.extend(table.iter().map(|c| OutCol {
+                out.extend(table.columns.iter().map(|c| OutCol {
                     key: c.name.to_string(),
                     col: c,
                     as_text: false,
@@ -459,11 +389,11 @@ pub(crate) fn columns(table: Table, nodes: &[SelectNode]) -> Result<Vec<OutCol>,
                 return Err(PgError::new(
                     StatusCode::BAD_REQUEST,
                     "PGRST200",
-                    format!("Could not find a relationship between '{}' and '{rel}' in the schema cache", schema::TABLE),
+                    format!("Could not find a relationship between '{}' and '{rel}' in the schema cache", table.name),
                 )
                 .details(format!(
                     "Searched for a foreign key relationship between '{}' and '{rel}' in the schema 'public', but no matches were found.",
-                    schema::TABLE
+                    table.name
                 )));
             }
             SelectNode::Field {
@@ -490,6 +420,7 @@ pub(crate) fn columns(table: Table, nodes: &[SelectNode]) -> Result<Vec<OutCol>,
                     {
                         false
                     }
+                    Some("int8") if col.ty == PgType::BigInt => false,
                     Some("bool") if col.ty == PgType::Bool => false,
                     Some("timestamptz") if col.ty == PgType::Timestamptz => false,
                     Some(other) => {
@@ -520,33 +451,5 @@ mod tests {
         assert_eq!(like_to_glob("a_b"), "a?b");
         assert_eq!(like_to_glob("100\\%"), "100%");
         assert_eq!(like_to_glob("[x]*"), "[[]x][*]");
-    }
-
-    #[test]
-    fn bools_like_postgres() {
-        for t in ["true", "TRUE", "t", "yes", "on", "1", "tr", "y"] {
-            assert_eq!(parse_bool(t), Some(true), "{t}");
-        }
-        for f in ["false", "f", "no", "off", "0", "fa"] {
-            assert_eq!(parse_bool(f), Some(false), "{f}");
-        }
-        for bad in ["", "o", "maybe", "2"] {
-            assert_eq!(parse_bool(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn converts() {
-        let id = schema::column(schema::CALLS, "id").unwrap();
-        assert!(
-            convert(id, "nope")
-                .unwrap_err()
-                .message
-                .contains("invalid input syntax for type uuid")
-        );
-        let d = schema::column(schema::CALLS, "duration_seconds").unwrap();
-        assert_eq!(convert(d, "99999999999").unwrap_err().code, "22003");
-        let c = schema::column(schema::CALLS, "created_at").unwrap();
-        assert_eq!(convert(c, "garbage").unwrap_err().code, "22007");
     }
 }
