@@ -151,7 +151,7 @@ async fn a_call_downloads_verified_and_the_list_says_so() {
         .unwrap();
     let only = |downloaded| {
         library
-            .query_calls_where("p", &CallQuery::default(), None, Some(downloaded))
+            .query_calls_where("p", &CallQuery::default(), None, Some(downloaded), None)
             .unwrap()
             .rows
             .into_iter()
