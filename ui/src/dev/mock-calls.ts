@@ -90,6 +90,8 @@ export function syntheticCall(i: number): CallRow {
     hasRecording,
     downloaded: hasRecording && i % 10 === 0,
     worstLatency: null,
+    reviewStatus: 'unreviewed',
+    score: null,
     createdAt: new Date(createdMs).toISOString(),
     ultravoxCallId: `uv-${String(i).padStart(6, '0')}`,
     startedAt: new Date(createdMs).toISOString(),

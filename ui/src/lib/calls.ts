@@ -122,6 +122,7 @@ export function toQuery(f: CallFilters, limit: number): CallQuery {
     search: search === '' ? null : search,
     limit,
     downloaded: f.downloaded === '' ? null : f.downloaded === 'true',
+    review: null,
   };
 }
 

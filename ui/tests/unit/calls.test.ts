@@ -42,6 +42,7 @@ describe('toQuery', () => {
       search: null,
       limit: 200,
       downloaded: null,
+      review: null,
     });
   });
 
@@ -68,6 +69,7 @@ describe('toQuery', () => {
       search: '+1555',
       limit: 1000,
       downloaded: null,
+      review: null,
     });
     expect(toQuery(filters({ hasRecording: 'true' }), 1).hasRecording).toBe(true);
   });

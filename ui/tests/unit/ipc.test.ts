@@ -295,6 +295,7 @@ describe('listCalls', () => {
       search: 'x',
       limit: 200,
       downloaded: null,
+      review: null,
     };
     const page = await commands.listCalls(query, null);
     expect(page.total).toBe(0);

@@ -15,6 +15,7 @@ const QUERY: CallQuery = {
   search: null,
   limit: 100,
   downloaded: null,
+  review: null,
 };
 
 /** `list_calls` over calls c0…c(n-1), `pageSize` rows a page at most. */
