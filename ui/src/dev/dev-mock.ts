@@ -21,6 +21,46 @@ import {
   type MockReply,
 } from './mock-ipc';
 import type { SessionState } from '../lib/bindings/SessionState';
+import type { ReviewsScenario } from './mock-reviews';
+
+const demoCall = (i: number): string => `c0000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+
+/** A few calls already reviewed, one with another reviewer's review and notes. */
+const DEMO_REVIEWS: ReviewsScenario = {
+  calls: {
+    [demoCall(0)]: {
+      others: [
+        {
+          callId: demoCall(0),
+          reviewerId: 'b2c4e6f8-0000-4000-8000-000000000002',
+          reviewerEmail: 'ben@agency.example',
+          status: 'flagged',
+          checks: { greet: { result: 'pass' }, verify: { result: 'fail', comment: 'Never asked for the date of birth' } },
+          score: 33.33,
+          editedAt: '2026-12-06T16:20:00Z',
+          mine: false,
+        },
+      ],
+      notes: [
+        {
+          id: 'd0000000-0000-4000-8000-000000000001',
+          callId: demoCall(0),
+          reviewerId: 'b2c4e6f8-0000-4000-8000-000000000002',
+          kind: 'note',
+          atMs: 12_500,
+          endMs: 21_000,
+          body: 'Long hold without saying why',
+          createdAt: '2026-12-06T16:18:00Z',
+          mine: false,
+          synced: true,
+        },
+      ],
+    },
+    [demoCall(1)]: { mine: { status: 'reviewed', checks: { greet: { result: 'pass' }, verify: { result: 'pass' } } } },
+    [demoCall(2)]: { mine: { status: 'flagged', checks: { verify: { result: 'fail' } } } },
+    [demoCall(4)]: { mine: { status: 'in_review' } },
+  },
+};
 
 const SIGN_IN_MESSAGES: Record<string, string> = {
   invalid_credentials: 'wrong email or password (Invalid login credentials)',
@@ -86,6 +126,7 @@ export function installDevMock(): MockControl {
     appInfo: { ok: info },
     probe: [probe],
     session: { ok: session },
+    reviews: DEMO_REVIEWS,
     ...(signIn ? { signIn } : {}),
     delayMs: 400,
   });
