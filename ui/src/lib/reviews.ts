@@ -51,6 +51,11 @@ export function statusLabel(status: string): string {
   return STATUSES.find((s) => s.value === status)?.label ?? status;
 }
 
+/** A status's badge colour: in review is news, reviewed is fine, flagged needs a look. */
+export function statusTone(status: string): 'neutral' | 'info' | 'ok' | 'error' {
+  return status === 'in_review' ? 'info' : status === 'reviewed' ? 'ok' : status === 'flagged' ? 'error' : 'neutral';
+}
+
 /** A status the shell may send, or null for anything else. */
 export function parseStatus(value: unknown): ReviewStatus | null {
   return STATUSES.find((s) => s.value === value)?.value ?? null;

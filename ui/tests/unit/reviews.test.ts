@@ -15,6 +15,7 @@ import {
   scoreText,
   sortNotes,
   statusLabel,
+  statusTone,
   syncLine,
   toMs,
   type Note,
@@ -152,6 +153,12 @@ describe('words', () => {
   it('names statuses, filters and reviewers', () => {
     expect(statusLabel('in_review')).toBe('In review');
     expect(statusLabel('odd')).toBe('odd');
+    expect([statusTone('unreviewed'), statusTone('in_review'), statusTone('reviewed'), statusTone('flagged')]).toEqual([
+      'neutral',
+      'info',
+      'ok',
+      'error',
+    ]);
     expect(parseStatus('flagged')).toBe('flagged');
     expect(parseStatus('done')).toBeNull();
     expect(reviewFilterWords('')).toBeNull();
