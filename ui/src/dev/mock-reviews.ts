@@ -11,7 +11,7 @@ import type { Review } from '../lib/bindings/Review';
 import type { ReviewStatus } from '../lib/bindings/ReviewStatus';
 import type { Scorecard } from '../lib/bindings/Scorecard';
 import type { SyncStatus } from '../lib/bindings/SyncStatus';
-import { MAX_AT_MS, MAX_COMMENT_CHARS, MAX_NOTE_CHARS, parseStatus, score } from '../lib/reviews';
+import { MAX_AT_MS, MAX_COMMENT_CHARS, MAX_NOTE_CHARS, parseStatus, score, withAnswer } from '../lib/reviews';
 
 export const MIGRATION = 'supabase/migrations/20261207000000_callrec_reviews.sql';
 /** The signed-in reviewer of the mock's sessions (mock-ipc.ts `signedIn`). */
@@ -142,9 +142,7 @@ export class MockReviews {
         if (comment !== null && comment.length > MAX_COMMENT_CHARS) {
           rejectWith('note_too_long', `a comment is at most ${String(MAX_COMMENT_CHARS)} characters`);
         }
-        const checks = { ...kept.mine.checks };
-        if (result === null) delete checks[checkId];
-        else checks[checkId] = comment === null ? { result } : { result, comment };
+        const checks = withAnswer(kept.mine.checks, checkId, result === null ? null : comment === null ? { result } : { result, comment });
         kept.mine = { ...kept.mine, checks, score: score(this.#card, checks), editedAt: new Date().toISOString() };
         return { value: this.#changed(kept) };
       }
@@ -156,7 +154,7 @@ export class MockReviews {
         const endMs = a.endMs === null || a.endMs === undefined ? null : ms(a.endMs, 'endMs');
         if (endMs !== null && endMs < atMs) rejectWith('bad_note_time', 'a span cannot end before it starts');
         const body = typeof a.body === 'string' ? a.body : '';
-        if ([...body].length > MAX_NOTE_CHARS) rejectWith('note_too_long', `a note is at most ${String(MAX_NOTE_CHARS)} characters`);
+        if (Array.from(body).length > MAX_NOTE_CHARS) rejectWith('note_too_long', `a note is at most ${String(MAX_NOTE_CHARS)} characters`);
         const id = `00000000-0000-4000-8000-${(this.#nextId++).toString(16).padStart(12, '0')}`;
         const note: Note = {
           id,
@@ -222,7 +220,6 @@ export class MockReviews {
 
   #sync(): SyncStatus {
     const scripted = this.#scenario()?.sync;
-    // eslint-disable-next-line @typescript-eslint/only-throw-error
     if (scripted && 'err' in scripted) throw scripted.err;
     const status = scripted?.ok ?? { state: 'localOnly', migration: MIGRATION, pending: 0 };
     return { ...status, pending: status.pending > 0 ? status.pending : this.#pending };

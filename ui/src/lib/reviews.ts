@@ -90,6 +90,12 @@ export function score(card: Scorecard, answers: Review['checks']): number | null
   return scored > 0 ? Math.round((passed / scored) * 10_000) / 100 : null;
 }
 
+/** The answers with `checkId` answered as `answer`, or without it when null. */
+export function withAnswer(checks: Review['checks'], checkId: string, answer: CheckAnswer | null): Review['checks'] {
+  const rest = Object.fromEntries(Object.entries(checks).filter(([id]) => id !== checkId));
+  return answer === null ? rest : { ...rest, [checkId]: answer };
+}
+
 /** A score as a whole percentage, "75 %"; null for none or a value that is not one. */
 export function percent(value: number | null | undefined): string | null {
   if (typeof value !== 'number' || !Number.isFinite(value)) return null;

@@ -397,6 +397,7 @@ describe('the review commands', () => {
   });
 
   it('reject with the shell’s code', async () => {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     mockIPC(() => Promise.reject({ code: 'note_too_long', message: 'a note is at most 10000 characters' }));
     await expect(commands.addNote({ callId: 'c1', kind: 'note', atMs: 0, endMs: null, body: 'x' })).rejects.toMatchObject({
       command: 'add_note',

@@ -18,6 +18,7 @@ import {
   statusTone,
   syncLine,
   toMs,
+  withAnswer,
   type Note,
   type Scorecard,
 } from '../../src/lib/reviews';
@@ -76,6 +77,17 @@ describe('score', () => {
     expect(scoreText(Number.NaN)).toBe('Not scored');
     expect(percent(0)).toBe('0 %');
     expect(percent(undefined)).toBeNull();
+  });
+});
+
+describe('withAnswer', () => {
+  it('answers, replaces and clears one check, leaving the others', () => {
+    const one = withAnswer({}, 'greet', { result: 'pass' });
+    expect(one).toEqual({ greet: { result: 'pass' } });
+    const two = withAnswer(one, 'verify', { result: 'fail', comment: 'no DOB' });
+    expect(withAnswer(two, 'greet', { result: 'na' })).toEqual({ greet: { result: 'na' }, verify: { result: 'fail', comment: 'no DOB' } });
+    expect(withAnswer(two, 'greet', null)).toEqual({ verify: { result: 'fail', comment: 'no DOB' } });
+    expect(one).toEqual({ greet: { result: 'pass' } });
   });
 });
 
