@@ -12,7 +12,7 @@ import type { ReviewStatus } from './bindings/ReviewStatus';
 import type { Scorecard } from './bindings/Scorecard';
 import type { ScorecardCheck } from './bindings/ScorecardCheck';
 import type { SyncStatus } from './bindings/SyncStatus';
-import { formatTime } from './player';
+import { formatTime, positionPercent } from './player';
 
 export type { CallReviews, CheckAnswer, CheckResult, Note, NoteKind, Review, ReviewStatus, Scorecard, ScorecardCheck, SyncStatus };
 
@@ -135,6 +135,16 @@ export function noteLabel(note: Pick<Note, 'kind' | 'atMs' | 'endMs' | 'body'>):
   return text === '' ? `${kind} ${when}` : `${kind} ${when}: ${text}`;
 }
 
+/**
+ * The name of the button that plays a note's moment: its time as shown first (what a voice
+ * user says), then what it is: "Play 0:12–0:21 — Note: Long hold", "Play 0:30 — Bookmark".
+ */
+export function playLabel(note: Pick<Note, 'kind' | 'atMs' | 'endMs' | 'body'>): string {
+  const text = clip(note.body, LABEL_TEXT);
+  const kind = note.kind === 'bookmark' ? 'Bookmark' : 'Note';
+  return `Play ${formatSpan(note.atMs, note.endMs)} — ${kind}${text === '' ? '' : `: ${text}`}`;
+}
+
 /** Notes by time on the call: by start, then end (moments first), then when they were written. */
 export function sortNotes(notes: readonly Note[]): Note[] {
   return [...notes].sort(
@@ -144,6 +154,36 @@ export function sortNotes(notes: readonly Note[]): Note[] {
       a.createdAt.localeCompare(b.createdAt) ||
       a.id.localeCompare(b.id),
   );
+}
+
+/** A note's mark on the scrubber: where it starts and how wide its span is, in % of the call. */
+export interface NoteMark {
+  id: string;
+  kind: NoteKind;
+  atMs: number;
+  left: number;
+  /** The span's width in %; null for a moment. */
+  width: number | null;
+  mine: boolean;
+  label: string;
+}
+
+/** The marks of the notes on a call of `duration` seconds, by time; none before the length is known. */
+export function noteMarks(notes: readonly Note[], duration: number): NoteMark[] {
+  if (!(duration > 0)) return [];
+  return sortNotes(notes).map((n) => {
+    const left = positionPercent(n.atMs / 1000, duration);
+    const span = n.endMs !== null && n.endMs > n.atMs;
+    return {
+      id: n.id,
+      kind: n.kind,
+      atMs: n.atMs,
+      left,
+      width: span ? Math.max(0, positionPercent((n.endMs ?? n.atMs) / 1000, duration) - left) : null,
+      mine: n.mine,
+      label: noteLabel(n),
+    };
+  });
 }
 
 /** Seconds of the player as milliseconds on the call's clock, whole and within a day. */

@@ -5,9 +5,11 @@ import {
   hasReviewData,
   MAX_AT_MS,
   noteLabel,
+  noteMarks,
   noteSpan,
   parseStatus,
   percent,
+  playLabel,
   reviewerName,
   reviewFilterWords,
   reviewHint,
@@ -113,6 +115,11 @@ describe("notes' times", () => {
     expect(long.endsWith('…')).toBe(true);
   });
 
+  it('names the button that plays a note with its time as shown first', () => {
+    expect(playLabel({ kind: 'note', atMs: 12_500, endMs: 21_000, body: 'Long hold' })).toBe('Play 0:12–0:21 — Note: Long hold');
+    expect(playLabel({ kind: 'bookmark', atMs: 30_000, endMs: null, body: '' })).toBe('Play 0:30 — Bookmark');
+  });
+
   it('sorts by start, then end, then when written', () => {
     const sorted = sortNotes([
       note('d', 9_000),
@@ -135,6 +142,26 @@ describe("notes' times", () => {
     expect(noteSpan(5_000, 12_000)).toEqual({ atMs: 5_000, endMs: 12_000 });
     expect(noteSpan(20_000, 12_000)).toEqual({ atMs: 12_000, endMs: 20_000 });
     expect(noteSpan(12_000, 12_000)).toEqual({ atMs: 12_000, endMs: null });
+  });
+});
+
+describe('noteMarks', () => {
+  it('places each note on the scrubber by time, a span as a band, with its label', () => {
+    const marks = noteMarks(
+      [note('b', 30_000, { kind: 'bookmark', body: '' }), note('a', 10_000, { endMs: 20_000, body: 'hold', mine: false })],
+      40,
+    );
+    expect(marks).toEqual([
+      { id: 'a', kind: 'note', atMs: 10_000, left: 25, width: 25, mine: false, label: 'Note from 0:10 to 0:20: hold' },
+      { id: 'b', kind: 'bookmark', atMs: 30_000, left: 75, width: null, mine: true, label: 'Bookmark at 0:30' },
+    ]);
+  });
+
+  it('clamps to the call and shows nothing before its length is known', () => {
+    const [clamped] = noteMarks([note('a', 50_000, { endMs: 90_000 })], 60);
+    expect(clamped?.left).toBeCloseTo(83.333, 3);
+    expect(clamped?.width).toBeCloseTo(16.667, 3);
+    expect(noteMarks([note('a', 1_000)], 0)).toEqual([]);
   });
 });
 

@@ -49,6 +49,8 @@ export class ReviewsStore {
   syncError: CommandError | null = $state(null);
   /** What the last change did, for the panel's live region ("Bookmark added at 1:23"). */
   announcement = $state('');
+  /** The panel is unfolded (for every call, until folded). */
+  open = $state(true);
 
   readonly #api: ReviewsApi;
   readonly #onchange: ((callId: string, mine: Review) => void) | undefined;
