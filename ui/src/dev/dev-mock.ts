@@ -7,6 +7,8 @@
 //   ?signin=<code>  the first sign-in fails with <code> (e.g. rate_limited), the next one succeeds
 //   ?calls=<n>      how many synthetic calls the project has (default 100000); ?offline=1
 //                   serves them marked offline; ?callsError=<code> fails the first list_calls
+//   ?sync=<state>   where the reviews' sync stands: localOnly (default), shared, offline, refused,
+//                   notYet
 // In the console, `__CALLREC_MOCK__.emit('session-changed', state)` plays the shell's event.
 
 import {
@@ -21,7 +23,17 @@ import {
   type MockReply,
 } from './mock-ipc';
 import type { SessionState } from '../lib/bindings/SessionState';
-import type { ReviewsScenario } from './mock-reviews';
+import { MIGRATION, type ReviewsScenario } from './mock-reviews';
+import type { SyncStatus } from '../lib/bindings/SyncStatus';
+
+const LOCAL_ONLY: SyncStatus = { state: 'localOnly', migration: MIGRATION, pending: 0 };
+const SYNC_STATES: Partial<Record<string, SyncStatus>> = {
+  localOnly: LOCAL_ONLY,
+  shared: { state: 'shared', at: '2026-12-07T14:05:00Z', pending: 0 },
+  offline: { state: 'offline', pending: 0 },
+  refused: { state: 'refused', pending: 0, refused: 1, reason: 'new row violates row-level security policy for table "callrec_notes"' },
+  notYet: { state: 'notYet', pending: 0 },
+};
 
 const demoCall = (i: number): string => `c0000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
 
@@ -126,7 +138,7 @@ export function installDevMock(): MockControl {
     appInfo: { ok: info },
     probe: [probe],
     session: { ok: session },
-    reviews: DEMO_REVIEWS,
+    reviews: { ...DEMO_REVIEWS, sync: { ok: SYNC_STATES[params.get('sync') ?? ''] ?? LOCAL_ONLY } },
     ...(signIn ? { signIn } : {}),
     delayMs: 400,
   });

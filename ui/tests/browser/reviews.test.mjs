@@ -199,7 +199,7 @@ describe('the review panel', () => {
     // The list by time: the bookmark, the span, the note.
     assert.deepEqual(
       await page.getByTestId('review-note').evaluateAll((els) =>
-        els.map((e) => [e.getAttribute('data-kind'), e.querySelector('[data-testid="review-note-seek"]')?.textContent?.trim()]),
+        els.map((e) => [e.getAttribute('data-kind'), e.querySelector('[data-testid="review-note-seek"]')?.textContent.trim()]),
       ),
       [
         ['bookmark', '0:30'],
@@ -306,7 +306,9 @@ describe('the review panel', () => {
     await waitCount(page, 'set_review_status', 1);
     await page.getByTestId('review-sync-now').click();
     await waitCount(page, 'sync_reviews', 1);
-    await page.waitForFunction(() => /\(1 change waiting\)$/.test(document.querySelector('[data-testid="review-sync-text"]')?.textContent ?? ''));
+    await page.waitForFunction(() =>
+      (document.querySelector('[data-testid="review-sync-text"]')?.textContent ?? '').trim().endsWith('(1 change waiting)'),
+    );
 
     // The agency's project has the tables now: shared.
     await page.evaluate(() => {
@@ -409,8 +411,8 @@ describe('reviews in the list', () => {
 
     await page.getByTestId('filter-review').selectOption('unreviewed');
     await page.waitForFunction(() => document.querySelector('[data-testid="call-total"]')?.textContent === '18 calls');
-    const last = (await argsOf(page, 'list_calls')).at(-1);
-    assert.equal(/** @type {{ review?: unknown }} */ (last?.query).review, 'unreviewed');
+    const last = /** @type {{ query: { review?: unknown } }} */ ((await argsOf(page, 'list_calls')).at(-1));
+    assert.equal(last.query.review, 'unreviewed');
     assert.equal(await page.locator(`[data-testid="call-row"][data-id="${callId(1)}"]`).count(), 0);
 
     // "Review these" takes the filter: the queue's pages ask for the same review status.

@@ -91,11 +91,13 @@ describe('ReviewsStore', () => {
     expect(store.saving).toBe(1);
     await Promise.resolve();
     expect(answerCheck).toHaveBeenCalledWith('c1', 'verify', 'pass', null);
+    expect(onchange).toHaveBeenCalledTimes(1);
+    expect(onchange).toHaveBeenLastCalledWith('c1', expect.objectContaining({ score: null }));
     answered.resolve(reviews('c1', { checks: { verify: { result: 'pass' } }, score: 100, status: 'in_review' }));
     expect(await done).toBe(true);
     expect(store.reviews?.mine.status).toBe('in_review');
     expect(store.saving).toBe(0);
-    expect(onchange).toHaveBeenCalledWith('c1', expect.objectContaining({ score: 100 }));
+    expect(onchange).toHaveBeenLastCalledWith('c1', expect.objectContaining({ score: 100 }));
   });
 
   it('sends changes one at a time, in order', async () => {

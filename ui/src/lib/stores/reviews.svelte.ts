@@ -30,7 +30,8 @@ export interface ReviewsApi {
 
 export interface ReviewsOptions {
   api?: ReviewsApi;
-  /** This reviewer's review of a call changed (its status or score): the list's row shows it. */
+  /** This reviewer's review of a call, as the shell last answered it (read or changed): the
+   * list's row shows its status and score. */
   onchange?: (callId: string, mine: Review) => void;
 }
 
@@ -89,6 +90,8 @@ export class ReviewsStore {
     try {
       const reviews = await this.#api.callReviews(callId);
       if (seq === this.#seq) this.reviews = reviews;
+      // The list's row may be older than this (another computer's change, come with a sync).
+      this.#onchange?.(callId, reviews.mine);
     } catch (err) {
       if (seq === this.#seq) this.error = toCommandError('call_reviews', err);
     } finally {
