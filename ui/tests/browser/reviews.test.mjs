@@ -291,6 +291,26 @@ describe('the review panel', () => {
     assert.equal(await page.getByTestId('review-note-body').inputValue(), 'Too long, says the shell', 'the text is kept');
   });
 
+  it('says why the review could not be read, and reads it again', async () => {
+    const { page } = await open(
+      callsScenario({ count: 5 }, { reviews: { errors: { call_reviews: { code: 'reviews_unavailable', message: 'database is locked' } } } }),
+    );
+    await page.getByTestId('call-row').first().waitFor();
+    await page.keyboard.press('Enter');
+    const error = page.getByTestId('review-error');
+    await error.waitFor();
+    assert.equal(await error.getAttribute('data-code'), 'reviews_unavailable');
+    assert.match(await text(page, 'review-error'), /Reviews cannot be kept on this computer right now.*database is locked/);
+    assert.equal(await page.getByTestId('call-review').getAttribute('data-state'), 'error');
+    await page.evaluate(() => {
+      const mock = window.__CALLREC_MOCK__;
+      if (mock) mock.scenario.reviews = {};
+    });
+    await page.getByTestId('review-retry').click();
+    await page.locator('[data-testid="call-review"][data-state="ready"]').waitFor();
+    assert.equal(await text(page, 'review-score'), 'Not scored');
+  });
+
   it('says reviews stay on this computer until the migration is applied, and syncs on demand', async () => {
     const { page } = await open(callsScenario({ count: 10 }));
     await playFirst(page);
@@ -407,6 +427,9 @@ describe('reviews in the list', () => {
     assert.deepEqual(await cells(0), ['—', '—']);
     assert.deepEqual(await cells(1), ['Reviewed', '33 %']);
     assert.deepEqual(await cells(3), ['Flagged', '—']);
+    await page.getByTestId('call-list').evaluate((el) => {
+      el.scrollLeft = el.scrollWidth;
+    });
     await screenshot(page, 'review-list');
 
     await page.getByTestId('filter-review').selectOption('unreviewed');
