@@ -7,6 +7,8 @@
 //   ?signin=<code>  the first sign-in fails with <code> (e.g. rate_limited), the next one succeeds
 //   ?calls=<n>      how many synthetic calls the project has (default 100000); ?offline=1
 //                   serves them marked offline; ?callsError=<code> fails the first list_calls
+//   ?sync=<state>   where the reviews' sync stands: localOnly (default), shared, offline, refused,
+//                   notYet
 // In the console, `__CALLREC_MOCK__.emit('session-changed', state)` plays the shell's event.
 
 import {
@@ -21,6 +23,56 @@ import {
   type MockReply,
 } from './mock-ipc';
 import type { SessionState } from '../lib/bindings/SessionState';
+import { MIGRATION, type ReviewsScenario } from './mock-reviews';
+import type { SyncStatus } from '../lib/bindings/SyncStatus';
+
+const LOCAL_ONLY: SyncStatus = { state: 'localOnly', migration: MIGRATION, pending: 0 };
+const SYNC_STATES: Partial<Record<string, SyncStatus>> = {
+  localOnly: LOCAL_ONLY,
+  shared: { state: 'shared', at: '2026-12-07T14:05:00Z', pending: 0 },
+  offline: { state: 'offline', pending: 0 },
+  refused: { state: 'refused', pending: 0, refused: 1, reason: 'new row violates row-level security policy for table "callrec_notes"' },
+  notYet: { state: 'notYet', pending: 0 },
+};
+
+const demoCall = (i: number): string => `c0000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+
+/** A few calls already reviewed, one with another reviewer's review and notes. */
+const DEMO_REVIEWS: ReviewsScenario = {
+  calls: {
+    [demoCall(0)]: {
+      others: [
+        {
+          callId: demoCall(0),
+          reviewerId: 'b2c4e6f8-0000-4000-8000-000000000002',
+          reviewerEmail: 'ben@agency.example',
+          status: 'flagged',
+          checks: { greet: { result: 'pass' }, verify: { result: 'fail', comment: 'Never asked for the date of birth' } },
+          score: 33.33,
+          editedAt: '2026-12-06T16:20:00Z',
+          mine: false,
+        },
+      ],
+      notes: [
+        {
+          id: 'd0000000-0000-4000-8000-000000000001',
+          callId: demoCall(0),
+          reviewerId: 'b2c4e6f8-0000-4000-8000-000000000002',
+          kind: 'note',
+          atMs: 12_500,
+          endMs: 21_000,
+          body: 'Long hold without saying why',
+          createdAt: '2026-12-06T16:18:00Z',
+          mine: false,
+          synced: true,
+        },
+      ],
+    },
+    [demoCall(1)]: { mine: { status: 'reviewed', checks: { greet: { result: 'pass' }, verify: { result: 'pass' } } } },
+    [demoCall(2)]: { mine: { status: 'flagged', checks: { verify: { result: 'fail' } } } },
+    [demoCall(4)]: { mine: { status: 'in_review' } },
+  },
+};
 
 const SIGN_IN_MESSAGES: Record<string, string> = {
   invalid_credentials: 'wrong email or password (Invalid login credentials)',
@@ -86,6 +138,7 @@ export function installDevMock(): MockControl {
     appInfo: { ok: info },
     probe: [probe],
     session: { ok: session },
+    reviews: { ...DEMO_REVIEWS, sync: { ok: SYNC_STATES[params.get('sync') ?? ''] ?? LOCAL_ONLY } },
     ...(signIn ? { signIn } : {}),
     delayMs: 400,
   });

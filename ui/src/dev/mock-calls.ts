@@ -9,6 +9,14 @@ import type { CallSchema } from '../lib/bindings/CallSchema';
 import type { Column } from '../lib/bindings/Column';
 import type { OpenedCall } from '../lib/bindings/OpenedCall';
 import type { Cursor } from '../lib/bindings/Cursor';
+import type { ReviewStatus } from '../lib/bindings/ReviewStatus';
+
+/** This reviewer's status and score of each call (mock-reviews.ts): the rows' columns and the
+ * `review` filter; `version` changes with them. */
+export interface ReviewLookup {
+  version: number;
+  of(callId: string): { status: ReviewStatus; score: number | null };
+}
 
 export interface CallsScenario {
   /** How many synthetic calls the project has. */
@@ -90,6 +98,8 @@ export function syntheticCall(i: number): CallRow {
     hasRecording,
     downloaded: hasRecording && i % 10 === 0,
     worstLatency: null,
+    reviewStatus: 'unreviewed',
+    score: null,
     createdAt: new Date(createdMs).toISOString(),
     ultravoxCallId: `uv-${String(i).padStart(6, '0')}`,
     startedAt: new Date(createdMs).toISOString(),
@@ -144,7 +154,15 @@ function dayOrTime(value: string | null, fallback: number): number {
   return ms;
 }
 
-function matches(row: CallRow, q: CallQuery, since: number, until: number, search: string): boolean {
+function matches(
+  row: CallRow,
+  q: CallQuery,
+  since: number,
+  until: number,
+  search: string,
+  reviews: ReviewLookup | undefined,
+): boolean {
+  if (q.review !== null && (reviews?.of(row.id).status ?? 'unreviewed') !== q.review) return false;
   const created = Date.parse(row.createdAt ?? '');
   if (created < since || created >= until) return false;
   if (q.hasRecording !== null && row.hasRecording !== q.hasRecording) return false;
@@ -169,15 +187,28 @@ interface Ordered {
 const cache = new Map<string, Ordered>();
 
 /** The synthetic calls matching `q`, in its sort order (cached per query). */
-function ordered(count: number, q: CallQuery): Ordered {
-  const key = JSON.stringify([count, q.sort, q.since, q.until, q.hasRecording, q.downloaded, q.direction, q.status, q.search]);
+function ordered(count: number, q: CallQuery, reviews: ReviewLookup | undefined): Ordered {
+  const key = JSON.stringify([
+    count,
+    q.sort,
+    q.since,
+    q.until,
+    q.hasRecording,
+    q.downloaded,
+    q.direction,
+    q.status,
+    q.search,
+    q.review,
+    q.review === null ? 0 : (reviews?.version ?? 0),
+  ]);
   const hit = cache.get(key);
   if (hit) return hit;
   const unfiltered =
     q.since === null && q.until === null && q.hasRecording === null &&
     q.downloaded === null &&
     q.direction === null &&
-    q.status === null;
+    q.status === null &&
+    q.review === null;
   if (unfiltered && (q.search ?? '').trim() === '' && (q.sort === 'dateDesc' || q.sort === 'dateAsc')) {
     // Every call in date order: no need to generate 100,000 rows to know it (keeps the mock's
     // own cost out of the first page's timing).
@@ -199,7 +230,7 @@ function ordered(count: number, q: CallQuery): Ordered {
   const durations = new Map<number, number | null>();
   for (let i = 0; i < count; i += 1) {
     const row = syntheticCall(i);
-    if (!matches(row, q, since, until, search)) continue;
+    if (!matches(row, q, since, until, search, reviews)) continue;
     picked.push(i);
     if (q.sort === 'durationAsc' || q.sort === 'durationDesc') durations.set(i, row.durationSeconds);
   }
@@ -233,8 +264,15 @@ function limitOf(q: CallQuery): number {
   return q.limit <= 0 ? 50 : Math.min(q.limit, 1000);
 }
 
+/** A row with this reviewer's status and score, as the library sets them. */
+function reviewed(row: CallRow, reviews: ReviewLookup | undefined): CallRow {
+  if (!reviews) return row;
+  const { status, score } = reviews.of(row.id);
+  return { ...row, reviewStatus: status, score };
+}
+
 /** `list_calls` as the shell answers it. */
-export function listCalls(scenario: CallsScenario | undefined, args: unknown): CallPage {
+export function listCalls(scenario: CallsScenario | undefined, args: unknown, reviews?: ReviewLookup): CallPage {
   const { query, cursor } = (args ?? {}) as { query?: CallQuery; cursor?: Cursor | null };
   if (!query) rejectWith('invalid_query', 'mock: list_calls without a query');
   const source = scenario?.source ?? 'remote';
@@ -259,7 +297,7 @@ export function listCalls(scenario: CallsScenario | undefined, args: unknown): C
     };
   }
 
-  const { order, position } = ordered(scenario?.count ?? 0, query);
+  const { order, position } = ordered(scenario?.count ?? 0, query, reviews);
   let start = 0;
   if (cursor) {
     const i = parseInt(cursor.id.slice(-12), 16);
@@ -269,7 +307,7 @@ export function listCalls(scenario: CallsScenario | undefined, args: unknown): C
   }
   const end = Math.min(order.length, start + limit);
   const rows: CallRow[] = [];
-  for (let p = start; p < end; p += 1) rows.push(call(scenario, order[p] ?? 0));
+  for (let p = start; p < end; p += 1) rows.push(reviewed(call(scenario, order[p] ?? 0), reviews));
   const last = rows.at(-1);
   return {
     rows,
@@ -282,7 +320,7 @@ export function listCalls(scenario: CallsScenario | undefined, args: unknown): C
 }
 
 /** `open_call` as the shell answers it: the call read by its id, or `call_not_found`. */
-export function openCall(scenario: CallsScenario | undefined, args: unknown): OpenedCall {
+export function openCall(scenario: CallsScenario | undefined, args: unknown, reviews?: ReviewLookup): OpenedCall {
   const id = (args as { callId?: unknown } | null)?.callId;
   if (typeof id !== 'string') rejectWith('invalid_query', 'mock: open_call without a callId');
   const schema = scenario?.schema ?? FULL_SCHEMA;
@@ -293,7 +331,7 @@ export function openCall(scenario: CallsScenario | undefined, args: unknown): Op
   } else {
     const i = parseInt(id.slice(-12), 16);
     if (id.startsWith('c0000000-') && Number.isInteger(i) && i < (scenario?.count ?? 0)) {
-      return { row: call(scenario, i), source, schema };
+      return { row: reviewed(call(scenario, i), reviews), source, schema };
     }
   }
   rejectWith('call_not_found', `no call ${id} in this project`);

@@ -13,13 +13,14 @@ import type { Cursor } from '../lib/bindings/Cursor';
 import type { KeyringInfo } from '../lib/bindings/KeyringInfo';
 import type { ProjectStatus } from '../lib/bindings/ProjectStatus';
 import type { SessionState } from '../lib/bindings/SessionState';
-import { listCalls, openCall, type CallsScenario } from './mock-calls';
+import { listCalls, openCall, type CallsScenario, type ReviewLookup } from './mock-calls';
 import { MockMedia, type MediaScenario } from './mock-media';
+import { MockReviews, type ReviewsScenario } from './mock-reviews';
 import type { PlayerEvent } from '../lib/bindings/PlayerEvent';
 import type { Progress } from '../lib/bindings/Progress';
 import type { WaveformEvent } from '../lib/bindings/WaveformEvent';
 
-export type { CallsScenario, MediaScenario };
+export type { CallsScenario, MediaScenario, ReviewsScenario };
 
 /** One scripted answer: a value, or the raw rejection the shell would send (any shape). */
 export type MockReply<T> = { ok: T } | { err: unknown };
@@ -41,6 +42,8 @@ export interface MockScenario {
   calls?: CallsScenario;
   /** Recordings, downloads and the player (see mock-media.ts); sensible defaults when absent. */
   media?: MediaScenario;
+  /** Reviews, notes, the scorecard and the sync (see mock-reviews.ts); none yet, local only, when absent. */
+  reviews?: ReviewsScenario;
   /** Delay before every answer, in ms. */
   delayMs?: number;
 }
@@ -81,6 +84,7 @@ export function installMockIpc(scenario: MockScenario): MockControl {
   const calls: MockCall[] = [];
   let gate: { promise: Promise<void>; open: () => void } | null = null;
   const media = new MockMedia(() => control.scenario.media);
+  const reviews = new MockReviews(() => control.scenario.reviews);
 
   const control: MockControl = {
     scenario,
@@ -129,17 +133,19 @@ export function installMockIpc(scenario: MockScenario): MockControl {
       // Rethrown as scripted: the shell's raw error value.
       // eslint-disable-next-line @typescript-eslint/only-throw-error
       if (failure !== undefined && failure !== null) throw failure;
-      return listCalls(s.calls, args);
+      return listCalls(s.calls, args, reviews);
     }
-    if (cmd === 'open_call') return openCall(s.calls, args);
-    if (cmd === 'count_matching') return countMatching(s.calls, args);
+    if (cmd === 'open_call') return openCall(s.calls, args, reviews);
+    if (cmd === 'count_matching') return countMatching(s.calls, args, reviews);
     if (cmd === 'download_matching') {
       // eslint-disable-next-line @typescript-eslint/only-throw-error
       if (s.media?.bulkError !== undefined) throw s.media.bulkError;
-      return downloadMatching(s.calls, args);
+      return downloadMatching(s.calls, args, reviews);
     }
     const mediaAnswer = media.handle(cmd, args);
     if (mediaAnswer) return mediaAnswer.value;
+    const reviewsAnswer = reviews.handle(cmd, args);
+    if (reviewsAnswer) return reviewsAnswer.value;
     switch (cmd) {
       case 'app_info':
         return answer(s.appInfo, cmd);
@@ -175,13 +181,13 @@ function recordedQuery(args: unknown, limit: number): CallQuery {
 }
 
 /** `count_matching`: the first page's total of the filter's calls with a recording. */
-function countMatching(calls: CallsScenario | undefined, args: unknown): number | null {
-  return listCalls(calls, { query: recordedQuery(args, 1), cursor: null }).total;
+function countMatching(calls: CallsScenario | undefined, args: unknown, reviews: ReviewLookup): number | null {
+  return listCalls(calls, { query: recordedQuery(args, 1), cursor: null }, reviews).total;
 }
 
 /** `download_matching`: pages the filter as the shell does; downloaded calls are skipped and
  * every other call queues two segments (mock-media's default records). */
-function downloadMatching(calls: CallsScenario | undefined, args: unknown): BulkQueued {
+function downloadMatching(calls: CallsScenario | undefined, args: unknown, reviews: ReviewLookup): BulkQueued {
   const asked = (args as { limit?: number | null } | undefined)?.limit;
   const limit = typeof asked === 'number' ? Math.max(1, asked) : 1000;
   const query = recordedQuery(args, 1000);
@@ -189,7 +195,7 @@ function downloadMatching(calls: CallsScenario | undefined, args: unknown): Bulk
   let cursor: Cursor | null = null;
   let seen = 0;
   do {
-    const page = listCalls(calls, { query, cursor });
+    const page = listCalls(calls, { query, cursor }, reviews);
     for (const row of page.rows) {
       if (seen >= limit) break;
       seen += 1;

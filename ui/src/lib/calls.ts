@@ -9,6 +9,7 @@ import type { Cursor } from './bindings/Cursor';
 import type { Field } from './bindings/Field';
 import type { OpenedCall } from './bindings/OpenedCall';
 import type { Sort } from './bindings/Sort';
+import { reviewFilterWords, type ReviewFilter } from './reviews';
 
 export type { CallPage, CallQuery, CallRow, CallSchema, Cursor, Field, OpenedCall, Sort };
 
@@ -33,6 +34,8 @@ export interface CallFilters {
   downloaded: RecordingFilter;
   direction: string;
   status: string;
+  /** '' any, else only calls this reviewer gave that status (`unreviewed`: not reviewed yet). */
+  review: ReviewFilter;
   search: string;
   sort: Sort;
 }
@@ -44,6 +47,7 @@ export const DEFAULT_FILTERS: Readonly<CallFilters> = Object.freeze({
   downloaded: '',
   direction: '',
   status: '',
+  review: '',
   search: '',
   sort: 'dateDesc',
 });
@@ -64,6 +68,7 @@ export function isUnfiltered(f: CallFilters): boolean {
     f.downloaded === '' &&
     f.direction === '' &&
     f.status === '' &&
+    f.review === '' &&
     f.search.trim() === ''
   );
 }
@@ -76,6 +81,8 @@ export function describeFilters(f: CallFilters): string {
   const parts: string[] = [];
   if (f.direction !== '') parts.push(f.direction);
   if (f.status !== '') parts.push(f.status);
+  const review = reviewFilterWords(f.review);
+  if (review !== null) parts.push(review);
   const search = f.search.trim();
   if (search !== '') parts.push(`“${search.slice(0, 60)}”`);
   const since = isDay(f.since) ? f.since : null;
@@ -122,6 +129,7 @@ export function toQuery(f: CallFilters, limit: number): CallQuery {
     search: search === '' ? null : search,
     limit,
     downloaded: f.downloaded === '' ? null : f.downloaded === 'true',
+    review: f.review === '' ? null : f.review,
   };
 }
 

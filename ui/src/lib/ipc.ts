@@ -7,6 +7,8 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { AppInfo } from './bindings/AppInfo';
 import type { CallAnalysis } from './bindings/CallAnalysis';
+import type { CallReviews } from './bindings/CallReviews';
+import type { CheckResult } from './bindings/CheckResult';
 import type { BulkQueued } from './bindings/BulkQueued';
 import type { OpenCall } from './bindings/OpenCall';
 import type { CallPage } from './bindings/CallPage';
@@ -18,15 +20,18 @@ import type { DownloadRecord } from './bindings/DownloadRecord';
 import type { IpcError } from './bindings/IpcError';
 import type { KeyringInfo } from './bindings/KeyringInfo';
 import type { LibraryUsage } from './bindings/LibraryUsage';
+import type { NoteKind } from './bindings/NoteKind';
 import type { PlayerEvent } from './bindings/PlayerEvent';
 import type { WaveformEvent } from './bindings/WaveformEvent';
 import type { PlayerPreferences } from './bindings/PlayerPreferences';
 import type { Progress } from './bindings/Progress';
 import type { ProjectStatus } from './bindings/ProjectStatus';
 import type { Recording } from './bindings/Recording';
+import type { ReviewStatus } from './bindings/ReviewStatus';
 import type { SessionNotice } from './bindings/SessionNotice';
 import type { SessionState } from './bindings/SessionState';
 import type { SessionUser } from './bindings/SessionUser';
+import type { SyncStatus } from './bindings/SyncStatus';
 import type { PlayerControl } from './player';
 
 export type { AppInfo, IpcError, KeyringInfo, ProjectStatus, SessionNotice, SessionState, SessionUser };
@@ -184,7 +189,35 @@ export const commands = {
   playerPreferences: (): Promise<PlayerPreferences> => call<PlayerPreferences>('player_preferences'),
   /** Plays on `name` from now on (null: the system default) and remembers it. */
   setOutputDevice: (name: string | null): Promise<null> => call<null>('set_output_device', { name }),
+  /** The call's reviews: this reviewer's, the others' (last sync), every note, the scorecard, the sync. */
+  callReviews: (callId: string): Promise<CallReviews> => call<CallReviews>('call_reviews', { callId }),
+  setReviewStatus: (callId: string, status: ReviewStatus): Promise<CallReviews> =>
+    call<CallReviews>('set_review_status', { callId, status }),
+  /** Answers one check of the scorecard; `result` null clears the answer (and its comment). */
+  answerCheck: (callId: string, checkId: string, result: CheckResult | null, comment: string | null): Promise<CallReviews> =>
+    call<CallReviews>('answer_check', { callId, checkId, result, comment }),
+  /** A note or bookmark at `atMs` on the call's clock (a span to `endMs`); a bookmark's body is empty. */
+  addNote: (note: NewNote): Promise<CallReviews> => call<CallReviews>('add_note', { ...note }),
+  /** Deletes one of this reviewer's notes (a tombstone, shared as such). */
+  deleteNote: (callId: string, noteId: string): Promise<CallReviews> =>
+    call<CallReviews>('delete_note', { callId, noteId }),
+  /** Pushes the outbox and pulls the others' reviews now; answers where the sync stands. */
+  syncReviews: (): Promise<SyncStatus> => call<SyncStatus>('sync_reviews'),
+  /** Asks where to save (OS dialog) and writes every review there; the path, or null when cancelled. */
+  exportReviews: (): Promise<string | null> => call<string | null>('export_reviews'),
 };
+
+/** `add_note`'s arguments. */
+export interface NewNote {
+  callId: string;
+  kind: NoteKind;
+  /** Milliseconds on the call's clock. */
+  atMs: number;
+  /** The end of a span (≥ `atMs`); null for a moment. */
+  endMs: number | null;
+  /** The note's text; empty for a bookmark. */
+  body: string;
+}
 
 /**
  * Opens a Tauri channel for a `watch_*` command: the shell keeps sending on it until the UI

@@ -21,6 +21,8 @@ export type Action =
   | 'prevCall'
   | 'search'
   | 'closeCall'
+  | 'bookmark'
+  | 'focusReview'
   | 'help'
   | 'rowDown'
   | 'rowUp'
@@ -85,6 +87,13 @@ export const KEYMAP: readonly Binding[] = [
   },
   { action: 'search', scope: 'global', chords: [{ key: '/' }], description: 'Search the calls' },
   { action: 'closeCall', scope: 'global', chords: [{ key: 'Escape' }], description: 'Close the call, back to the list' },
+  {
+    action: 'bookmark',
+    scope: 'global',
+    chords: [{ key: 'm' }],
+    description: 'Bookmark this moment of the open call (while it plays)',
+  },
+  { action: 'focusReview', scope: 'global', chords: [{ key: 'r' }], description: "The open call's review: its status" },
   { action: 'help', scope: 'global', chords: [{ key: '?' }], description: 'Show or hide this help' },
   { action: 'rowDown', scope: 'list', chords: [{ key: 'ArrowDown' }], description: 'Next row' },
   { action: 'rowUp', scope: 'list', chords: [{ key: 'ArrowUp' }], description: 'Previous row' },

@@ -1,9 +1,11 @@
 // @ts-check
 // Accessibility in headless Chromium: axe-core (the npm devDependency, injected into the page)
 // finds no violation on the sign-in screen, the workspace with a call open and playing (its
-// transcript searched; the review queue's bar without and with a queue), the shortcuts overlay,
-// and Settings (both tabs, skip silence and the queue's pause included), in the light and the
-// dark theme.
+// transcript searched; the review queue's bar without and with a queue), the call pane with its
+// review panel open (status, answers, comments, notes and bookmarks in the panel and on the
+// scrubber, another reviewer's review, a refused change, the list's review columns), the
+// shortcuts overlay, and Settings (every tab, skip silence and the queue's pause included), in the
+// light and the dark theme.
 
 /** @import { Page } from 'playwright-core' */
 
@@ -11,8 +13,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { callsScenario, scenario } from './fixtures.mjs';
-import { suite } from './media.mjs';
+import { callId, callsScenario, scenario } from './fixtures.mjs';
+import { suite, waitCount } from './media.mjs';
 
 const { open } = suite();
 const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -68,7 +70,74 @@ for (const scheme of /** @type {const} */ (['light', 'dark'])) {
       assert.deepEqual(await violations(page), []);
     });
 
-    it('finds nothing in Settings, on either tab', async () => {
+    it('finds nothing on the call pane with its review panel open: answers, notes, marks, others, an error', async () => {
+      const id = callId(0);
+      const { page } = await open(
+        callsScenario(
+          { count: 10, transcripts: 'json' },
+          {
+            reviews: {
+              calls: {
+                [id]: {
+                  mine: { status: 'in_review', checks: { greet: { result: 'pass', comment: 'Warm greeting' }, verify: { result: 'fail' } } },
+                  others: [
+                    {
+                      callId: id,
+                      reviewerId: 'b2c4e6f8-0000-4000-8000-000000000002',
+                      reviewerEmail: 'ben@agency.example',
+                      status: 'flagged',
+                      checks: {},
+                      score: 50,
+                      editedAt: '2026-12-06T16:20:00Z',
+                      mine: false,
+                    },
+                  ],
+                  notes: [
+                    {
+                      id: 'd0000000-0000-4000-8000-000000000001',
+                      callId: id,
+                      reviewerId: 'b2c4e6f8-0000-4000-8000-000000000002',
+                      kind: 'note',
+                      atMs: 12_500,
+                      endMs: 21_000,
+                      body: 'Long hold without saying why',
+                      createdAt: '2026-12-06T16:18:00Z',
+                      mine: false,
+                      synced: true,
+                    },
+                  ],
+                },
+                [callId(2)]: { mine: { status: 'flagged' } },
+              },
+              errors: { delete_note: { code: 'reviews_unavailable', message: 'the library is locked' } },
+            },
+          },
+        ),
+        { colorScheme: scheme },
+      );
+      await page.getByTestId('call-row').first().waitFor();
+      await waitCount(page, 'watch_player', 1);
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => document.querySelector('[data-testid="player-bar"]')?.getAttribute('data-state') === 'playing');
+      await page.locator('[data-testid="call-review"][data-state="ready"]').waitFor();
+      // A bookmark (M) and a note of one's own, beside the other reviewer's span.
+      await page.getByTestId('call-list').focus();
+      await page.keyboard.press('m');
+      await page.getByTestId('review-note-body').fill('Asked for a manager');
+      await page.getByTestId('review-mark-start').click();
+      await page.getByTestId('review-note-add').click();
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="player-note-mark"]').length === 3);
+      // A refused delete shows its error.
+      await page.getByTestId('review-note-delete').first().click();
+      await page.getByTestId('review-change-error').waitFor();
+      // Focus on a status, a mark focused in the player bar later: both drawn.
+      await page.keyboard.press('r');
+      assert.deepEqual(await violations(page), []);
+      await page.getByTestId('player-note-mark').first().focus();
+      assert.deepEqual(await violations(page), []);
+    });
+
+    it('finds nothing in Settings, on any tab', async () => {
       const { page } = await open(callsScenario({ count: 5 }), { colorScheme: scheme });
       await page.getByTestId('call-row').first().waitFor();
       await page.getByTestId('settings-toggle').click();
@@ -76,6 +145,10 @@ for (const scheme of /** @type {const} */ (['light', 'dark'])) {
       assert.deepEqual(await violations(page), []);
       await page.getByTestId('settings-tab-about').click();
       await page.locator('[data-testid="status-card"][data-state="connected"]').waitFor();
+      assert.deepEqual(await violations(page), []);
+      await page.getByTestId('settings-tab-reviews').click();
+      await page.getByTestId('settings-export-reviews').click();
+      await page.locator('[data-testid="settings-export-result"][data-state="saved"]').waitFor();
       assert.deepEqual(await violations(page), []);
     });
   });

@@ -165,6 +165,7 @@ describe('the list', () => {
         search: null,
         limit: 100,
         downloaded: null,
+        review: null,
       },
       cursor: null,
     });
@@ -276,6 +277,7 @@ describe('the list', () => {
       search: null,
       limit: 100,
       downloaded: null,
+      review: null,
     });
     const dated = (await listCallsArgs(page)).find((a) => a.query.since !== null && a.query.until !== null);
     assert.equal(dated?.query.since, '2026-11-01');

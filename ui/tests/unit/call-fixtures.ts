@@ -9,6 +9,8 @@ export function row(id: string, over: Partial<CallRow> = {}): CallRow {
     hasRecording: true,
     downloaded: false,
     worstLatency: null,
+    reviewStatus: 'unreviewed',
+    score: null,
     createdAt: '2026-11-20T10:00:00Z',
     ultravoxCallId: `uv-${id}`,
     startedAt: null,

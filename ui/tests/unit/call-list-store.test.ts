@@ -244,6 +244,23 @@ describe('CallListStore', () => {
     await expect(store.findCall('down')).rejects.toThrow();
     expect(requests.length).toBe(1);
   });
+
+  it("shows a reviewed call's new status and score in its row without asking again", async () => {
+    const { api, requests } = manualApi();
+    const store = new CallListStore({ api, marks: false });
+    void store.load();
+    at(requests, 0).resolve(page(['a', 'b']));
+    await settle();
+    const before = store.rows;
+    store.patchReview('b', 'flagged', 50);
+    expect(store.rows[1]).toMatchObject({ id: 'b', reviewStatus: 'flagged', score: 50 });
+    expect(store.rows[0]).toBe(before[0]);
+    const patched = store.rows;
+    store.patchReview('b', 'flagged', 50);
+    store.patchReview('zzz', 'reviewed', null);
+    expect(store.rows).toBe(patched);
+    expect(requests.length).toBe(1);
+  });
 });
 
 describe('CallListStore: "Download all N"', () => {

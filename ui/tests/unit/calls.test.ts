@@ -42,6 +42,7 @@ describe('toQuery', () => {
       search: null,
       limit: 200,
       downloaded: null,
+      review: null,
     });
   });
 
@@ -68,8 +69,11 @@ describe('toQuery', () => {
       search: '+1555',
       limit: 1000,
       downloaded: null,
+      review: null,
     });
     expect(toQuery(filters({ hasRecording: 'true' }), 1).hasRecording).toBe(true);
+    expect(toQuery(filters({ review: 'unreviewed' }), 1).review).toBe('unreviewed');
+    expect(toQuery(filters({ review: 'in_review' }), 1).review).toBe('in_review');
   });
 
   it('leaves out dates that are not real days instead of sending them', () => {
@@ -86,6 +90,8 @@ describe('toQuery', () => {
     expect(sameQuery(filters({ sort: 'dateAsc' }), filters())).toBe(false);
     expect(isUnfiltered(filters({ sort: 'durationDesc', search: '  ' }))).toBe(true);
     expect(isUnfiltered(filters({ status: 'missed' }))).toBe(false);
+    expect(isUnfiltered(filters({ review: 'unreviewed' }))).toBe(false);
+    expect(sameQuery(filters({ review: 'flagged' }), filters())).toBe(false);
   });
 });
 

@@ -295,6 +295,7 @@ describe('listCalls', () => {
       search: 'x',
       limit: 200,
       downloaded: null,
+      review: null,
     };
     const page = await commands.listCalls(query, null);
     expect(page.total).toBe(0);
@@ -363,5 +364,44 @@ describe('channels (watch_player, watch_downloads)', () => {
       ['export_call_files', { callId: 'c1' }],
       ['call_recordings', { callId: 'c1' }],
     ]);
+  });
+});
+
+describe('the review commands', () => {
+  it('send the documented arguments', async () => {
+    const sent: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      sent.push([cmd, args]);
+      return null;
+    });
+    await commands.callReviews('c1');
+    await commands.setReviewStatus('c1', 'flagged');
+    await commands.answerCheck('c1', 'greet', 'pass', null);
+    await commands.answerCheck('c1', 'greet', null, null);
+    await commands.addNote({ callId: 'c1', kind: 'note', atMs: 83_000, endMs: 90_500, body: 'hold music' });
+    await commands.addNote({ callId: 'c1', kind: 'bookmark', atMs: 5_000, endMs: null, body: '' });
+    await commands.deleteNote('c1', 'n1');
+    await commands.syncReviews();
+    await commands.exportReviews();
+    expect(sent).toEqual([
+      ['call_reviews', { callId: 'c1' }],
+      ['set_review_status', { callId: 'c1', status: 'flagged' }],
+      ['answer_check', { callId: 'c1', checkId: 'greet', result: 'pass', comment: null }],
+      ['answer_check', { callId: 'c1', checkId: 'greet', result: null, comment: null }],
+      ['add_note', { callId: 'c1', kind: 'note', atMs: 83_000, endMs: 90_500, body: 'hold music' }],
+      ['add_note', { callId: 'c1', kind: 'bookmark', atMs: 5_000, endMs: null, body: '' }],
+      ['delete_note', { callId: 'c1', noteId: 'n1' }],
+      ['sync_reviews', {}],
+      ['export_reviews', {}],
+    ]);
+  });
+
+  it('reject with the shell’s code', async () => {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    mockIPC(() => Promise.reject({ code: 'note_too_long', message: 'a note is at most 10000 characters' }));
+    await expect(commands.addNote({ callId: 'c1', kind: 'note', atMs: 0, endMs: null, body: 'x' })).rejects.toMatchObject({
+      command: 'add_note',
+      code: 'note_too_long',
+    });
   });
 });

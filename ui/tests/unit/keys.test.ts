@@ -30,6 +30,10 @@ describe('actionFor', () => {
     expect(actionFor(press('/'), 'global')).toBe('search');
     expect(actionFor(press('Escape'), 'global')).toBe('closeCall');
     expect(actionFor(press('?', { shiftKey: true }), 'global')).toBe('help');
+    expect(actionFor(press('m'), 'global')).toBe('bookmark');
+    expect(actionFor(press('M', { shiftKey: true }), 'global')).toBe('bookmark');
+    expect(actionFor(press('r'), 'global')).toBe('focusReview');
+    expect(actionFor(press('m', { ctrlKey: true }), 'global')).toBeNull();
   });
 
   it('keeps plain ↑/↓ for the list (rows) and the player bar (volume), not anywhere', () => {

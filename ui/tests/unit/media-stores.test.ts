@@ -173,6 +173,7 @@ describe('DownloadsStore.downloadMatching', () => {
     search: 'ava',
     limit: 100,
     downloaded: null,
+    review: null,
   };
 
   it('sends the query as given, keeps what was queued and opens the panel', async () => {

@@ -15,6 +15,7 @@ const QUERY: CallQuery = {
   search: null,
   limit: 100,
   downloaded: null,
+  review: null,
 };
 
 /** `list_calls` over calls c0…c(n-1), `pageSize` rows a page at most. */
@@ -228,5 +229,7 @@ describe('describeFilters', () => {
         sort: 'durationDesc',
       }),
     ).toBe('inbound, completed, “smith”, from 2026-11-01, with a recording, longest first');
+    expect(describeFilters({ ...DEFAULT_FILTERS, review: 'unreviewed' })).toBe('not reviewed yet, newest first');
+    expect(describeFilters({ ...DEFAULT_FILTERS, review: 'flagged', status: 'missed' })).toBe('missed, flagged, newest first');
   });
 });

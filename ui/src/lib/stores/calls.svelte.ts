@@ -242,6 +242,20 @@ export class CallListStore {
     this.update({ ...DEFAULT_FILTERS, sort: this.filters.sort });
   }
 
+  /**
+   * This reviewer's status and score of a loaded call changed (the review panel): its row shows
+   * them at once. The list is not asked again, so a call reviewed under a "Not reviewed yet"
+   * filter stays where it is until the next query.
+   */
+  patchReview(callId: string, reviewStatus: CallRow['reviewStatus'], score: number | null): void {
+    const index = this.rows.findIndex((r) => r.id === callId);
+    const row = this.rows[index];
+    if (!row || (row.reviewStatus === reviewStatus && row.score === score)) return;
+    const rows = this.rows.slice();
+    rows[index] = { ...row, reviewStatus, score };
+    this.rows = rows;
+  }
+
   select(index: number): void {
     if (this.rows.length === 0) {
       this.selected = -1;
