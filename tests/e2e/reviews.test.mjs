@@ -108,12 +108,27 @@ describe('reviews in the real window', { timeout: 300000 }, () => {
       });
       const body = await byId(browser, 'review-note-body');
       await body.setValue('Agent waits too long here');
-      await browser.keys(['Enter']);
+      // Ctrl+Enter adds it (Enter alone is a new line).
+      await browser.keys(['Control', 'Enter']);
+      await browser.keys(['Control']);
       await browser.waitUntil(async () => (await browser.$$('[data-testid="player-note-mark"]')).length === 2, {
         timeout: 5000,
         timeoutMsg: 'the note left no mark on the scrubber',
       });
       assert.equal((await browser.$$('[data-testid="review-note"]')).length, 2);
+      // A click on the bookmark's mark seeks back to it (the call plays on from there).
+      const bookmark = await browser.$('[data-testid="player-note-mark"][data-kind="bookmark"]');
+      const at = Number(await bookmark.getAttribute('data-at')) / 1000;
+      await browser.pause(2500);
+      await bookmark.click();
+      const seconds = async () => {
+        const [m, s] = (await (await byId(browser, 'player-time')).getText()).trim().split(':').map(Number);
+        return m * 60 + s;
+      };
+      await browser.waitUntil(async () => Math.abs((await seconds()) - at) <= 1.5, {
+        timeout: 5000,
+        timeoutMsg: `the player did not go back to the bookmark at ${at} s`,
+      });
       await saveWebviewShot(browser, 'e2e-reviews');
     });
   });
