@@ -420,7 +420,12 @@ pub async fn set_review_status(
     status: reviews::ReviewStatus,
 ) -> Result<reviews::CallReviews, IpcError> {
     let session = signed_in(&state).await?;
-    Ok(reviews::set_status(&session, state.library()?, &call_id, status)?)
+    Ok(reviews::set_status(
+        &session,
+        state.library()?,
+        &call_id,
+        status,
+    )?)
 }
 
 /// Answers one of the scorecard's checks (`result` none: clears it).
@@ -433,7 +438,14 @@ pub async fn answer_check(
     comment: Option<String>,
 ) -> Result<reviews::CallReviews, IpcError> {
     let session = signed_in(&state).await?;
-    Ok(reviews::answer_check(&session, state.library()?, &call_id, &check_id, result, comment)?)
+    Ok(reviews::answer_check(
+        &session,
+        state.library()?,
+        &call_id,
+        &check_id,
+        result,
+        comment,
+    )?)
 }
 
 #[tauri::command]
@@ -446,7 +458,15 @@ pub async fn add_note(
     body: String,
 ) -> Result<reviews::CallReviews, IpcError> {
     let session = signed_in(&state).await?;
-    Ok(reviews::add_note(&session, state.library()?, &call_id, kind, at_ms, end_ms, &body)?)
+    Ok(reviews::add_note(
+        &session,
+        state.library()?,
+        &call_id,
+        kind,
+        at_ms,
+        end_ms,
+        &body,
+    )?)
 }
 
 #[tauri::command]
@@ -456,7 +476,12 @@ pub async fn delete_note(
     note_id: String,
 ) -> Result<reviews::CallReviews, IpcError> {
     let session = signed_in(&state).await?;
-    Ok(reviews::delete_note(&session, state.library()?, &call_id, &note_id)?)
+    Ok(reviews::delete_note(
+        &session,
+        state.library()?,
+        &call_id,
+        &note_id,
+    )?)
 }
 
 /// Pushes this computer's review changes and pulls the agency's.
@@ -475,7 +500,13 @@ pub async fn export_reviews(
 ) -> Result<Option<String>, IpcError> {
     use tauri_plugin_dialog::DialogExt;
     let session = signed_in(&state).await?;
-    let csv = reviews::export(&session, state.library()?, None, None, reviews::ExportFormat::Csv)?;
+    let csv = reviews::export(
+        &session,
+        state.library()?,
+        None,
+        None,
+        reviews::ExportFormat::Csv,
+    )?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()
         .file()

@@ -83,15 +83,25 @@ printf '%s\n' "$PW2" | "$CALLREC" login --email "$EMAIL2" --password-stdin >/dev
     let score = review["mine"]["score"].as_f64().unwrap();
     assert!(score > 0.0 && score < 50.0, "{score}");
     assert_eq!(json("sync2.json")["pending"], 0, "everything pushed");
-    assert_eq!(read("bad.code").trim(), "2", "a bad answer is a usage error");
+    assert_eq!(
+        read("bad.code").trim(),
+        "2",
+        "a bad answer is a usage error"
+    );
     assert_eq!(json("bad.json")["error"]["code"], "usage");
 
     // The colleague sees both notes, by time, as another reviewer's.
     let notes = json("notes.json");
     let notes = notes.as_array().unwrap();
     assert_eq!(notes.len(), 2);
-    assert_eq!((notes[0]["atMs"].as_u64(), notes[0]["kind"].as_str()), (Some(83_500), Some("note")));
-    assert_eq!((notes[1]["atMs"].as_u64(), notes[1]["kind"].as_str()), (Some(3_725_000), Some("bookmark")));
+    assert_eq!(
+        (notes[0]["atMs"].as_u64(), notes[0]["kind"].as_str()),
+        (Some(83_500), Some("note"))
+    );
+    assert_eq!(
+        (notes[1]["atMs"].as_u64(), notes[1]["kind"].as_str()),
+        (Some(3_725_000), Some("bookmark"))
+    );
     assert!(notes.iter().all(|n| n["mine"] == false));
 
     // The CSV: a header, then one row per review (the colleague's export holds the one review
@@ -100,13 +110,28 @@ printf '%s\n' "$PW2" | "$CALLREC" login --email "$EMAIL2" --password-stdin >/dev
     let header = csv.headers().unwrap().clone();
     let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 1, "{rows:?}");
-    let field = |name: &str| &rows[0][header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no {name} in {header:?}"))];
+    let field = |name: &str| {
+        &rows[0][header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no {name} in {header:?}"))]
+    };
     assert_eq!(field("call_id"), call);
     assert_eq!(field("status"), "flagged");
-    assert_eq!(field("notes"), "01:23 Promised a refund, no ticket\n1:02:05 (bookmark)");
-    assert!(header.iter().filter(|h| h.ends_with("(comment)")).count() >= 3, "a column per check: {header:?}");
+    assert_eq!(
+        field("notes"),
+        "01:23 Promised a refund, no ticket\n1:02:05 (bookmark)"
+    );
+    assert!(
+        header.iter().filter(|h| h.ends_with("(comment)")).count() >= 3,
+        "a column per check: {header:?}"
+    );
     let exported = json("reviews.json");
     assert_eq!(exported[0]["notes"][0]["at"], "01:23");
-    assert_eq!(read("none.csv").lines().count(), 1, "the header alone: no review that day");
+    assert_eq!(
+        read("none.csv").lines().count(),
+        1,
+        "the header alone: no review that day"
+    );
     backend.shutdown().await;
 }

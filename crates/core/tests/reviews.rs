@@ -30,7 +30,11 @@ async fn desk(backend: &RunningBackend, user: &DemoUser) -> Desk {
     calls::list(&session, &library, &CallQuery::default(), None)
         .await
         .unwrap();
-    Desk { session, library, _dir: dir }
+    Desk {
+        session,
+        library,
+        _dir: dir,
+    }
 }
 
 fn user<'a>(backend: &'a RunningBackend, agency: &str, nth: usize) -> &'a DemoUser {
@@ -64,30 +68,87 @@ async fn two_reviewers_of_one_agency_share_and_another_agency_sees_nothing() {
     let call = first_call(&one).await;
 
     // Before any sync the scorecard is not known yet: the first sync brings it.
-    assert!(matches!(sync(&one).await, SyncStatus::Shared { pending: 0, .. }));
-    let card = reviews::call_reviews(&one.session, &one.library, &call).unwrap().scorecard;
+    assert!(matches!(
+        sync(&one).await,
+        SyncStatus::Shared { pending: 0, .. }
+    ));
+    let card = reviews::call_reviews(&one.session, &one.library, &call)
+        .unwrap()
+        .scorecard;
     assert!(card.checks.len() >= 3, "the agency's scorecard: {card:?}");
     reviews::set_status(&one.session, &one.library, &call, ReviewStatus::Flagged).unwrap();
-    reviews::answer_check(&one.session, &one.library, &call, &card.checks[0].id, Some(CheckResult::Fail), Some("no greeting".into())).unwrap();
-    reviews::add_note(&one.session, &one.library, &call, NoteKind::Note, 83_500, None, "Promised a refund").unwrap();
-    let mine = reviews::add_note(&one.session, &one.library, &call, NoteKind::Bookmark, 12_000, None, "").unwrap();
-    assert!(matches!(mine.sync, SyncStatus::Shared { pending: 3, .. }), "{:?}", mine.sync);
-    assert!(matches!(sync(&one).await, SyncStatus::Shared { pending: 0, .. }));
+    reviews::answer_check(
+        &one.session,
+        &one.library,
+        &call,
+        &card.checks[0].id,
+        Some(CheckResult::Fail),
+        Some("no greeting".into()),
+    )
+    .unwrap();
+    reviews::add_note(
+        &one.session,
+        &one.library,
+        &call,
+        NoteKind::Note,
+        83_500,
+        None,
+        "Promised a refund",
+    )
+    .unwrap();
+    let mine = reviews::add_note(
+        &one.session,
+        &one.library,
+        &call,
+        NoteKind::Bookmark,
+        12_000,
+        None,
+        "",
+    )
+    .unwrap();
+    assert!(
+        matches!(mine.sync, SyncStatus::Shared { pending: 3, .. }),
+        "{:?}",
+        mine.sync
+    );
+    assert!(matches!(
+        sync(&one).await,
+        SyncStatus::Shared { pending: 0, .. }
+    ));
 
     let seen = {
         sync(&two).await;
         reviews::call_reviews(&two.session, &two.library, &call).unwrap()
     };
-    assert_eq!(seen.mine.status, ReviewStatus::Unreviewed, "their own review is untouched");
+    assert_eq!(
+        seen.mine.status,
+        ReviewStatus::Unreviewed,
+        "their own review is untouched"
+    );
     assert_eq!(seen.others.len(), 1);
     assert_eq!(seen.others[0].status, ReviewStatus::Flagged);
     assert_eq!(seen.others[0].score, Some(0.0));
     assert_eq!(
-        seen.notes.iter().map(|n| (n.at_ms, n.kind, n.body.as_str(), n.mine)).collect::<Vec<_>>(),
-        [(12_000, NoteKind::Bookmark, "", false), (83_500, NoteKind::Note, "Promised a refund", false)]
+        seen.notes
+            .iter()
+            .map(|n| (n.at_ms, n.kind, n.body.as_str(), n.mine))
+            .collect::<Vec<_>>(),
+        [
+            (12_000, NoteKind::Bookmark, "", false),
+            (83_500, NoteKind::Note, "Promised a refund", false)
+        ]
     );
     // The second reviewer answers; the first sees it after their next sync.
-    reviews::add_note(&two.session, &two.library, &call, NoteKind::Note, 90_000, Some(95_000), "Agreed").unwrap();
+    reviews::add_note(
+        &two.session,
+        &two.library,
+        &call,
+        NoteKind::Note,
+        90_000,
+        Some(95_000),
+        "Agreed",
+    )
+    .unwrap();
     sync(&two).await;
     sync(&one).await;
     let back = reviews::call_reviews(&one.session, &one.library, &call).unwrap();
@@ -104,7 +165,10 @@ async fn two_reviewers_of_one_agency_share_and_another_agency_sees_nothing() {
     let outsider = desk(&backend, other_agency).await;
     sync(&outsider).await;
     let nothing = reviews::call_reviews(&outsider.session, &outsider.library, &call).unwrap();
-    assert!(nothing.others.is_empty() && nothing.notes.is_empty(), "{nothing:?}");
+    assert!(
+        nothing.others.is_empty() && nothing.notes.is_empty(),
+        "{nothing:?}"
+    );
     backend.shutdown().await;
 }
 
@@ -117,23 +181,54 @@ async fn changes_made_while_the_project_is_down_sync_once_in_order_when_it_retur
     let call = first_call(&one).await;
     sync(&one).await;
 
-    backend.set_faults(Faults { error_rate: 1.0, ..Faults::default() }).unwrap();
+    backend
+        .set_faults(Faults {
+            error_rate: 1.0,
+            ..Faults::default()
+        })
+        .unwrap();
     reviews::set_status(&one.session, &one.library, &call, ReviewStatus::InReview).unwrap();
     for (n, at) in [30_000u64, 10_000, 20_000].into_iter().enumerate() {
-        reviews::add_note(&one.session, &one.library, &call, NoteKind::Note, at, None, &format!("note {n}")).unwrap();
+        reviews::add_note(
+            &one.session,
+            &one.library,
+            &call,
+            NoteKind::Note,
+            at,
+            None,
+            &format!("note {n}"),
+        )
+        .unwrap();
     }
     reviews::set_status(&one.session, &one.library, &call, ReviewStatus::Reviewed).unwrap();
-    assert_eq!(sync(&one).await, SyncStatus::Offline { pending: 4 }, "one review entry, three notes");
+    assert_eq!(
+        sync(&one).await,
+        SyncStatus::Offline { pending: 4 },
+        "one review entry, three notes"
+    );
 
     backend.set_faults(Faults::default()).unwrap();
-    assert!(matches!(sync(&one).await, SyncStatus::Shared { pending: 0, .. }));
+    assert!(matches!(
+        sync(&one).await,
+        SyncStatus::Shared { pending: 0, .. }
+    ));
     // A second sync has nothing to push: each change went once.
-    assert!(matches!(sync(&one).await, SyncStatus::Shared { pending: 0, .. }));
+    assert!(matches!(
+        sync(&one).await,
+        SyncStatus::Shared { pending: 0, .. }
+    ));
     sync(&two).await;
     let seen = reviews::call_reviews(&two.session, &two.library, &call).unwrap();
-    assert_eq!(seen.others[0].status, ReviewStatus::Reviewed, "the last status made offline");
     assert_eq!(
-        seen.notes.iter().map(|n| n.body.as_str()).collect::<Vec<_>>(),
+        seen.others[0].status,
+        ReviewStatus::Reviewed,
+        "the last status made offline"
+    );
+    assert_eq!(
+        seen.notes
+            .iter()
+            .map(|n| n.body.as_str())
+            .collect::<Vec<_>>(),
         ["note 1", "note 2", "note 0"],
         "each note once, by time on the call"
     );
@@ -151,14 +246,42 @@ async fn the_later_edit_wins_whichever_computer_syncs_last_and_a_deleted_note_st
     sync(&desktop).await;
 
     // The laptop's edit is older, and reaches the project last.
-    reviews::set_status(&laptop.session, &laptop.library, &call, ReviewStatus::Reviewed).unwrap();
+    reviews::set_status(
+        &laptop.session,
+        &laptop.library,
+        &call,
+        ReviewStatus::Reviewed,
+    )
+    .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    reviews::set_status(&desktop.session, &desktop.library, &call, ReviewStatus::Flagged).unwrap();
-    let note = reviews::add_note(&desktop.session, &desktop.library, &call, NoteKind::Note, 5_000, None, "typo'd").unwrap().notes[0].id.clone();
+    reviews::set_status(
+        &desktop.session,
+        &desktop.library,
+        &call,
+        ReviewStatus::Flagged,
+    )
+    .unwrap();
+    let note = reviews::add_note(
+        &desktop.session,
+        &desktop.library,
+        &call,
+        NoteKind::Note,
+        5_000,
+        None,
+        "typo'd",
+    )
+    .unwrap()
+    .notes[0]
+        .id
+        .clone();
     sync(&desktop).await;
     sync(&laptop).await;
     let laptop_view = reviews::call_reviews(&laptop.session, &laptop.library, &call).unwrap();
-    assert_eq!(laptop_view.mine.status, ReviewStatus::Flagged, "the later edit won on the laptop too");
+    assert_eq!(
+        laptop_view.mine.status,
+        ReviewStatus::Flagged,
+        "the later edit won on the laptop too"
+    );
     assert_eq!(laptop_view.notes.len(), 1);
 
     reviews::delete_note(&laptop.session, &laptop.library, &call, &note).unwrap();
@@ -166,7 +289,10 @@ async fn the_later_edit_wins_whichever_computer_syncs_last_and_a_deleted_note_st
     sync(&desktop).await;
     let desktop_view = reviews::call_reviews(&desktop.session, &desktop.library, &call).unwrap();
     assert_eq!(desktop_view.mine.status, ReviewStatus::Flagged);
-    assert!(desktop_view.notes.is_empty(), "the tombstone reached the other computer");
+    assert!(
+        desktop_view.notes.is_empty(),
+        "the tombstone reached the other computer"
+    );
     assert!(matches!(
         reviews::delete_note(&desktop.session, &desktop.library, &call, &note),
         Err(reviews::ReviewError::NoteNotFound { .. })
@@ -184,11 +310,25 @@ async fn a_project_without_the_tables_keeps_reviews_here_and_says_so() {
     let one = desk(&backend, &backend.demo_user().clone()).await;
     let call = first_call(&one).await;
     reviews::set_status(&one.session, &one.library, &call, ReviewStatus::Flagged).unwrap();
-    reviews::add_note(&one.session, &one.library, &call, NoteKind::Bookmark, 1_000, None, "").unwrap();
+    reviews::add_note(
+        &one.session,
+        &one.library,
+        &call,
+        NoteKind::Bookmark,
+        1_000,
+        None,
+        "",
+    )
+    .unwrap();
     match sync(&one).await {
         SyncStatus::LocalOnly { migration, pending } => {
             assert_eq!(migration, reviews::MIGRATION_FILE);
-            assert!(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(&migration).is_file());
+            assert!(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../..")
+                    .join(&migration)
+                    .is_file()
+            );
             assert_eq!(pending, 2, "nothing was lost");
         }
         other => panic!("{other:?}"),
@@ -197,17 +337,30 @@ async fn a_project_without_the_tables_keeps_reviews_here_and_says_so() {
     let flagged = calls::list(
         &one.session,
         &one.library,
-        &CallQuery { review: Some(ReviewStatus::Flagged), ..CallQuery::default() },
+        &CallQuery {
+            review: Some(ReviewStatus::Flagged),
+            ..CallQuery::default()
+        },
         None,
     )
     .await
     .unwrap();
-    assert_eq!(flagged.rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), [call.as_str()]);
+    assert_eq!(
+        flagged
+            .rows
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect::<Vec<_>>(),
+        [call.as_str()]
+    );
     assert_eq!(flagged.rows[0].review_status, ReviewStatus::Flagged);
     let not_yet = calls::list(
         &one.session,
         &one.library,
-        &CallQuery { review: Some(ReviewStatus::Unreviewed), ..CallQuery::default() },
+        &CallQuery {
+            review: Some(ReviewStatus::Unreviewed),
+            ..CallQuery::default()
+        },
         None,
     )
     .await
@@ -229,11 +382,62 @@ async fn hostile_input_is_refused_with_its_own_error_and_nothing_is_written() {
         use callrec_core::ErrorCode;
         r.err().map(|e| e.code())
     };
-    assert_eq!(code(reviews::add_note(&one.session, &one.library, &call, NoteKind::Note, 0, None, &long)), Some("note_too_long"));
-    assert_eq!(code(reviews::add_note(&one.session, &one.library, &call, NoteKind::Note, 5_000, Some(1_000), "x")), Some("bad_note_time"));
-    assert_eq!(code(reviews::add_note(&one.session, &one.library, &call, NoteKind::Note, u64::MAX, None, "x")), Some("bad_note_time"));
-    assert_eq!(code(reviews::answer_check(&one.session, &one.library, &call, "nope", Some(CheckResult::Pass), None)), Some("unknown_check"));
-    assert_eq!(code(reviews::set_status(&one.session, &one.library, &"c".repeat(500), ReviewStatus::Reviewed)), Some("bad_call_id"));
+    assert_eq!(
+        code(reviews::add_note(
+            &one.session,
+            &one.library,
+            &call,
+            NoteKind::Note,
+            0,
+            None,
+            &long
+        )),
+        Some("note_too_long")
+    );
+    assert_eq!(
+        code(reviews::add_note(
+            &one.session,
+            &one.library,
+            &call,
+            NoteKind::Note,
+            5_000,
+            Some(1_000),
+            "x"
+        )),
+        Some("bad_note_time")
+    );
+    assert_eq!(
+        code(reviews::add_note(
+            &one.session,
+            &one.library,
+            &call,
+            NoteKind::Note,
+            u64::MAX,
+            None,
+            "x"
+        )),
+        Some("bad_note_time")
+    );
+    assert_eq!(
+        code(reviews::answer_check(
+            &one.session,
+            &one.library,
+            &call,
+            "nope",
+            Some(CheckResult::Pass),
+            None
+        )),
+        Some("unknown_check")
+    );
+    assert_eq!(
+        code(reviews::set_status(
+            &one.session,
+            &one.library,
+            &"c".repeat(500),
+            ReviewStatus::Reviewed
+        )),
+        Some("bad_call_id")
+    );
     let view = reviews::call_reviews(&one.session, &one.library, &call).unwrap();
     assert!(view.notes.is_empty() && view.mine.status == ReviewStatus::Unreviewed);
     assert_eq!(view.sync, SyncStatus::NotYet { pending: 0 });

@@ -102,7 +102,9 @@ fn usage(message: String) -> CliError {
 
 fn milliseconds(seconds: f64) -> Result<u64, CliError> {
     if !seconds.is_finite() || seconds < 0.0 {
-        return Err(usage(format!("--at {seconds}: a time on the call, in seconds from 0")));
+        return Err(usage(format!(
+            "--at {seconds}: a time on the call, in seconds from 0"
+        )));
     }
     Ok((seconds * 1000.0).round() as u64)
 }
@@ -111,12 +113,13 @@ fn check_answer(text: &str) -> Result<(&str, Option<CheckResult>), CliError> {
     let (id, result) = text
         .split_once('=')
         .ok_or_else(|| usage(format!("--check {text:?}: write ID=pass, ID=fail or ID=na")))?;
-    let result = match result {
-        "" => None,
-        other => Some(CheckResult::parse(other).ok_or_else(|| {
-            usage(format!("--check {text:?}: the result is pass, fail or na"))
-        })?),
-    };
+    let result =
+        match result {
+            "" => None,
+            other => Some(CheckResult::parse(other).ok_or_else(|| {
+                usage(format!("--check {text:?}: the result is pass, fail or na"))
+            })?),
+        };
     Ok((id, result))
 }
 
@@ -141,7 +144,15 @@ pub async fn review(output: &Output, flags: Settings, args: ReviewArgs) -> Resul
             Some(text) => (NoteKind::Note, text.as_str()),
             None => (NoteKind::Bookmark, ""),
         };
-        current = reviews::add_note(session, &library, &args.call_id, kind, milliseconds(at)?, None, body)?;
+        current = reviews::add_note(
+            session,
+            &library,
+            &args.call_id,
+            kind,
+            milliseconds(at)?,
+            None,
+            body,
+        )?;
     }
     output.result(&current, || describe(&current));
     Ok(())
@@ -200,16 +211,27 @@ fn describe(r: &CallReviews) -> String {
         "call {}: {}{}\n",
         r.call_id,
         r.mine.status.as_str(),
-        r.mine.score.map(|s| format!(", score {s:.0} %")).unwrap_or_default()
+        r.mine
+            .score
+            .map(|s| format!(", score {s:.0} %"))
+            .unwrap_or_default()
     );
     for check in &r.scorecard.checks {
-        let answer = r.mine.checks.get(&check.id).map_or("-", |a| a.result.as_str());
+        let answer = r
+            .mine
+            .checks
+            .get(&check.id)
+            .map_or("-", |a| a.result.as_str());
         text.push_str(&format!("  {answer:<4} {} ({})\n", check.label, check.id));
     }
     for other in &r.others {
         text.push_str(&format!(
             "  {}: {}\n",
-            other.reviewer_email.as_deref().or(other.reviewer_id.as_deref()).unwrap_or("?"),
+            other
+                .reviewer_email
+                .as_deref()
+                .or(other.reviewer_id.as_deref())
+                .unwrap_or("?"),
             other.status.as_str()
         ));
     }
@@ -235,12 +257,20 @@ fn notes_text(r: &CallReviews) -> String {
 fn sync_text(status: &SyncStatus) -> String {
     match status {
         SyncStatus::NotYet { pending } => format!("not synced yet ({pending} changes waiting)\n"),
-        SyncStatus::Shared { at, pending } => format!("shared; last sync {at} ({pending} waiting)\n"),
+        SyncStatus::Shared { at, pending } => {
+            format!("shared; last sync {at} ({pending} waiting)\n")
+        }
         SyncStatus::LocalOnly { migration, pending } => format!(
             "the project has no Callrec review tables: reviews stay on this computer ({pending} waiting); apply {migration} to share them\n"
         ),
-        SyncStatus::Offline { pending } => format!("offline: {pending} changes wait to be pushed\n"),
-        SyncStatus::Refused { pending, refused, reason } => {
+        SyncStatus::Offline { pending } => {
+            format!("offline: {pending} changes wait to be pushed\n")
+        }
+        SyncStatus::Refused {
+            pending,
+            refused,
+            reason,
+        } => {
             format!("{refused} changes refused by the project ({reason}); {pending} waiting\n")
         }
     }

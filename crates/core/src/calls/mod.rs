@@ -480,12 +480,12 @@ pub async fn list_within(
             if let Some(wanted) = query.downloaded {
                 page.rows.retain(|row| row.downloaded == wanted);
             }
-            if let Some(reviewer) = &reviewer {
-                if let Err(error) = library.mark_reviewed(&project, reviewer, &mut page.rows) {
-                    tracing::warn!("the library could not tell which calls were reviewed: {error}");
-                    if query.review.is_some() {
-                        return Err(CallsError::Library(error.to_string()));
-                    }
+            if let Some(reviewer) = &reviewer
+                && let Err(error) = library.mark_reviewed(&project, reviewer, &mut page.rows)
+            {
+                tracing::warn!("the library could not tell which calls were reviewed: {error}");
+                if query.review.is_some() {
+                    return Err(CallsError::Library(error.to_string()));
                 }
             }
             if let Some(wanted) = query.review {

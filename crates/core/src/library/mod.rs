@@ -16,8 +16,8 @@ mod analyses;
 mod reviews;
 mod store;
 mod waveforms;
-pub use store::{DownloadRecord, DownloadState, FileRecord, SegmentRecord};
 pub use reviews::{OutboxEntry, OutboxKind, StoredNote, StoredReview, SyncRecord};
+pub use store::{DownloadRecord, DownloadState, FileRecord, SegmentRecord};
 pub use waveforms::StoredWaveform;
 
 use crate::calls::{

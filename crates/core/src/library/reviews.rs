@@ -157,9 +157,8 @@ impl Library {
     ) -> Result<bool, LibraryError> {
         let review = &stored.review;
         let reviewer = review.reviewer_id.as_deref().unwrap_or_default();
-        let edited_us = micros(&review.edited_at).ok_or_else(|| {
-            LibraryError::Query(format!("{:?} is not a time", review.edited_at))
-        })?;
+        let edited_us = micros(&review.edited_at)
+            .ok_or_else(|| LibraryError::Query(format!("{:?} is not a time", review.edited_at)))?;
         let checks = serde_json::to_string(&review.checks)
             .map_err(|e| LibraryError::Query(e.to_string()))?;
         let mut conn = self.conn();
@@ -215,7 +214,12 @@ impl Library {
     }
 
     /// One note, tombstone and all.
-    pub fn note(&self, project: &str, id: &str, me: &str) -> Result<Option<StoredNote>, LibraryError> {
+    pub fn note(
+        &self,
+        project: &str,
+        id: &str,
+        me: &str,
+    ) -> Result<Option<StoredNote>, LibraryError> {
         Ok(self
             .conn()
             .query_row(
@@ -228,7 +232,12 @@ impl Library {
 
     /// Writes a note. `local`: this reviewer's new note, queued for the push. From the server:
     /// a note is never edited, so only its tombstone (once set, kept) and `synced` change.
-    pub fn put_note(&self, project: &str, stored: &StoredNote, local: bool) -> Result<(), LibraryError> {
+    pub fn put_note(
+        &self,
+        project: &str,
+        stored: &StoredNote,
+        local: bool,
+    ) -> Result<(), LibraryError> {
         let note = &stored.note;
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -305,7 +314,11 @@ impl Library {
                 let kind: String = row.get(1)?;
                 Ok(OutboxEntry {
                     seq: row.get(0)?,
-                    kind: if kind == "note" { OutboxKind::Note } else { OutboxKind::Review },
+                    kind: if kind == "note" {
+                        OutboxKind::Note
+                    } else {
+                        OutboxKind::Review
+                    },
                     key: row.get(2)?,
                 })
             })?
@@ -438,7 +451,11 @@ impl Library {
                  ORDER BY edited_us, call_id, reviewer_id",
             )?;
             stmt.query_map(
-                params![project, since.unwrap_or(i64::MIN), until.unwrap_or(i64::MAX)],
+                params![
+                    project,
+                    since.unwrap_or(i64::MIN),
+                    until.unwrap_or(i64::MAX)
+                ],
                 |row| review_from(row, me),
             )?
             .collect::<Result<_, _>>()?

@@ -18,7 +18,11 @@ pub enum ExportFormat {
 pub fn clock(ms: u64) -> String {
     let secs = ms / 1000;
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m:02}:{s:02}") }
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m:02}:{s:02}")
+    }
 }
 
 fn note_text(note: &Note) -> String {
@@ -58,8 +62,9 @@ pub fn export(
     let who = reviewer(session)?;
     let bound = |what: &str, text: Option<&str>| -> Result<Option<i64>, ReviewError> {
         text.map(|t| {
-            crate::library::parse_instant(t)
-                .ok_or_else(|| ReviewError::Export(format!("{what}: {t:?} is not a date or a time")))
+            crate::library::parse_instant(t).ok_or_else(|| {
+                ReviewError::Export(format!("{what}: {t:?} is not a date or a time"))
+            })
         })
         .transpose()
     };
@@ -69,7 +74,10 @@ pub fn export(
         bound("since", since)?,
         bound("until", until)?,
     )?;
-    let card = library.sync_record(&who.project)?.scorecard.unwrap_or_default();
+    let card = library
+        .sync_record(&who.project)?
+        .scorecard
+        .unwrap_or_default();
     match format {
         ExportFormat::Json => {
             let out: Vec<JsonRow<'_>> = rows
@@ -114,13 +122,19 @@ pub fn export(
                 ];
                 for check in &card.checks {
                     let answer = review.checks.get(&check.id);
-                    record.push(answer.map(|a| a.result.as_str().to_owned()).unwrap_or_default());
+                    record.push(
+                        answer
+                            .map(|a| a.result.as_str().to_owned())
+                            .unwrap_or_default(),
+                    );
                     record.push(answer.and_then(|a| a.comment.clone()).unwrap_or_default());
                 }
                 record.push(notes.iter().map(note_text).collect::<Vec<_>>().join("\n"));
                 writer.write_record(&record).map_err(fail)?;
             }
-            let bytes = writer.into_inner().map_err(|e| ReviewError::Export(e.to_string()))?;
+            let bytes = writer
+                .into_inner()
+                .map_err(|e| ReviewError::Export(e.to_string()))?;
             String::from_utf8(bytes).map_err(|e| ReviewError::Export(e.to_string()))
         }
     }

@@ -40,7 +40,11 @@ pub enum ReviewError {
     #[error("{id:?} is not a call id")]
     BadCallId { id: String },
     #[error("the project answered {status}: {message}")]
-    Api { status: u16, code: Option<String>, message: String },
+    Api {
+        status: u16,
+        code: Option<String>,
+        message: String,
+    },
     #[error("the project's answer is not what PostgREST sends: {0}")]
     BadAnswer(String),
     #[error("{0}")]
@@ -104,7 +108,9 @@ fn reviewer(session: &SessionManager) -> Result<Reviewer, ReviewError> {
 fn checked_call(call_id: &str) -> Result<&str, ReviewError> {
     let id = call_id.trim();
     if id.is_empty() || id.len() > MAX_ID_LEN || id.chars().any(char::is_control) {
-        return Err(ReviewError::BadCallId { id: call_id.chars().take(MAX_ID_LEN).collect() });
+        return Err(ReviewError::BadCallId {
+            id: call_id.chars().take(MAX_ID_LEN).collect(),
+        });
     }
     Ok(id)
 }
@@ -184,7 +190,10 @@ fn edit(
 ) -> Result<CallReviews, ReviewError> {
     let who = reviewer(session)?;
     let call_id = checked_call(call_id)?;
-    let card = library.sync_record(&who.project)?.scorecard.unwrap_or_default();
+    let card = library
+        .sync_record(&who.project)?
+        .scorecard
+        .unwrap_or_default();
     let mut stored = match library.review(&who.project, call_id, &who.user.id)? {
         Some(stored) => stored,
         None => StoredReview {
@@ -225,17 +234,28 @@ pub fn answer_check(
     result: Option<CheckResult>,
     comment: Option<String>,
 ) -> Result<CallReviews, ReviewError> {
-    let comment = comment.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
-    if comment.as_ref().is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS) {
-        return Err(ReviewError::CommentTooLong { max: MAX_COMMENT_CHARS });
+    let comment = comment
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty());
+    if comment
+        .as_ref()
+        .is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS)
+    {
+        return Err(ReviewError::CommentTooLong {
+            max: MAX_COMMENT_CHARS,
+        });
     }
     edit(session, library, call_id, |review, card| {
         if !card.checks.iter().any(|c| c.id == check_id) {
-            return Err(ReviewError::UnknownCheck { id: check_id.chars().take(MAX_CHECK_TEXT).collect() });
+            return Err(ReviewError::UnknownCheck {
+                id: check_id.chars().take(MAX_CHECK_TEXT).collect(),
+            });
         }
         match result {
             Some(result) => {
-                review.checks.insert(check_id.to_owned(), CheckAnswer { result, comment });
+                review
+                    .checks
+                    .insert(check_id.to_owned(), CheckAnswer { result, comment });
             }
             None => {
                 review.checks.remove(check_id);
@@ -263,10 +283,15 @@ pub fn add_note(
     let body = body.trim();
     let len = body.chars().count();
     if len > MAX_NOTE_CHARS {
-        return Err(ReviewError::NoteTooLong { len, max: MAX_NOTE_CHARS });
+        return Err(ReviewError::NoteTooLong {
+            len,
+            max: MAX_NOTE_CHARS,
+        });
     }
     if kind == NoteKind::Note && body.is_empty() {
-        return Err(ReviewError::BadNoteTime("a note needs text (a bookmark has none)".into()));
+        return Err(ReviewError::BadNoteTime(
+            "a note needs text (a bookmark has none)".into(),
+        ));
     }
     if at_ms > MAX_AT_MS || end_ms.is_some_and(|end| end > MAX_AT_MS) {
         return Err(ReviewError::BadNoteTime(format!(
@@ -275,7 +300,9 @@ pub fn add_note(
         )));
     }
     if end_ms.is_some_and(|end| end < at_ms) {
-        return Err(ReviewError::BadNoteTime("a span ends after it starts".into()));
+        return Err(ReviewError::BadNoteTime(
+            "a span ends after it starts".into(),
+        ));
     }
     let note = StoredNote {
         note: Note {
@@ -285,7 +312,11 @@ pub fn add_note(
             kind,
             at_ms,
             end_ms,
-            body: if kind == NoteKind::Bookmark { String::new() } else { body.to_owned() },
+            body: if kind == NoteKind::Bookmark {
+                String::new()
+            } else {
+                body.to_owned()
+            },
             created_at: now_text(),
             mine: true,
             synced: false,
@@ -307,7 +338,9 @@ pub fn delete_note(
     let who = reviewer(session)?;
     let call_id = checked_call(call_id)?;
     if !library.delete_note(&who.project, note_id, &who.user.id, &now_text())? {
-        return Err(ReviewError::NoteNotFound { id: note_id.chars().take(64).collect() });
+        return Err(ReviewError::NoteNotFound {
+            id: note_id.chars().take(64).collect(),
+        });
     }
     collect(library, &who, call_id)
 }

@@ -202,7 +202,11 @@ pub enum SyncStatus {
     /// The last attempt could not reach the project; changes wait in the outbox.
     Offline { pending: u32 },
     /// Changes the project refused, kept aside with its reason.
-    Refused { pending: u32, refused: u32, reason: String },
+    Refused {
+        pending: u32,
+        refused: u32,
+        reason: String,
+    },
 }
 
 /// Everything the call pane shows about reviews of one call.
@@ -250,15 +254,30 @@ mod tests {
     fn card() -> Scorecard {
         Scorecard {
             checks: vec![
-                ScorecardCheck { id: "greet".into(), label: "Greeted".into(), weight: 1.0 },
-                ScorecardCheck { id: "verify".into(), label: "Verified".into(), weight: 2.0 },
-                ScorecardCheck { id: "close".into(), label: "Closed".into(), weight: 1.0 },
+                ScorecardCheck {
+                    id: "greet".into(),
+                    label: "Greeted".into(),
+                    weight: 1.0,
+                },
+                ScorecardCheck {
+                    id: "verify".into(),
+                    label: "Verified".into(),
+                    weight: 2.0,
+                },
+                ScorecardCheck {
+                    id: "close".into(),
+                    label: "Closed".into(),
+                    weight: 1.0,
+                },
             ],
         }
     }
 
     fn answer(result: CheckResult) -> CheckAnswer {
-        CheckAnswer { result, comment: None }
+        CheckAnswer {
+            result,
+            comment: None,
+        }
     }
 
     #[test]

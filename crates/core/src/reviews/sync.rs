@@ -100,7 +100,10 @@ async fn request(
                 .header("Accept", "application/json");
             if let Some(body) = body {
                 request = request
-                    .header("Prefer", "resolution=merge-duplicates,return=representation")
+                    .header(
+                        "Prefer",
+                        "resolution=merge-duplicates,return=representation",
+                    )
                     .json(body);
             }
             request
@@ -143,7 +146,11 @@ async fn request(
             Some(code) => format!("{code}: {message}"),
             None => message,
         }),
-        _ => Failure::Fatal(ReviewError::Api { status, code, message }),
+        _ => Failure::Fatal(ReviewError::Api {
+            status,
+            code,
+            message,
+        }),
     })
 }
 
@@ -151,10 +158,11 @@ async fn request(
 pub async fn sync(session: &SessionManager, library: &Library) -> Result<SyncStatus, ReviewError> {
     let who = reviewer(session)?;
     let mut record = library.sync_record(&who.project)?;
-    let outcome = match tokio::time::timeout(DEADLINE, run(session, library, &who, &mut record)).await {
-        Ok(outcome) => outcome,
-        Err(_) => Err(Failure::Unreachable),
-    };
+    let outcome =
+        match tokio::time::timeout(DEADLINE, run(session, library, &who, &mut record)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(Failure::Unreachable),
+        };
     match outcome {
         Ok(()) => {
             record.state = STATE_SHARED.to_owned();
@@ -163,7 +171,11 @@ pub async fn sync(session: &SessionManager, library: &Library) -> Result<SyncSta
         Err(Failure::Missing) => record.state = STATE_LOCAL_ONLY.to_owned(),
         Err(Failure::Unreachable) => record.state = STATE_OFFLINE.to_owned(),
         Err(Failure::Refused(reason)) => {
-            return Err(ReviewError::Api { status: 400, code: None, message: reason });
+            return Err(ReviewError::Api {
+                status: 400,
+                code: None,
+                message: reason,
+            });
         }
         Err(Failure::Fatal(error)) => return Err(error),
     }
@@ -187,8 +199,22 @@ async fn run(
     .await?;
     record.scorecard = Some(cards.first().map(scorecard).unwrap_or_default());
     push(session, library, who).await?;
-    record.reviews_cursor = pull(session, library, who, Table::Reviews, record.reviews_cursor.take()).await?;
-    record.notes_cursor = pull(session, library, who, Table::Notes, record.notes_cursor.take()).await?;
+    record.reviews_cursor = pull(
+        session,
+        library,
+        who,
+        Table::Reviews,
+        record.reviews_cursor.take(),
+    )
+    .await?;
+    record.notes_cursor = pull(
+        session,
+        library,
+        who,
+        Table::Notes,
+        record.notes_cursor.take(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -237,10 +263,16 @@ async fn push(session: &SessionManager, library: &Library, who: &Reviewer) -> Re
                     library.outbox_done(entry.seq).map_err(fatal)?;
                     continue;
                 };
-                ("rest/v1/callrec_reviews", "agency_id,call_id,reviewer_id", review_row(&stored))
+                (
+                    "rest/v1/callrec_reviews",
+                    "agency_id,call_id,reviewer_id",
+                    review_row(&stored),
+                )
             }
             OutboxKind::Note => {
-                let Some(stored) = library.note(&who.project, &entry.key, &who.user.id).map_err(fatal)?
+                let Some(stored) = library
+                    .note(&who.project, &entry.key, &who.user.id)
+                    .map_err(fatal)?
                 else {
                     library.outbox_done(entry.seq).map_err(fatal)?;
                     continue;
@@ -254,7 +286,15 @@ async fn push(session: &SessionManager, library: &Library, who: &Reviewer) -> Re
                 .map_err(fatal)?;
             continue;
         };
-        match request(session, Method::POST, path, &[("on_conflict", conflict.into())], Some(&json!([body]))).await {
+        match request(
+            session,
+            Method::POST,
+            path,
+            &[("on_conflict", conflict.into())],
+            Some(&json!([body])),
+        )
+        .await
+        {
             Ok(rows) => {
                 // The stored row comes back: the last writer's, which may be another
                 // computer's newer edit.
@@ -262,7 +302,9 @@ async fn push(session: &SessionManager, library: &Library, who: &Reviewer) -> Re
                     apply(library, who, entry.kind, row);
                 }
                 if entry.kind == OutboxKind::Note {
-                    library.note_synced(&who.project, &entry.key).map_err(fatal)?;
+                    library
+                        .note_synced(&who.project, &entry.key)
+                        .map_err(fatal)?;
                 }
                 library.outbox_done(entry.seq).map_err(fatal)?;
             }
@@ -341,9 +383,14 @@ async fn pull(
         match (&after, &start) {
             (Some(c), _) => query.push((
                 "or",
-                format!("(updated_at.gt.{0},and(updated_at.eq.{0},id.gt.{1}))", c.updated_at, c.id),
+                format!(
+                    "(updated_at.gt.{0},and(updated_at.eq.{0},id.gt.{1}))",
+                    c.updated_at, c.id
+                ),
             )),
-            (None, Some(c)) => query.push(("updated_at", format!("gte.{}", earlier(&c.updated_at)))),
+            (None, Some(c)) => {
+                query.push(("updated_at", format!("gte.{}", earlier(&c.updated_at))))
+            }
             (None, None) => {}
         }
         let rows = request(session, Method::GET, path, &query, None).await?;
@@ -363,9 +410,7 @@ async fn pull(
             break;
         }
     }
-    Ok(after
-        .or(start)
-        .and_then(|c| serde_json::to_string(&c).ok()))
+    Ok(after.or(start).and_then(|c| serde_json::to_string(&c).ok()))
 }
 
 /// `text` less [`OVERLAP`], in RFC 3339; `text` itself when it is not a time.
@@ -383,9 +428,8 @@ fn apply(library: &Library, who: &Reviewer, kind: OutboxKind, row: &Value) {
     let kept = match kind {
         OutboxKind::Review => parse_review(row, &who.user.id)
             .map(|stored| library.put_review(&who.project, &stored, false).map(drop)),
-        OutboxKind::Note => {
-            parse_note(row, &who.user.id).map(|stored| library.put_note(&who.project, &stored, false))
-        }
+        OutboxKind::Note => parse_note(row, &who.user.id)
+            .map(|stored| library.put_note(&who.project, &stored, false)),
     };
     match kept {
         Some(Ok(())) => {}
@@ -418,7 +462,10 @@ fn parse_review(row: &Value, me: &str) -> Option<StoredReview> {
             let comment = answer
                 .comment
                 .map(|c| c.chars().take(MAX_COMMENT_CHARS).collect());
-            Some((id.chars().take(MAX_CHECK_TEXT).collect(), CheckAnswer { comment, ..answer }))
+            Some((
+                id.chars().take(MAX_CHECK_TEXT).collect(),
+                CheckAnswer { comment, ..answer },
+            ))
         })
         .collect();
     Some(StoredReview {
@@ -457,7 +504,9 @@ fn parse_note(row: &Value, me: &str) -> Option<StoredNote> {
     }
     Some(StoredNote {
         note: Note {
-            id: uuid::Uuid::parse_str(row.get("id")?.as_str()?).ok()?.to_string(),
+            id: uuid::Uuid::parse_str(row.get("id")?.as_str()?)
+                .ok()?
+                .to_string(),
             call_id: bounded(row, "call_id", MAX_ID_LEN)?,
             mine: reviewer == me,
             reviewer_id: Some(reviewer),
@@ -489,7 +538,11 @@ mod tests {
             .collect();
         let card = scorecard(&json!({ "checks": checks }));
         assert_eq!(card.checks.len(), MAX_CHECKS);
-        assert!(card.checks.iter().all(|c| c.id.chars().count() == MAX_CHECK_TEXT && c.weight == 1.0));
+        assert!(
+            card.checks
+                .iter()
+                .all(|c| c.id.chars().count() == MAX_CHECK_TEXT && c.weight == 1.0)
+        );
         assert_eq!(scorecard(&json!({"checks": "nope"})), Scorecard::default());
     }
 
@@ -524,8 +577,16 @@ mod tests {
         let kept = parse_review(&review, "u1").unwrap();
         assert!(kept.review.mine);
         assert_eq!(kept.review.score, Some(75.5));
-        assert_eq!(kept.review.checks.len(), 1, "the unreadable answer is dropped");
-        for (key, bad) in [("status", json!("done")), ("score", json!(101)), ("edited_at", json!(""))] {
+        assert_eq!(
+            kept.review.checks.len(),
+            1,
+            "the unreadable answer is dropped"
+        );
+        for (key, bad) in [
+            ("status", json!("done")),
+            ("score", json!(101)),
+            ("edited_at", json!("")),
+        ] {
             let mut row = review.clone();
             row[key] = bad;
             assert!(parse_review(&row, "u1").is_none(), "{key}");
