@@ -135,6 +135,8 @@ describe('reviews in the real window', { timeout: 300000 }, () => {
 
   test('the list filtered by status', async () => {
     await withShots(browser, 'reviews-filter', async () => {
+      // The whole list (the call was opened through a search for its id).
+      await setFilter(browser, 'filter-search', '');
       await setFilter(browser, 'filter-review', 'flagged');
       await browser.waitUntil(
         async () => {

@@ -102,13 +102,26 @@ for (const shape of ['minimal', 'magpipe']) {
           assert.match(await transcript.getText(), /Agent: .*Caller: /s);
           // Search inside it: the matches are counted and marked.
           const turns = (await browser.$$('[data-testid="transcript-turn"]')).length;
-          const word = (await (await browser.$$('[data-testid="transcript-turn"]'))[0].getText()).match(/[A-Za-z]{5,}/)?.[0];
+          const said = await (await browser.$$('[data-testid="transcript-turn"]'))[0].getText();
+          // A word of what was said, not the speaker's label.
+          const word = (said.match(/[A-Za-z]{5,}/g) ?? []).find((w) => !/^(Agent|Caller|User)$/.test(w));
           assert.ok(turns > 1 && word, `${turns} turns, a word to search for`);
           await (await byId(browser, 'transcript-search')).setValue(word);
           await browser.waitUntil(async () => (await browser.$$('[data-testid="transcript-match"]')).length > 0, {
             timeout: 5000,
             timeoutMsg: `no match marked for "${word}"`,
           });
+          assert.equal(await (await byId(browser, 'transcript-search')).getValue(), word);
+          // Into view inside the call's pane (the nearest ancestor that scrolls), not by moving
+          // the window.
+          await browser.execute((el) => {
+            let box = el.parentElement;
+            while (box && !(box.scrollHeight > box.clientHeight && /(auto|scroll)/.test(getComputedStyle(box).overflowY))) {
+              box = box.parentElement;
+            }
+            if (box) box.scrollTop += el.getBoundingClientRect().top - box.getBoundingClientRect().top;
+          }, transcript);
+          await browser.pause(300);
           await saveWebviewShot(browser, 'e2e-transcript');
         } else {
           assert.equal(await (await byId(browser, 'call-transcript')).isExisting(), false, 'no transcript column, no panel');

@@ -140,10 +140,10 @@ describe('the workspace, keyboard first', { timeout: 300000 }, () => {
       assert.equal((await browser.$$('[data-testid="player-latency-mark"]')).length, turns.length);
       assert.match(await (await byId(browser, 'turns-summary')).getText(), /^Agent response: median \d\.\d\d s, worst \d\.\d\d s over \d+ turns$/);
       await saveWebviewShot(browser, 'e2e-workspace');
-      // Playing on, the first silence long enough is skipped and the time saved shown.
-      const saved = await byId(browser, 'player-skip-saved');
-      await saved.waitForDisplayed({ timeout: 45000, timeoutMsg: 'no silence skipped in the stereo call' });
-      assert.match(await saved.getText(), /skipped/);
+      // Skip silence on, the stereo call playing. (Its pauses, 0.4–1.2 s, are all shorter than
+      // the default minimum of 1.5 s: which silences are skipped, and the time saved, are tested
+      // in ui/tests/unit/skip-silence.test.ts and ui/tests/browser/review.test.mjs.)
+      assert.equal(await skip.getAttribute('aria-pressed'), 'true');
       await saveWebviewShot(browser, 'e2e-skip-silence');
     });
   });
