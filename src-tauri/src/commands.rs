@@ -420,12 +420,9 @@ pub async fn set_review_status(
     status: reviews::ReviewStatus,
 ) -> Result<reviews::CallReviews, IpcError> {
     let session = signed_in(&state).await?;
-    Ok(reviews::set_status(
-        &session,
-        state.library()?,
-        &call_id,
-        status,
-    )?)
+    let changed = reviews::set_status(&session, state.library()?, &call_id, status)?;
+    state.auto_sync.changed();
+    Ok(changed)
 }
 
 /// Answers one of the scorecard's checks (`result` none: clears it).
@@ -438,14 +435,16 @@ pub async fn answer_check(
     comment: Option<String>,
 ) -> Result<reviews::CallReviews, IpcError> {
     let session = signed_in(&state).await?;
-    Ok(reviews::answer_check(
+    let changed = reviews::answer_check(
         &session,
         state.library()?,
         &call_id,
         &check_id,
         result,
         comment,
-    )?)
+    )?;
+    state.auto_sync.changed();
+    Ok(changed)
 }
 
 #[tauri::command]
@@ -458,7 +457,7 @@ pub async fn add_note(
     body: String,
 ) -> Result<reviews::CallReviews, IpcError> {
     let session = signed_in(&state).await?;
-    Ok(reviews::add_note(
+    let changed = reviews::add_note(
         &session,
         state.library()?,
         &call_id,
@@ -466,7 +465,9 @@ pub async fn add_note(
         at_ms,
         end_ms,
         &body,
-    )?)
+    )?;
+    state.auto_sync.changed();
+    Ok(changed)
 }
 
 #[tauri::command]
@@ -476,12 +477,9 @@ pub async fn delete_note(
     note_id: String,
 ) -> Result<reviews::CallReviews, IpcError> {
     let session = signed_in(&state).await?;
-    Ok(reviews::delete_note(
-        &session,
-        state.library()?,
-        &call_id,
-        &note_id,
-    )?)
+    let changed = reviews::delete_note(&session, state.library()?, &call_id, &note_id)?;
+    state.auto_sync.changed();
+    Ok(changed)
 }
 
 /// Pushes this computer's review changes and pulls the agency's.

@@ -52,6 +52,20 @@ pub fn run() {
                     }
                 });
             }
+            if let Ok(library) = &state.library {
+                let library = std::sync::Arc::clone(library);
+                let handle = app.handle().clone();
+                tauri::async_runtime::spawn(async move {
+                    let state = handle.state::<state::AppState>();
+                    let current = || async {
+                        match &state.session {
+                            Ok(session) => session.manager().await,
+                            Err(_) => None,
+                        }
+                    };
+                    state.auto_sync.run(library, current).await;
+                });
+            }
             app.manage(state);
             // Restore the saved session without holding up the window.
             let handle = app.handle().clone();

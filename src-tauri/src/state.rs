@@ -11,6 +11,7 @@ use callrec_core::http::{self, HttpError};
 use callrec_core::library::Library;
 use callrec_core::player::{Player, PlayerOptions};
 use callrec_core::preferences::PreferencesFile;
+use callrec_core::reviews::AutoSync;
 use callrec_core::session::CurrentSession;
 use callrec_core::waveform::Waveforms;
 
@@ -35,6 +36,8 @@ pub struct AppState {
     pub preferences: Option<PreferencesFile>,
     /// The waveform of the call loaded last (computed beside playback, cached in the library).
     pub waveforms: Waveforms,
+    /// Shares review changes soon after they are made, and pulls the agency's now and then.
+    pub auto_sync: AutoSync,
 }
 
 struct RunningQueue {
@@ -73,6 +76,7 @@ impl AppState {
             player: std::sync::OnceLock::new(),
             preferences,
             waveforms,
+            auto_sync: AutoSync::default(),
         })
     }
 

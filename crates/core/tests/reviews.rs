@@ -443,3 +443,46 @@ async fn hostile_input_is_refused_with_its_own_error_and_nothing_is_written() {
     assert_eq!(view.sync, SyncStatus::NotYet { pending: 0 });
     backend.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_change_is_shared_soon_without_asking() {
+    let backend = common::backend(BackendArgs::default()).await;
+    let agency = backend.demo_user().agency.clone().unwrap();
+    let one = desk(&backend, user(&backend, &agency, 0)).await;
+    let two = desk(&backend, user(&backend, &agency, 1)).await;
+    let call = first_call(&one).await;
+    let auto = reviews::AutoSync::with_timing(
+        std::time::Duration::from_millis(50),
+        std::time::Duration::from_secs(3600),
+    );
+    let library = std::sync::Arc::new(Library::open(one._dir.path()).unwrap());
+    let runner = {
+        let auto = auto.clone();
+        let session = one.session.clone();
+        tokio::spawn(async move {
+            auto.run(library, move || std::future::ready(Some(session.clone())))
+                .await
+        })
+    };
+    reviews::set_status(&one.session, &one.library, &call, ReviewStatus::Reviewed).unwrap();
+    auto.changed();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        sync(&two).await;
+        let seen = reviews::call_reviews(&two.session, &two.library, &call).unwrap();
+        if seen
+            .others
+            .first()
+            .is_some_and(|r| r.status == ReviewStatus::Reviewed)
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the change was never pushed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    runner.abort();
+    backend.shutdown().await;
+}

@@ -6,10 +6,12 @@
 //! the input against the bounds the agency's table enforces, writes the library (queueing the
 //! change in the outbox), and answers with the call's reviews as the UI shows them.
 
+mod auto;
 mod export;
 mod model;
 mod sync;
 
+pub use auto::AutoSync;
 pub use export::{ExportFormat, clock, export};
 pub use model::*;
 pub use sync::{MIGRATION_FILE, status, sync};
