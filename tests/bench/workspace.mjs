@@ -20,9 +20,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { appEnv, byId, submitSignIn, waitForAccount } from '../support/app.mjs';
+import { alsaCapture } from '../support/audio.mjs';
 import { startBackend } from '../support/backend.mjs';
 import { openApp, startTauriDriver } from '../support/driver.mjs';
-import { visibleRows } from '../support/list.mjs';
+import { setFilter, visibleRows } from '../support/list.mjs';
 import { appBin, repoRoot } from '../support/paths.mjs';
 import { removeOnExit } from '../support/proc.mjs';
 
@@ -124,7 +125,14 @@ const markKeys = (browser) =>
   browser.execute(() => {
     if (window.__benchKeys) return;
     window.__benchKeys = true;
-    document.addEventListener('keydown', () => performance.mark('bench:key'), { capture: true });
+    // Modifiers alone (Alt of Alt+↓, its release) are not the press that asks for something.
+    document.addEventListener(
+      'keydown',
+      (e) => {
+        if (!['Alt', 'Control', 'Shift', 'Meta'].includes(e.key)) performance.mark('bench:key');
+      },
+      { capture: true },
+    );
   });
 
 const clearAllMarks = (browser) => browser.execute(() => performance.clearMarks());
@@ -132,6 +140,12 @@ const clearAllMarks = (browser) => browser.execute(() => performance.clearMarks(
 /** Milliseconds from the last `bench:key` to the first `callrec:first-audio` after it. */
 async function keyToFirstAudio(browser, timeout = 30000) {
   let result = null;
+  const seen = () =>
+    browser.execute(() => ({
+      marks: performance.getEntriesByType('mark').map((m) => `${m.name}@${m.startTime.toFixed(0)}`),
+      time: document.querySelector('[data-testid="player-time"]')?.textContent ?? null,
+      error: document.querySelector('[data-testid="player-error"]')?.textContent ?? null,
+    }));
   await browser.waitUntil(
     async () => {
       result = await browser.execute(() => {
@@ -142,8 +156,10 @@ async function keyToFirstAudio(browser, timeout = 30000) {
       });
       return result !== null;
     },
-    { timeout, interval: 20, timeoutMsg: 'no first audio after the key press' },
-  );
+    { timeout, interval: 20 },
+  ).catch(async () => {
+    throw new Error(`no first audio after the key press: ${JSON.stringify(await seen())}`);
+  });
   return result;
 }
 
@@ -164,7 +180,8 @@ async function enterOnRow(browser, index) {
 async function main() {
   const backend = await startBackend();
   const dataDir = removeOnExit(await mkdtemp(join(tmpdir(), 'callrec-bench-workspace-')));
-  const env = appEnv(backend, dataDir);
+  // The app plays into a file through ALSA (there is no sound card here), as the e2e tests do.
+  const env = { ...appEnv(backend, join(dataDir, 'data')), ...(await alsaCapture(dataDir)).env };
   const driver = await startTauriDriver({ env });
   let browser;
   const profile = appBin.includes('/release/') ? 'release' : 'debug';
@@ -190,34 +207,62 @@ async function main() {
     for (const row of playable.slice(0, ROUNDS)) streamed.push(await enterOnRow(browser, row.i));
     console.log(`Enter → first audio, streamed: ${stats(streamed)} (target ≤ 150 ms)`);
 
-    // Downloaded: `d` on a call not played yet, then Enter on it once its files are verified.
+    // Downloaded: `d` on calls not played yet; once the library has them (the list's
+    // "Downloaded" filter answers from it), back to the whole list and Enter on each.
     const downloaded = [];
-    for (const row of playable.slice(ROUNDS, ROUNDS + Math.min(ROUNDS, 3))) {
+    // Short calls (the list's length under 3 min), so no download still runs when the idle
+    // memory is read.
+    const short = (row) => {
+      const length = row.text.match(/\b(\d+):(\d\d)\b/);
+      return length !== null && Number(length[1]) < 3;
+    };
+    const picked = playable.slice(ROUNDS).filter(short).slice(0, Math.min(ROUNDS, 3));
+    for (const row of picked) {
       await focusList(browser);
       await browser.keys(['Home']);
       for (let i = 0; i < row.i; i++) await browser.keys(['ArrowDown']);
       await browser.keys(['d']);
-      await browser.waitUntil(async () => (await visibleRows(browser)).find((r) => r.id === row.id)?.downloaded, {
-        timeout: 120000,
-        interval: 200,
-        timeoutMsg: `call ${row.id} never showed as downloaded`,
-      });
-      downloaded.push(await enterOnRow(browser, row.i));
     }
+    // Those done within two minutes are measured (a long fixture may still be downloading).
+    let done = [];
+    const deadline = Date.now() + 120000;
+    while (done.length < picked.length && Date.now() < deadline) {
+      await setFilter(browser, 'filter-downloaded', 'true');
+      await sleep(2000);
+      const ids = (await visibleRows(browser)).map((r) => r.id);
+      done = picked.filter((row) => ids.includes(row.id));
+    }
+    await setFilter(browser, 'filter-downloaded', '');
+    await browser.waitUntil(async () => (await visibleRows(browser))[picked[0].i]?.id === picked[0].id, {
+      timeout: 30000,
+      timeoutMsg: 'the whole list did not come back',
+    });
+    for (const row of done) downloaded.push(await enterOnRow(browser, row.i));
     console.log(`Enter → first audio, downloaded: ${stats(downloaded)} (target ≤ 150 ms)`);
 
-    // A review queue of the list: Alt+↓ to each next call.
+    // A review queue of the calls with a recording: Alt+↓ to each next call.
+    await setFilter(browser, 'filter-has-recording', 'true');
+    await sleep(1500);
     await browser.execute(() => document.querySelector('[data-testid="queue-review"]')?.click());
     await (await byId(browser, 'queue-progress')).waitForDisplayed({ timeout: 30000 });
     await sleep(1000);
     const queued = [];
+    const toPlay = [];
     for (let n = 0; n < ROUNDS; n++) {
       await clearAllMarks(browser);
       await browser.keys(['Alt', 'ArrowDown']);
       await browser.keys(['Alt']);
       queued.push(await keyToFirstAudio(browser));
+      toPlay.push(
+        await browser.execute(() => {
+          const key = performance.getEntriesByName('bench:key').at(-1);
+          const play = performance.getEntriesByName('callrec:play').at(-1);
+          return key && play ? play.startTime - key.startTime : -1;
+        }),
+      );
     }
     console.log(`next call in a queue (Alt+↓) → first audio: ${stats(queued)} (target ≤ 100 ms)`);
+    console.log(`  of which the key to the play command: ${stats(toPlay)}`);
     await (await byId(browser, 'queue-stop')).click();
 
     // Cold start: the app relaunched (WebDriver session) with the session in the keyring.

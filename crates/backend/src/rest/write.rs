@@ -631,22 +631,12 @@ async fn patch(
         })
         .await??;
     let n = rows.len() as i64;
-    let full = prefs.representation == Some(Representation::Full);
-    Ok(Outcome {
-        status: if full {
-            StatusCode::OK
-        } else {
-            StatusCode::NO_CONTENT
-        },
-        content_range: content_range(0, n - 1, prefs.counts().then_some(n)),
-        applied: Preferences {
-            resolution: None,
-            ..prefs
-        },
-        location: None,
-        body: full.then(|| render(table, &rows, &plan.columns)),
-        media,
-    })
+    let range = content_range(0, n - 1, prefs.counts().then_some(n));
+    let applied = Preferences {
+        resolution: None,
+        ..prefs
+    };
+    Ok(changed(table, &rows, applied, range, &plan, media))
 }
 
 async fn delete(
@@ -672,23 +662,37 @@ async fn delete(
         })
         .await??;
     let n = rows.len() as i64;
-    let full = prefs.representation == Some(Representation::Full);
-    Ok(Outcome {
+    let range = content_range(1, 0, prefs.counts().then_some(n));
+    let applied = Preferences {
+        resolution: None,
+        missing: None,
+        ..prefs
+    };
+    Ok(changed(table, &rows, applied, range, &plan, media))
+}
+
+/// What a PATCH or DELETE answers: 200 with the rows when they were asked for, else 204.
+fn changed(
+    table: Table,
+    rows: &[Row],
+    applied: Preferences,
+    content_range: String,
+    plan: &ReadPlan,
+    media: Media,
+) -> Outcome {
+    let full = applied.representation == Some(Representation::Full);
+    Outcome {
         status: if full {
             StatusCode::OK
         } else {
             StatusCode::NO_CONTENT
         },
-        content_range: content_range(1, 0, prefs.counts().then_some(n)),
-        applied: Preferences {
-            resolution: None,
-            missing: None,
-            ..prefs
-        },
+        content_range,
+        applied,
         location: None,
-        body: full.then(|| render(table, &rows, &plan.columns)),
+        body: full.then(|| render(table, rows, &plan.columns)),
         media,
-    })
+    }
 }
 
 #[cfg(test)]

@@ -36,7 +36,10 @@ export class PlayerStore {
   latencies: { callId: string; marks: Latency[] } | null = $state.raw(null);
 
   readonly #api: PlayerApi;
-  /** Where the call asked to play starts, until its first audio is handed to the output. */
+  /** Where the call asked to play starts, until it is loaded (the previous call's position
+   *  events until then are not its audio). */
+  #loading: number | null = null;
+  /** Where the loaded call starts, until its first audio is handed to the output. */
   #awaitingAudio: number | null = null;
   // Not rendered: who is told when a call ends (the review queue).
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
@@ -87,6 +90,8 @@ export class PlayerStore {
         this.position = 0;
         this.segment = event.segments.length > 0 ? 0 : -1;
         this.loading = false;
+        this.#awaitingAudio = this.#loading;
+        this.#loading = null;
         break;
       case 'position':
         this.position = event.position;
@@ -120,7 +125,8 @@ export class PlayerStore {
     this.title = title;
     this.error = null;
     this.loading = true;
-    this.#awaitingAudio = from ?? 0;
+    this.#loading = from ?? 0;
+    this.#awaitingAudio = null;
     mark('callrec:play');
     try {
       await this.#api.playCall(callId, from);
