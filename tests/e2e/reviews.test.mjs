@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { byId, withShots } from '../support/app.mjs';
+import { byId, scrollInPane, withShots } from '../support/app.mjs';
 import { alsaCapture } from '../support/audio.mjs';
 import { saveWebviewShot } from '../support/driver.mjs';
 import { openCall, setFilter, visibleRows } from '../support/list.mjs';
@@ -129,6 +129,10 @@ describe('reviews in the real window', { timeout: 300000 }, () => {
         timeout: 5000,
         timeoutMsg: `the player did not go back to the bookmark at ${at} s`,
       });
+      // The player bar with its marks, then the review panel, each in view in the call's pane.
+      await scrollInPane(browser, 'player-bar', { toTop: true });
+      await saveWebviewShot(browser, 'e2e-reviews-marks');
+      await scrollInPane(browser, 'call-review');
       await saveWebviewShot(browser, 'e2e-reviews');
     });
   });

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { byId, withShots } from '../support/app.mjs';
+import { byId, scrollInPane, withShots } from '../support/app.mjs';
 import { saveWebviewShot } from '../support/driver.mjs';
 import { visibleRows } from '../support/list.mjs';
 import { signedInApp } from '../support/signed-in.mjs';
@@ -112,16 +112,7 @@ for (const shape of ['minimal', 'magpipe']) {
             timeoutMsg: `no match marked for "${word}"`,
           });
           assert.equal(await (await byId(browser, 'transcript-search')).getValue(), word);
-          // Into view inside the call's pane (the nearest ancestor that scrolls), not by moving
-          // the window.
-          await browser.execute((el) => {
-            let box = el.parentElement;
-            while (box && !(box.scrollHeight > box.clientHeight && /(auto|scroll)/.test(getComputedStyle(box).overflowY))) {
-              box = box.parentElement;
-            }
-            if (box) box.scrollTop += el.getBoundingClientRect().top - box.getBoundingClientRect().top;
-          }, transcript);
-          await browser.pause(300);
+          await scrollInPane(browser, 'call-transcript');
           await saveWebviewShot(browser, 'e2e-transcript');
         } else {
           assert.equal(await (await byId(browser, 'call-transcript')).isExisting(), false, 'no transcript column, no panel');

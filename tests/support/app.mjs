@@ -78,3 +78,24 @@ export async function submitSignIn(browser, password) {
   await submit.waitForClickable();
   await submit.click();
 }
+
+/**
+ * Scrolls the element with test id `id` to the top of the nearest ancestor that scrolls (the
+ * call's pane, say), leaving the window where it is; `toTop` scrolls that pane back to its top.
+ */
+export async function scrollInPane(browser, id, { toTop = false } = {}) {
+  await browser.execute(
+    (testId, top) => {
+      const el = document.querySelector(`[data-testid="${testId}"]`);
+      let box = el?.parentElement ?? null;
+      while (box && !(box.scrollHeight > box.clientHeight && /(auto|scroll)/.test(getComputedStyle(box).overflowY))) {
+        box = box.parentElement;
+      }
+      if (!el || !box) return;
+      box.scrollTop = top ? 0 : box.scrollTop + el.getBoundingClientRect().top - box.getBoundingClientRect().top;
+    },
+    id,
+    toTop,
+  );
+  await browser.pause(300);
+}
