@@ -20,6 +20,8 @@ pub use state::AppInfo;
 /// Emitted with a `SessionState` whenever the session changes, including on its own (a refresh
 /// the server refused, the project unreachable, a switch of project).
 pub const SESSION_CHANGED_EVENT: &str = "session-changed";
+/// A background sync of the reviews ended; payload: its `SyncStatus`.
+pub const REVIEWS_SYNCED_EVENT: &str = "reviews-synced";
 
 /// Starts the app. Configuration failures are not fatal: the window opens and says what is
 /// wrong, because a reviewer can act on a message but not on a crash.
@@ -52,6 +54,17 @@ pub fn run() {
                     }
                 });
             }
+            // Each background sync's outcome goes to the UI, which reads the open call again.
+            let mut synced = state.auto_sync.subscribe();
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                while synced.changed().await.is_ok() {
+                    let status = synced.borrow_and_update().clone();
+                    if let Err(error) = handle.emit(REVIEWS_SYNCED_EVENT, status) {
+                        tracing::warn!(%error, "could not emit {REVIEWS_SYNCED_EVENT}");
+                    }
+                }
+            });
             if let Ok(library) = &state.library {
                 let library = std::sync::Arc::clone(library);
                 let handle = app.handle().clone();

@@ -116,6 +116,14 @@ describe('reviews in the real window', { timeout: 300000 }, () => {
         timeoutMsg: 'the note left no mark on the scrubber',
       });
       assert.equal((await browser.$$('[data-testid="review-note"]')).length, 2);
+      // Shared without a button: the background sync pushes them and the panel hears of it.
+      await browser.waitUntil(
+        async () =>
+          browser.execute(() =>
+            [...document.querySelectorAll('[data-testid="review-note"]')].every((n) => !/not shared yet/.test(n.textContent ?? '')),
+          ),
+        { timeout: 15000, timeoutMsg: 'the notes were never shared' },
+      );
       // A click on the bookmark's mark seeks back to it (the call plays on from there).
       const bookmark = await browser.$('[data-testid="player-note-mark"][data-kind="bookmark"]');
       const at = Number(await bookmark.getAttribute('data-at')) / 1000;

@@ -464,8 +464,16 @@ async fn a_change_is_shared_soon_without_asking() {
                 .await
         })
     };
+    let mut synced = auto.subscribe();
     reviews::set_status(&one.session, &one.library, &call, ReviewStatus::Reviewed).unwrap();
     auto.changed();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        synced.wait_for(|s| matches!(s, Some(SyncStatus::Shared { .. }))),
+    )
+    .await
+    .expect("the runner said it synced")
+    .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         sync(&two).await;

@@ -253,6 +253,8 @@ export const EventName = {
   SessionChanged: 'session-changed',
   /** A deep link asks to open a call. Payload: `{ callId: string }`. */
   OpenCall: 'open-call',
+  /** A background sync of the reviews ended. Payload: `SyncStatus` (not relied on). */
+  ReviewsSynced: 'reviews-synced',
 } as const;
 
 /** True for a payload shaped like `SessionState` (events are not type-checked on the way in). */
@@ -307,6 +309,14 @@ export class ChannelWatch<T> {
  * Calls `handler` with every `session-changed` payload. Outside the app there are no events:
  * resolves with a no-op. Payloads that are not a `SessionState` are dropped.
  */
+/** Calls `handler` after each background sync of the reviews (the shell's `AutoSync`). */
+export async function onReviewsSynced(handler: () => void): Promise<Unlisten> {
+  if (!hasTauriIpc()) return () => undefined;
+  return listen<unknown>(EventName.ReviewsSynced, () => {
+    handler();
+  });
+}
+
 export async function onSessionChanged(handler: (state: SessionState) => void): Promise<Unlisten> {
   if (!hasTauriIpc()) return () => undefined;
   let stopped = false;

@@ -6,9 +6,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
-use super::sync;
+use super::{SyncStatus, sync};
 use crate::library::Library;
 use crate::session::SessionManager;
 
@@ -20,6 +20,8 @@ pub const EVERY: Duration = Duration::from_secs(120);
 #[derive(Debug, Clone)]
 pub struct AutoSync {
     poke: Arc<Notify>,
+    /// Where the last sync this runner made ended (the shell tells the UI).
+    synced: Arc<watch::Sender<Option<SyncStatus>>>,
     after_change: Duration,
     every: Duration,
 }
@@ -34,9 +36,15 @@ impl AutoSync {
     pub fn with_timing(after_change: Duration, every: Duration) -> Self {
         Self {
             poke: Arc::new(Notify::new()),
+            synced: Arc::new(watch::channel(None).0),
             after_change,
             every,
         }
+    }
+
+    /// Each sync's outcome as it ends: the UI reads the open call's reviews again.
+    pub fn subscribe(&self) -> watch::Receiver<Option<SyncStatus>> {
+        self.synced.subscribe()
     }
 
     /// A review changed here: sync soon.
@@ -65,7 +73,10 @@ impl AutoSync {
                 continue;
             }
             match sync(&session, &library).await {
-                Ok(status) => tracing::debug!(?status, "reviews synced"),
+                Ok(status) => {
+                    tracing::debug!(?status, "reviews synced");
+                    self.synced.send_replace(Some(status));
+                }
                 Err(error) => tracing::info!("the reviews' sync did not finish: {error}"),
             }
         }
