@@ -159,6 +159,8 @@ describe('reviews in the real window', { timeout: 300000 }, () => {
       );
       const status = await browser.$('[data-testid="call-row"] [data-testid="cell-review-status"]');
       assert.equal(await status.getAttribute('data-status'), 'flagged');
+      // Answered from this computer (only it knows the status), and said so, not as "offline".
+      assert.equal(await (await byId(browser, 'offline-marker')).getAttribute('data-why'), 'filter');
       await saveWebviewShot(browser, 'e2e-reviews-filter');
       await setFilter(browser, 'filter-review', 'unreviewed');
       await browser.waitUntil(

@@ -74,6 +74,14 @@ export function isUnfiltered(f: CallFilters): boolean {
 }
 
 /**
+ * True when the filters ask for what only this computer knows (downloaded calls, or a status
+ * this reviewer gave): such a page comes from the library even online, so it is not "offline".
+ */
+export function answeredHere(f: CallFilters): boolean {
+  return f.downloaded === 'true' || (f.review !== '' && f.review !== 'unreviewed');
+}
+
+/**
  * The filters in words, for the review queue's label: "All calls, newest first", or e.g.
  * "inbound, completed, “smith”, from 2026-11-01 to 2026-11-20, with a recording, oldest first".
  */

@@ -16,6 +16,7 @@ import {
   formatValue,
   isDay,
   isUnfiltered,
+  answeredHere,
   nextDay,
   sameQuery,
   scrollToRow,
@@ -92,6 +93,14 @@ describe('toQuery', () => {
     expect(isUnfiltered(filters({ status: 'missed' }))).toBe(false);
     expect(isUnfiltered(filters({ review: 'unreviewed' }))).toBe(false);
     expect(sameQuery(filters({ review: 'flagged' }), filters())).toBe(false);
+  });
+
+  it('knows which filters only this computer can answer (not "offline" when it does)', () => {
+    expect(answeredHere(filters())).toBe(false);
+    expect(answeredHere(filters({ downloaded: 'true' }))).toBe(true);
+    expect(answeredHere(filters({ downloaded: 'false' }))).toBe(false);
+    expect(answeredHere(filters({ review: 'flagged' }))).toBe(true);
+    expect(answeredHere(filters({ review: 'unreviewed' }))).toBe(false);
   });
 });
 
