@@ -34,6 +34,15 @@ impl CliError {
         }
     }
 
+    /// The command line itself is wrong (exit 2), said in `message`.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            code: "usage".into(),
+            message: message.into(),
+            kind: ErrorKind::Usage,
+        }
+    }
+
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(exit_code(self.kind))
     }

@@ -75,6 +75,23 @@ pub fn client() -> Result<reqwest::Client, HttpError> {
         .map_err(HttpError::ClientBuild)
 }
 
+/// PostgREST's error body (`{code, message, details, hint}`), each part optional: other
+/// servers in front of it (a gateway, a proxy) answer with less, or with no JSON at all.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PostgrestError {
+    pub code: Option<String>,
+    pub message: Option<String>,
+    pub details: Option<String>,
+    pub hint: Option<String>,
+}
+
+impl PostgrestError {
+    /// The body read leniently: what is not such an object gives every part `None`.
+    pub fn parse(body: &[u8]) -> Self {
+        serde_json::from_slice(body).unwrap_or_default()
+    }
+}
+
 /// Reads `response`'s body, refusing more than `max` bytes: a `Content-Length` over it is
 /// refused before reading, and a body that grows past it stops there.
 pub async fn read_capped(

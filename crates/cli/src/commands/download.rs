@@ -59,11 +59,7 @@ pub struct DownloadArgs {
 
 pub async fn run(output: &Output, flags: Settings, args: DownloadArgs) -> Result<(), CliError> {
     if args.segment.is_some() && args.call_ids.len() != 1 {
-        return Err(CliError {
-            code: "usage".into(),
-            message: "--segment needs exactly one call id".into(),
-            kind: callrec_core::ErrorKind::Usage,
-        });
+        return Err(CliError::usage("--segment needs exactly one call id"));
     }
     let super::session::SignedIn {
         manager,

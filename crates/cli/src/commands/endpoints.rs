@@ -8,7 +8,6 @@ use std::sync::Arc;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use callrec_core::ErrorKind;
 use callrec_core::config::{Config, Settings};
 use callrec_core::recordings::settings::{self as endpoint_settings};
 use callrec_core::secret::Secret;
@@ -100,10 +99,8 @@ pub async fn run(output: &Output, flags: Settings, args: EndpointsArgs) -> Resul
             let mut text = String::new();
             std::io::stdin()
                 .read_to_string(&mut text)
-                .map_err(|error| CliError {
-                    code: "usage".into(),
-                    message: format!("reading the API key from stdin: {error}"),
-                    kind: ErrorKind::Usage,
+                .map_err(|error| {
+                    CliError::usage(format!("reading the API key from stdin: {error}"))
                 })?;
             prefs.signed_url_use_api_key = true;
             Some(Secret::new(text.trim().to_owned()))

@@ -92,17 +92,9 @@ enum Format {
     Json,
 }
 
-fn usage(message: String) -> CliError {
-    CliError {
-        code: "usage".into(),
-        message,
-        kind: callrec_core::ErrorKind::Usage,
-    }
-}
-
 fn milliseconds(seconds: f64) -> Result<u64, CliError> {
     if !seconds.is_finite() || seconds < 0.0 {
-        return Err(usage(format!(
+        return Err(CliError::usage(format!(
             "--at {seconds}: a time on the call, in seconds from 0"
         )));
     }
@@ -110,16 +102,15 @@ fn milliseconds(seconds: f64) -> Result<u64, CliError> {
 }
 
 fn check_answer(text: &str) -> Result<(&str, Option<CheckResult>), CliError> {
-    let (id, result) = text
-        .split_once('=')
-        .ok_or_else(|| usage(format!("--check {text:?}: write ID=pass, ID=fail or ID=na")))?;
-    let result =
-        match result {
-            "" => None,
-            other => Some(CheckResult::parse(other).ok_or_else(|| {
-                usage(format!("--check {text:?}: the result is pass, fail or na"))
-            })?),
-        };
+    let (id, result) = text.split_once('=').ok_or_else(|| {
+        CliError::usage(format!("--check {text:?}: write ID=pass, ID=fail or ID=na"))
+    })?;
+    let result = match result {
+        "" => None,
+        other => Some(CheckResult::parse(other).ok_or_else(|| {
+            CliError::usage(format!("--check {text:?}: the result is pass, fail or na"))
+        })?),
+    };
     Ok((id, result))
 }
 

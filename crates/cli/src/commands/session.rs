@@ -85,11 +85,7 @@ fn not_signed_in(notice: Option<callrec_core::session::SessionNotice>) -> CliErr
 }
 
 fn read_password(from_stdin: bool) -> Result<Secret<String>, CliError> {
-    let usage = |message: &str| CliError {
-        code: "usage".into(),
-        message: message.into(),
-        kind: ErrorKind::Usage,
-    };
+    let usage = |message: &str| CliError::usage(message);
     let mut password = if from_stdin {
         let mut text = String::new();
         std::io::stdin()

@@ -284,35 +284,18 @@ pub async fn fetch_page(
 }
 
 fn api_error(status: u16, body: &[u8]) -> CallsError {
-    #[derive(Deserialize)]
-    struct PgError {
-        code: Option<String>,
-        message: Option<String>,
-        details: Option<String>,
-        hint: Option<String>,
+    let e = http::PostgrestError::parse(body);
+    if e.code.as_deref() == Some("PGRST103") {
+        return CallsError::RangeNotSatisfiable;
     }
-    match serde_json::from_slice::<PgError>(body) {
-        Ok(e) => {
-            if e.code.as_deref() == Some("PGRST103") {
-                return CallsError::RangeNotSatisfiable;
-            }
-            CallsError::Api {
-                status,
-                message: e
-                    .message
-                    .unwrap_or_else(|| format!("the server answered {status}")),
-                code: e.code,
-                details: e.details,
-                hint: e.hint,
-            }
-        }
-        Err(_) => CallsError::Api {
-            status,
-            code: None,
-            message: format!("the server answered {status}"),
-            details: None,
-            hint: None,
-        },
+    CallsError::Api {
+        status,
+        message: e
+            .message
+            .unwrap_or_else(|| format!("the server answered {status}")),
+        code: e.code,
+        details: e.details,
+        hint: e.hint,
     }
 }
 

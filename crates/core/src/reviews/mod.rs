@@ -149,6 +149,17 @@ pub fn call_reviews(
 }
 
 fn collect(library: &Library, who: &Reviewer, call_id: &str) -> Result<CallReviews, ReviewError> {
+    let scorecard = library.sync_record(&who.project)?.scorecard;
+    collect_with(library, who, call_id, scorecard.unwrap_or_default())
+}
+
+/// [`collect`] with the scorecard already read.
+fn collect_with(
+    library: &Library,
+    who: &Reviewer,
+    call_id: &str,
+    scorecard: Scorecard,
+) -> Result<CallReviews, ReviewError> {
     let me = who.user.id.as_str();
     let mut mine = None;
     let mut others = Vec::new();
@@ -159,13 +170,12 @@ fn collect(library: &Library, who: &Reviewer, call_id: &str) -> Result<CallRevie
             others.push(stored.review);
         }
     }
-    let record = library.sync_record(&who.project)?;
     Ok(CallReviews {
         call_id: call_id.to_owned(),
         mine: mine.unwrap_or_else(|| blank(who, call_id)),
         others,
         notes: library.notes_of_call(&who.project, call_id, me)?,
-        scorecard: record.scorecard.unwrap_or_default(),
+        scorecard,
         sync: status(library, &who.project)?,
     })
 }
@@ -211,7 +221,7 @@ fn edit(
         stored.agency_id = agency_of(library, &who, call_id);
     }
     library.put_review(&who.project, &stored, true)?;
-    collect(library, &who, call_id)
+    collect_with(library, &who, call_id, card)
 }
 
 pub fn set_status(

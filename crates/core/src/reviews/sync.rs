@@ -126,15 +126,10 @@ async fn request(
         return serde_json::from_slice::<Vec<Value>>(&bytes)
             .map_err(|e| Failure::Fatal(ReviewError::BadAnswer(e.to_string())));
     }
-    #[derive(Deserialize)]
-    struct PgError {
-        code: Option<String>,
-        message: Option<String>,
-    }
-    let error = serde_json::from_slice::<PgError>(&bytes).ok();
-    let code = error.as_ref().and_then(|e| e.code.clone());
+    let error = http::PostgrestError::parse(&bytes);
+    let code = error.code;
     let message: String = error
-        .and_then(|e| e.message)
+        .message
         .unwrap_or_else(|| format!("the server answered {status}"))
         .chars()
         .take(300)
