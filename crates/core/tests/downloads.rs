@@ -1074,3 +1074,258 @@ async fn recording_at(downloads: &Downloads, call_id: &str, index: u32) -> Strin
         .unwrap_or_else(|| panic!("no recording at {index}"))
         .segment_id
 }
+
+/// A server of three objects without a Content-Length (chunked), as a misbehaving storage or
+/// proxy sends them: `/endless` never ends, `/sized/<n>` is `n` bytes (ETag `"v1"`, Range
+/// ignored), and `/huge` announces 20 GB.
+async fn unsized_server() -> url::Url {
+    use axum::body::Body;
+    use axum::extract::Path as UrlPath;
+    use axum::http::header;
+    fn chunked(bytes: impl Iterator<Item = u8> + Send + 'static) -> Body {
+        let mut bytes = bytes;
+        Body::from_stream(futures_util::stream::iter(std::iter::from_fn(move || {
+            let chunk: Vec<u8> = bytes.by_ref().take(64 * 1024).collect();
+            (!chunk.is_empty()).then(|| Ok::<_, std::io::Error>(bytes::Bytes::from(chunk)))
+        })))
+    }
+    let pattern = |i: usize| (i * 31 % 251) as u8;
+    let app = axum::Router::new()
+        .route(
+            "/endless",
+            axum::routing::get(move || async move { chunked((0..).map(pattern)) }),
+        )
+        .route(
+            "/sized/{n}",
+            axum::routing::get(move |UrlPath(n): UrlPath<usize>| async move {
+                axum::response::Response::builder()
+                    .header(header::ETAG, "\"v1\"")
+                    .body(chunked(mp3ish(n).into_iter()))
+                    .unwrap()
+            }),
+        )
+        .route(
+            "/huge",
+            axum::routing::get(move || async move {
+                axum::response::Response::builder()
+                    .header(header::CONTENT_LENGTH, 20_000_000_000u64)
+                    .body(chunked((0..).map(pattern)))
+                    .unwrap()
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = url::Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    url
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(bytes))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_never_ends_stops_at_the_bound_with_its_own_error() {
+    let base = unsized_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let endless = "1a000000-0000-4000-8000-000000000001";
+    let huge = "1a000000-0000-4000-8000-000000000002";
+    let fine = "1a000000-0000-4000-8000-000000000003";
+    let limit = 4_000_000;
+    let downloads = fixed_queue(
+        dir.path(),
+        vec![
+            (
+                endless.into(),
+                vec![("main".into(), base.join("endless").unwrap())],
+            ),
+            (
+                huge.into(),
+                vec![("main".into(), base.join("huge").unwrap())],
+            ),
+            (
+                fine.into(),
+                vec![("main".into(), base.join("sized/1500000").unwrap())],
+            ),
+        ],
+        DownloadOptions {
+            max_bytes: limit,
+            ..fast()
+        },
+    );
+    for call in [endless, huge, fine] {
+        downloads.enqueue_call(call).await.unwrap();
+    }
+    let summary = tokio::time::timeout(Duration::from_secs(60), downloads.run_until_idle())
+        .await
+        .expect("an endless body must not hold the queue")
+        .unwrap();
+    let failed = |call: &str| {
+        summary
+            .failed
+            .iter()
+            .find(|f| f.call_id == call)
+            .unwrap_or_else(|| panic!("{call} did not fail: {summary:?}"))
+            .clone()
+    };
+    let sent = failed(endless);
+    assert_eq!(
+        sent.error_code.as_deref(),
+        Some("recording_too_large"),
+        "{sent:?}"
+    );
+    assert!(
+        sent.error_message
+            .as_deref()
+            .unwrap()
+            .contains("sent over 4000000 bytes"),
+        "{sent:?}"
+    );
+    let announced = failed(huge);
+    assert_eq!(announced.error_code.as_deref(), Some("recording_too_large"));
+    assert!(
+        announced
+            .error_message
+            .as_deref()
+            .unwrap()
+            .contains("announced 20000000000 bytes"),
+        "{announced:?}"
+    );
+    // Nothing of either is kept to resume from, nor presented as complete.
+    for call in [endless, huge] {
+        assert!(downloads.library().files(Some(call)).unwrap().is_empty());
+        let kept: Vec<PathBuf> = files_under(dir.path())
+            .into_iter()
+            .filter(|p| p.starts_with(format!("recordings/{call}")))
+            .filter(|p| p.extension().is_some_and(|e| e != "part"))
+            .collect();
+        assert!(kept.is_empty(), "{call}: {kept:?}");
+        let part = dir.path().join(format!("recordings/{call}/0.part"));
+        assert!(
+            !part.exists(),
+            "{call}: a .part of the refused body is left"
+        );
+    }
+    // A body without a length that does end is a recording like any other.
+    assert_eq!(summary.done.len(), 1, "{summary:?}");
+    assert_verified(
+        &downloads,
+        dir.path(),
+        fine,
+        &[(sha256_hex(&mp3ish(1_500_000)), 1_500_000)],
+    );
+}
+
+/// A tmpfs of `size` at `at`, unmounted on drop; `None` (and why, printed) where mounting needs
+/// a privilege this run lacks.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(at: &Path, size: &str) -> Option<Self> {
+        let output = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+            ])
+            .arg(at)
+            .output();
+        match output {
+            Ok(o) if o.status.success() => Some(Self(at.to_owned())),
+            other => {
+                eprintln!("SKIPPED: `mount -t tmpfs` is not allowed here: {other:?}");
+                None
+            }
+        }
+    }
+
+    fn resize(&self, size: &str) {
+        let status = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(status.success(), "remount {size}");
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_stops_the_transfer_and_the_next_try_succeeds_once_space_is_back() {
+    let base = unsized_server().await;
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    // The whole data dir (library included) on a 3 MB disk; the body has no length, so no
+    // check of free space can refuse it first: the writes themselves meet the full disk.
+    let Some(disk) = Tmpfs::mount(&data, "3m") else {
+        return;
+    };
+    let call = "1a000000-0000-4000-8000-000000000004";
+    let len = 5_000_000;
+    let downloads = fixed_queue(
+        &data,
+        vec![(
+            call.into(),
+            vec![("main".into(), base.join(&format!("sized/{len}")).unwrap())],
+        )],
+        fast(),
+    );
+    downloads.enqueue_call(call).await.unwrap();
+    let summary = tokio::time::timeout(Duration::from_secs(60), downloads.run_until_idle())
+        .await
+        .unwrap()
+        .expect("a full disk fails the item, not the queue");
+    assert_eq!(summary.failed.len(), 1, "{summary:?}");
+    let failed = &summary.failed[0];
+    assert_eq!(failed.error_code.as_deref(), Some("no_space"), "{failed:?}");
+    assert!(
+        failed.error_message.as_deref().unwrap().contains("is full"),
+        "{failed:?}"
+    );
+    no_half_state(&downloads, &data, call);
+    assert_eq!(
+        downloads
+            .library()
+            .download(call, 0)
+            .unwrap()
+            .unwrap()
+            .state,
+        DownloadState::Failed
+    );
+    drop(downloads);
+
+    // The library was not harmed: it opens again and says the same.
+    let downloads = fixed_queue(
+        &data,
+        vec![(
+            call.into(),
+            vec![("main".into(), base.join(&format!("sized/{len}")).unwrap())],
+        )],
+        fast(),
+    );
+    let row = downloads.library().download(call, 0).unwrap().unwrap();
+    assert_eq!(row.state, DownloadState::Failed);
+    assert_eq!(row.error_code.as_deref(), Some("no_space"));
+
+    // Space is back: the retry completes, verified, whatever the first try left.
+    disk.resize("16m");
+    downloads.retry(call, 0).unwrap();
+    let summary = downloads.run_until_idle().await.unwrap();
+    assert!(summary.failed.is_empty(), "{summary:?}");
+    assert_verified(
+        &downloads,
+        &data,
+        call,
+        &[(sha256_hex(&mp3ish(len)), len as u64)],
+    );
+}

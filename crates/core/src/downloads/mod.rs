@@ -17,12 +17,15 @@
 //!   total: bytes, rate, ETA), ready to forward over a Tauri channel.
 
 mod bulk;
+mod error;
+mod files;
 pub mod paths;
+mod recover;
 pub mod source;
 mod transfer;
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -32,116 +35,12 @@ use tokio::sync::{Notify, watch};
 use ts_rs::TS;
 
 pub use bulk::{BulkQueued, DEFAULT_BULK_CALLS, MAX_BULK_CALLS, count_matching, matching_calls};
+pub use error::DownloadError;
+pub use files::{LibraryUsage, export_call, local_file, remove_call, usage};
 pub use source::{FixedSource, RecordingsSource, SegmentSource, SourceSegment};
 
-use crate::calls::CallRow;
-use crate::library::{
-    DownloadRecord, DownloadState, FileRecord, Library, LibraryError, SegmentRecord,
-};
-use crate::remote::RemoteError;
-use crate::{ErrorCode, ErrorKind};
-
-#[derive(Debug, thiserror::Error)]
-pub enum DownloadError {
-    #[error("invalid call id \"{shown}\": it {reason}")]
-    InvalidCallId { shown: String, reason: String },
-    #[error("call {call_id} has no recording {recording}")]
-    NoSegment { call_id: String, recording: String },
-    #[error("call {call_id} has no recording to download")]
-    NoRecording { call_id: String },
-    #[error("segment {index} of call {call_id} is not downloaded (or its file is gone)")]
-    NotDownloaded { call_id: String, index: u32 },
-    #[error("no download of segment {index} of call {call_id} is queued")]
-    NotQueued { call_id: String, index: u32 },
-    /// The recording endpoints' own failure, code and kind kept.
-    #[error("{message}")]
-    Resolve {
-        code: &'static str,
-        kind: ErrorKind,
-        message: String,
-    },
-    #[error(transparent)]
-    Remote(#[from] RemoteError),
-    #[error(
-        "not enough free space in {dir}: {needed} bytes needed (plus a reserve), {available} available"
-    )]
-    NoSpace {
-        needed: u64,
-        available: u64,
-        dir: String,
-    },
-    #[error("the download's length is wrong: {got} bytes where the server announced {expected}")]
-    Length { expected: u64, got: u64 },
-    #[error("refusing a path outside the data folder: {0}")]
-    UnsafePath(String),
-    #[error("the disk holding {path} is full")]
-    DiskFull { path: String },
-    #[error("another Callrec process is downloading into {dir}; let it finish or close it first")]
-    Busy { dir: String },
-    #[error("{path}: {reason}")]
-    Io { path: String, reason: String },
-    #[error(transparent)]
-    Library(#[from] LibraryError),
-}
-
-impl DownloadError {
-    pub fn resolve(error: &dyn ErrorCode) -> Self {
-        Self::Resolve {
-            code: error.code(),
-            kind: error.kind(),
-            message: error.to_string(),
-        }
-    }
-
-    fn io(path: &Path, error: &std::io::Error) -> Self {
-        if error.kind() == std::io::ErrorKind::StorageFull {
-            return Self::DiskFull {
-                path: path.display().to_string(),
-            };
-        }
-        Self::Io {
-            path: path.display().to_string(),
-            reason: error.to_string(),
-        }
-    }
-}
-
-impl ErrorCode for DownloadError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::InvalidCallId { .. } => "invalid_call_id",
-            Self::NoSegment { .. } => "no_segment",
-            Self::NoRecording { .. } => "no_recording",
-            Self::NotQueued { .. } => "not_queued",
-            Self::NotDownloaded { .. } => "not_downloaded",
-            Self::Resolve { code, .. } => code,
-            Self::Remote(error) => error.code(),
-            Self::NoSpace { .. } | Self::DiskFull { .. } => "no_space",
-            Self::Busy { .. } => "downloads_busy",
-            Self::Length { .. } => "length_mismatch",
-            Self::UnsafePath(_) => "unsafe_path",
-            Self::Io { .. } => "download_io",
-            Self::Library(error) => error.code(),
-        }
-    }
-
-    fn kind(&self) -> ErrorKind {
-        match self {
-            Self::InvalidCallId { .. } | Self::UnsafePath(_) => ErrorKind::Usage,
-            Self::NoSegment { .. }
-            | Self::NoRecording { .. }
-            | Self::NotQueued { .. }
-            | Self::NotDownloaded { .. } => ErrorKind::NotFound,
-            Self::Resolve { kind, .. } => *kind,
-            Self::Remote(error) => error.kind(),
-            Self::Length { .. } => ErrorKind::Network,
-            Self::NoSpace { .. } | Self::DiskFull { .. } | Self::Busy { .. } | Self::Io { .. } => {
-                ErrorKind::Other
-            }
-            Self::Library(error) => error.kind(),
-        }
-    }
-}
+use crate::ErrorCode;
+use crate::library::{DownloadRecord, DownloadState, FileRecord, Library, SegmentRecord};
 
 /// How the queue runs.
 #[derive(Debug, Clone)]
@@ -160,7 +59,14 @@ pub struct DownloadOptions {
     pub idle_timeout: Duration,
     /// Progress is published at most this often per item.
     pub progress_interval: Duration,
+    /// The most bytes one recording may be: a larger announced length, or a body that goes on
+    /// past it (with no length, or a server that never ends it), stops the download.
+    pub max_bytes: u64,
 }
+
+/// 12 hours (the player's limit) of 48 kHz stereo 16-bit PCM, the largest form a call recording
+/// is stored in.
+pub const MAX_RECORDING_BYTES: u64 = 12 * 3600 * 48_000 * 2 * 2;
 
 impl Default for DownloadOptions {
     fn default() -> Self {
@@ -173,6 +79,7 @@ impl Default for DownloadOptions {
             max_delay: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(30),
             progress_interval: Duration::from_millis(100),
+            max_bytes: MAX_RECORDING_BYTES,
         }
     }
 }
@@ -224,46 +131,6 @@ pub enum DownloadAction {
     Resume,
     Cancel,
     Retry,
-}
-
-/// What the downloaded files take on disk.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct LibraryUsage {
-    #[ts(type = "number")]
-    pub bytes: u64,
-    pub files: u32,
-    pub calls: u32,
-}
-
-/// The files downloaded so far, summed from the library (no network, no queue needed).
-pub fn usage(library: &Library) -> Result<LibraryUsage, DownloadError> {
-    let files = library.files(None)?;
-    let calls: std::collections::BTreeSet<&str> =
-        files.iter().map(|f| f.call_id.as_str()).collect();
-    Ok(LibraryUsage {
-        bytes: files.iter().map(|f| f.size).sum(),
-        files: u32::try_from(files.len()).unwrap_or(u32::MAX),
-        calls: u32::try_from(calls.len()).unwrap_or(u32::MAX),
-    })
-}
-
-/// The verified local file of segment `index` of `call_id`: recorded in the library, inside the
-/// data dir, and still of the recorded length (a cheap check; the SHA-256 was checked when it
-/// was written). What the player uses before any URL.
-pub fn local_file(library: &Library, call_id: &str, index: u32) -> Result<PathBuf, DownloadError> {
-    paths::check_call_id(call_id)?;
-    let not_downloaded = || DownloadError::NotDownloaded {
-        call_id: call_id.to_owned(),
-        index,
-    };
-    let file = library.file(call_id, index)?.ok_or_else(not_downloaded)?;
-    let path = paths::inside(library.dir(), Path::new(&file.path))?;
-    match std::fs::metadata(&path) {
-        Ok(meta) if meta.is_file() && meta.len() == file.size => Ok(path),
-        _ => Err(not_downloaded()),
-    }
 }
 
 /// What one [`Downloads::run_until_idle`] did.
@@ -444,129 +311,6 @@ impl Downloads {
     /// The queue as stored.
     pub fn list(&self) -> Result<Vec<DownloadRecord>, DownloadError> {
         Ok(self.inner.library.downloads()?)
-    }
-
-    /// Brings the library and the disk into agreement after a restart or a crash: running
-    /// rows are queued again; files whose fsync had not run are hashed again (kept if intact,
-    /// else downloaded again); a final file without a `files` row is adopted when it hashes to
-    /// the SHA-256 saved before its rename (it was renamed, then the process died), else
-    /// deleted; `.part` files nobody waits for and rows whose file is gone are removed.
-    pub fn recover(&self) -> Result<Recovery, DownloadError> {
-        let library = &self.inner.library;
-        let mut report = Recovery {
-            requeued: library.requeue_running()?,
-            ..Recovery::default()
-        };
-        for file in library.files_not_durable()? {
-            let path = paths::inside(&self.inner.data_dir, Path::new(&file.path));
-            let intact = path.as_ref().is_ok_and(|path| {
-                std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == file.size)
-                    && transfer::hash_file(path).is_ok_and(|sha| sha == file.sha256)
-            });
-            if intact {
-                if let Err(error) = transfer::make_durable(library, &file) {
-                    tracing::warn!("a verified file is still not durable: {error}");
-                }
-                report.verified += 1;
-            } else {
-                tracing::warn!(
-                    call = %file.call_id,
-                    index = file.index,
-                    "a file cut short before its fsync: downloading it again"
-                );
-                library.forget_file(&file.call_id, file.index)?;
-                if let Ok(path) = path {
-                    let _ = std::fs::remove_file(path);
-                }
-                library.restart_download(&file.call_id, file.index)?;
-                report.damaged += 1;
-            }
-        }
-        for file in library.files(None)? {
-            let on_disk = std::fs::metadata(self.inner.data_dir.join(&file.path));
-            if !on_disk.is_ok_and(|m| m.is_file() && m.len() == file.size) {
-                library.forget_file(&file.call_id, file.index)?;
-                if library
-                    .download(&file.call_id, file.index)?
-                    .is_some_and(|d| d.state == DownloadState::Done)
-                {
-                    library.remove_download(&file.call_id, file.index)?;
-                }
-                report.removed += 1;
-            }
-        }
-        let root = self.inner.data_dir.join(paths::RECORDINGS_DIR);
-        let Ok(calls) = std::fs::read_dir(&root) else {
-            return Ok(report);
-        };
-        for call in calls.flatten() {
-            let Some(call_id) = call.file_name().to_str().map(str::to_owned) else {
-                continue;
-            };
-            if paths::check_call_id(&call_id).is_err() {
-                continue; // not ours: never touched
-            }
-            let Ok(entries) = std::fs::read_dir(call.path()) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let Some((stem, ext)) = name.split_once('.') else {
-                    continue;
-                };
-                let Ok(index) = stem.parse::<u32>() else {
-                    continue;
-                };
-                let path = entry.path();
-                let download = library.download(&call_id, index)?;
-                if ext == "part" {
-                    let wanted = download.is_some_and(|d| d.state != DownloadState::Done);
-                    if !wanted {
-                        let _ = std::fs::remove_file(&path);
-                        report.removed += 1;
-                    }
-                    continue;
-                }
-                if !paths::EXTENSIONS.contains(&ext) {
-                    continue;
-                }
-                let stored = format!("{}/{call_id}/{name}", paths::RECORDINGS_DIR);
-                if library
-                    .file(&call_id, index)?
-                    .is_some_and(|f| f.path == stored)
-                {
-                    continue;
-                }
-                let len = entry.metadata().map(|m| m.len()).ok();
-                let adoptable =
-                    download.filter(|d| d.total.is_some() && d.total == len && d.sha256.is_some());
-                if let Some(record) = adoptable
-                    && let Ok(sha256) = transfer::hash_file(&path)
-                    && record.sha256.as_deref() == Some(sha256.as_str())
-                {
-                    let file = FileRecord {
-                        call_id: call_id.clone(),
-                        index,
-                        path: stored,
-                        size: len.unwrap_or(0),
-                        sha256,
-                        etag: record.validator.filter(|v| v.starts_with('"')),
-                        content_type: Some(paths::content_type(ext).to_owned()),
-                        completed_at: time::OffsetDateTime::now_utc().unix_timestamp(),
-                    };
-                    library.complete_download(&file, false)?;
-                    if let Err(error) = transfer::make_durable(library, &file) {
-                        tracing::warn!("an adopted file is still not durable: {error}");
-                    }
-                    let _ = std::fs::remove_file(call.path().join(format!("{index}.part")));
-                    report.adopted += 1;
-                } else {
-                    let _ = std::fs::remove_file(&path);
-                    report.removed += 1;
-                }
-            }
-        }
-        Ok(report)
     }
 
     fn reload(&self) -> Result<(), DownloadError> {
@@ -796,13 +540,18 @@ impl Downloads {
     }
 
     fn discard(&self, call_id: &str, index: u32) -> Result<(), DownloadError> {
+        self.remove_part(call_id, index)?;
+        self.inner.library.remove_download(call_id, index)?;
+        lock(&self.inner.items).remove(&(call_id.to_owned(), index));
+        self.publish();
+        Ok(())
+    }
+
+    fn remove_part(&self, call_id: &str, index: u32) -> Result<(), DownloadError> {
         let part = paths::inside(&self.inner.data_dir, &paths::part_path(call_id, index)?);
         if let Ok(part) = part {
             let _ = std::fs::remove_file(part);
         }
-        self.inner.library.remove_download(call_id, index)?;
-        lock(&self.inner.items).remove(&(call_id.to_owned(), index));
-        self.publish();
         Ok(())
     }
 
@@ -900,6 +649,9 @@ impl Downloads {
                         code = error.code(),
                         "download failed: {error}"
                     );
+                    if error.spoils_the_part() {
+                        self.remove_part(&record.call_id, record.index)?;
+                    }
                     self.set_state(&record, DownloadState::Failed, Some(&error))?;
                     if let Some(item) = lock(&self.inner.items)
                         .get(&(record.call_id.clone(), record.index))
@@ -1006,144 +758,5 @@ impl Downloads {
     /// Deletes a call's downloaded files (and any download of it in flight).
     pub fn remove_call(&self, call_id: &str) -> Result<Vec<FileRecord>, DownloadError> {
         remove_call(&self.inner.library, call_id, Some(self))
-    }
-}
-
-/// Deletes `call_id`'s files and queue rows from `library` (rows first: a crash in between
-/// leaves an orphan that [`Downloads::recover`] sweeps, never a row without its file).
-pub fn remove_call(
-    library: &Library,
-    call_id: &str,
-    downloads: Option<&Downloads>,
-) -> Result<Vec<FileRecord>, DownloadError> {
-    paths::check_call_id(call_id)?;
-    for record in library.downloads()? {
-        if record.call_id == call_id && record.state != DownloadState::Done {
-            match downloads {
-                Some(downloads) => downloads.cancel(call_id, record.index)?,
-                None => {
-                    if let Ok(part) =
-                        paths::inside(library.dir(), &paths::part_path(call_id, record.index)?)
-                    {
-                        let _ = std::fs::remove_file(part);
-                    }
-                    library.remove_download(call_id, record.index)?;
-                }
-            }
-        }
-    }
-    let files = library.remove_files(call_id)?;
-    for file in &files {
-        let path = paths::inside(library.dir(), Path::new(&file.path))?;
-        match std::fs::remove_file(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(DownloadError::io(&path, &e)),
-        }
-    }
-    if let Ok(dir) = paths::inside(library.dir(), &paths::call_dir(call_id)?) {
-        let _ = std::fs::remove_dir(dir); // only if empty
-    }
-    Ok(files)
-}
-
-/// How many `name-N` an export tries before it gives up (a folder full of earlier exports).
-const MAX_EXPORT_NAMES: u32 = 1000;
-
-/// Copies a call's files into `dest` with readable names,
-/// `2026-11-21_1405_+15551234567_main.mp3`, never overwriting (a `-2`… suffix instead).
-/// The call's details come from the library; labels are reduced to safe characters.
-pub fn export_call(
-    library: &Library,
-    call_id: &str,
-    dest: &Path,
-) -> Result<Vec<PathBuf>, DownloadError> {
-    paths::check_call_id(call_id)?;
-    let files = library.files(Some(call_id))?;
-    if files.is_empty() {
-        return Err(DownloadError::NoRecording {
-            call_id: call_id.to_owned(),
-        });
-    }
-    std::fs::create_dir_all(dest).map_err(|e| DownloadError::io(dest, &e))?;
-    let call = library.call(call_id)?;
-    let segments = library.segments(call_id)?;
-    let stem = export_stem(call.as_ref(), call_id);
-    let mut written = Vec::new();
-    for file in files {
-        let label = segments
-            .iter()
-            .find(|s| s.index == file.index)
-            .map_or_else(|| format!("segment{}", file.index), |s| s.label.clone());
-        let ext = Path::new(&file.path)
-            .extension()
-            .and_then(|e| e.to_str())
-            .filter(|e| paths::EXTENSIONS.contains(e))
-            .unwrap_or("bin");
-        let base = format!("{stem}_{}", paths::safe_fragment(&label));
-        let from = paths::inside(library.dir(), Path::new(&file.path))?;
-        // `create_new`: never over a file that is there, nor through a symlink planted in
-        // the folder (O_EXCL refuses both); the next free name is taken instead.
-        let mut n = 1;
-        let (target, mut out) = loop {
-            let name = if n == 1 {
-                format!("{base}.{ext}")
-            } else {
-                format!("{base}-{n}.{ext}")
-            };
-            let candidate = dest.join(name);
-            match crate::files::options()
-                .write(true)
-                .create_new(true)
-                .open(&candidate)
-            {
-                Ok(file) => break (candidate, file),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < MAX_EXPORT_NAMES => {
-                    n += 1;
-                }
-                Err(e) => return Err(DownloadError::io(&candidate, &e)),
-            }
-        };
-        let copied = std::fs::File::open(&from)
-            .and_then(|mut input| std::io::copy(&mut input, &mut out))
-            .and_then(|_| out.sync_all());
-        if let Err(e) = copied {
-            drop(out);
-            let _ = std::fs::remove_file(&target);
-            return Err(DownloadError::io(&target, &e));
-        }
-        written.push(target);
-    }
-    Ok(written)
-}
-
-/// `2026-11-21_1405_+15551234567` from the call's creation time and the other party's number.
-fn export_stem(call: Option<&CallRow>, call_id: &str) -> String {
-    use time::format_description::well_known::Rfc3339;
-    let when = call
-        .and_then(|c| c.created_at.as_deref())
-        .and_then(|t| time::OffsetDateTime::parse(t, &Rfc3339).ok())
-        .map(|t| {
-            let t = t.to_offset(time::UtcOffset::UTC);
-            format!(
-                "{:04}-{:02}-{:02}_{:02}{:02}",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute()
-            )
-        });
-    let number = call.and_then(|c| {
-        if c.direction.as_deref() == Some("outbound") {
-            c.to_number.clone().or_else(|| c.from_number.clone())
-        } else {
-            c.from_number.clone().or_else(|| c.to_number.clone())
-        }
-    });
-    match (when, number) {
-        (Some(when), Some(number)) => format!("{when}_{}", paths::safe_fragment(&number)),
-        (Some(when), None) => format!("{when}_{call_id}"),
-        _ => call_id.to_owned(),
     }
 }

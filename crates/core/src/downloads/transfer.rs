@@ -605,6 +605,12 @@ pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
             total,
             validator.as_deref(),
         )?;
+        if let Some(announced) = total.filter(|t| *t > options.max_bytes) {
+            return Err(DownloadError::TooLarge {
+                limit: options.max_bytes,
+                announced: Some(announced),
+            });
+        }
         if !space_checked {
             let needed = total.map_or(0, |t| t.saturating_sub(part.pos));
             check_space(&call_dir, needed, options.reserve_bytes)?;
@@ -626,6 +632,12 @@ pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
                         return Err(DownloadError::Length {
                             expected: t,
                             got: end,
+                        });
+                    }
+                    if end > options.max_bytes {
+                        return Err(DownloadError::TooLarge {
+                            limit: options.max_bytes,
+                            announced: None,
                         });
                     }
                     let queued = Instant::now();

@@ -259,6 +259,11 @@ impl ErrorCode for LibraryError {
     fn code(&self) -> &'static str {
         match self {
             Self::Open { .. } => "library_open",
+            Self::Sqlite(error)
+                if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) =>
+            {
+                "no_space"
+            }
             Self::Sqlite(_) => "library",
             Self::Query(_) => "invalid_query",
             Self::Calls(error) => error.code(),
