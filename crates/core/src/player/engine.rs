@@ -1,26 +1,29 @@
-//! The player thread: applies commands, keeps the output queue filled from the pipeline,
-//! and reports what the output reached.
+//! The player thread: applies commands at once, owns the output, and reports what the
+//! output reached. It never decodes and never waits on a read: each loaded call is decoded on
+//! its own thread ([`producer`](super::producer)), so pause, seek and loading another call
+//! answer while a server stalls.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use super::output::{Item, Note, OutputSource, Shared};
-use super::pipeline::{Pipeline, Produced};
+use super::output::{Note, OutputSource, Shared};
+use super::producer::{Layout, Producer, Report, Work};
 use super::{
     ChannelMode, Command, Event, MAX_VOLUME, PlayState, PlayerError, PlayerOptions, Subscribers,
 };
 
-/// Output seconds kept queued ahead of the device: enough to ride out a slow read, small
-/// enough that memory stays bounded and a speed change is heard soon.
-const QUEUE_TARGET_SECS: f64 = 0.5;
-/// How often the thread looks for commands when the queue is full.
+/// How often the thread looks for commands and reports between them.
 const IDLE_POLL: Duration = Duration::from_millis(10);
 /// Position events while playing: 20 Hz (the UI wants ≥ 10).
 const POSITION_EVERY: Duration = Duration::from_millis(50);
 /// `PrevSegment` this far into a segment goes back to its start, as a CD player does.
 const PREV_RESTARTS_AFTER_SECS: f64 = 3.0;
+/// Controls kept while a call opens (the oldest dropped beyond): `Load` then `Seek`, `Play`
+/// is the usual sequence; a stalled open must not let them pile up.
+const MAX_PENDING: usize = 64;
 
 struct Output {
     // Field order matters: the player must go before the device it plays on.
@@ -29,12 +32,27 @@ struct Output {
     rate: u32,
 }
 
+/// The loaded call, as the player thread knows it.
+enum Call {
+    Nothing,
+    /// Opening on its decode thread; the controls that need it, asked meanwhile, apply in
+    /// order once it is open.
+    Opening {
+        producer: Producer,
+        pending: VecDeque<Command>,
+    },
+    Ready {
+        producer: Producer,
+        layout: Layout,
+    },
+}
+
 struct Engine {
     options: PlayerOptions,
     shared: Arc<Shared>,
     subscribers: Subscribers,
     output: Option<Output>,
-    pipeline: Option<Pipeline>,
+    call: Call,
     generation: u64,
     state: PlayState,
     speed: f64,
@@ -55,7 +73,7 @@ pub(super) fn run(options: PlayerOptions, inbox: &Receiver<Command>, subscribers
         shared: Arc::new(Shared::new()),
         subscribers,
         output: None,
-        pipeline: None,
+        call: Call::Nothing,
         generation: 0,
         state: PlayState::Idle,
         speed,
@@ -65,20 +83,12 @@ pub(super) fn run(options: PlayerOptions, inbox: &Receiver<Command>, subscribers
         play_asked: None,
     };
     loop {
-        let wait = if engine.wants_audio() {
-            Duration::ZERO
-        } else {
-            IDLE_POLL
-        };
-        match inbox.recv_timeout(wait) {
+        match inbox.recv_timeout(IDLE_POLL) {
             Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => break,
             Ok(command) => engine.handle(command),
             Err(RecvTimeoutError::Timeout) => {}
         }
-        if engine.wants_audio() {
-            engine.produce();
-        }
-        engine.announce_new_lengths();
+        engine.take_reports();
         engine.report();
     }
     // The queue's waiters must not block the device's teardown.
@@ -114,42 +124,66 @@ impl Engine {
         });
     }
 
-    /// Once a streamed MP3's frame scan gives its true length, the timeline is announced
-    /// again (the UI redraws the scrubber from `Loaded`).
-    fn announce_new_lengths(&mut self) {
-        if let Some(pipeline) = self.pipeline.as_mut()
-            && pipeline.update_lengths()
-        {
-            let loaded = Event::Loaded {
-                duration: pipeline.duration(),
-                segments: pipeline.segment_infos(),
-            };
-            self.emit(loaded);
+    fn emit_loaded(&self, layout: &Layout) {
+        self.emit(Event::Loaded {
+            duration: layout.duration,
+            segments: layout.segments.clone(),
+        });
+    }
+
+    fn producer(&self) -> Option<&Producer> {
+        match &self.call {
+            Call::Nothing => None,
+            Call::Opening { producer, .. } | Call::Ready { producer, .. } => Some(producer),
         }
     }
 
-    fn wants_audio(&self) -> bool {
-        self.pipeline.as_ref().is_some_and(|p| !p.is_done())
-            && self.shared.queued_secs() < QUEUE_TARGET_SECS
+    fn layout(&self) -> Option<&Layout> {
+        match &self.call {
+            Call::Ready { layout, .. } => Some(layout),
+            _ => None,
+        }
     }
 
-    fn produce(&mut self) {
-        let Some(pipeline) = self.pipeline.as_mut() else {
+    /// What the loaded call's decode thread said since the last look.
+    fn take_reports(&mut self) {
+        while let Some(report) = self.producer().and_then(Producer::report) {
+            match report {
+                Report::Opened(layout) => self.opened(layout),
+                Report::Relaid(layout) => {
+                    self.emit_loaded(&layout);
+                    if let Call::Ready { layout: known, .. } = &mut self.call {
+                        *known = layout;
+                    }
+                }
+                Report::Failed(error) => self.emit_error(&error),
+                Report::Lost(error) => {
+                    self.shared.paused.store(true, Ordering::SeqCst);
+                    self.generation = self.shared.restart(0.0, 0);
+                    self.call = Call::Nothing;
+                    self.state = PlayState::Idle;
+                    self.emit_error(&error);
+                    self.emit_state();
+                    self.emit_position();
+                }
+            }
+        }
+    }
+
+    /// The call opened: announced, paused at the start, then what was asked meanwhile.
+    fn opened(&mut self, layout: Layout) {
+        let Call::Opening { producer, pending } = std::mem::replace(&mut self.call, Call::Nothing)
+        else {
             return;
         };
-        let generation = self.generation;
-        let item = match pipeline.next() {
-            Produced::Audio(chunk) => Item::Audio { generation, chunk },
-            Produced::Problem(error) => Item::Marker {
-                generation,
-                note: Note::Problem(error),
-            },
-            Produced::End => Item::Marker {
-                generation,
-                note: Note::End,
-            },
-        };
-        self.shared.push(item);
+        self.emit_loaded(&layout);
+        self.call = Call::Ready { producer, layout };
+        self.state = PlayState::Paused;
+        self.emit_state();
+        self.emit_position();
+        for command in pending {
+            self.handle(command);
+        }
     }
 
     /// Opens the output device if it is not open; a missing device is reported, not fatal.
@@ -170,8 +204,17 @@ impl Engine {
     }
 
     fn handle(&mut self, command: Command) {
+        if let Call::Opening { pending, .. } = &mut self.call
+            && needs_the_call(&command)
+        {
+            if pending.len() == MAX_PENDING {
+                pending.pop_front();
+            }
+            pending.push_back(command);
+            return;
+        }
         match command {
-            Command::Load(timeline) => self.load(&timeline),
+            Command::Load(timeline) => self.load(timeline),
             Command::Play => self.play(),
             Command::Pause => self.pause(),
             Command::Toggle => match self.state {
@@ -220,61 +263,56 @@ impl Engine {
             self.state = PlayState::Paused;
             self.play();
         } else if self.ensure_output() {
-            let rate = self.output.as_ref().map(|o| o.rate);
-            if let (Some(pipeline), Some(rate)) = (self.pipeline.as_mut(), rate)
-                && pipeline.out_rate() != rate
-            {
-                pipeline.set_out_rate(rate);
-                self.seek(self.shared.position());
-            }
+            self.follow_device_rate();
         }
     }
 
-    fn load(&mut self, timeline: &[super::TimelineSegment]) {
+    /// Loaded before a device was there, or moved to one at another rate: decode again at
+    /// its rate, from here.
+    fn follow_device_rate(&mut self) {
+        let Some(rate) = self.output.as_ref().map(|o| o.rate) else {
+            return;
+        };
+        if let Call::Ready { producer, layout } = &mut self.call
+            && layout.out_rate != rate
+        {
+            layout.out_rate = rate;
+            producer.send(Work::OutRate(rate));
+            self.seek(self.shared.position());
+        }
+    }
+
+    fn load(&mut self, timeline: Vec<super::TimelineSegment>) {
         self.shared.paused.store(true, Ordering::SeqCst);
         self.generation = self.shared.restart(0.0, 0);
-        self.pipeline = None;
         // Opening the device now takes it off the time to first audio, and tells the rate
         // to decode at. Without one, the timeline still loads (and can be exported).
         let out_rate = self
             .ensure_output()
             .then(|| self.output.as_ref().map(|o| o.rate))
             .flatten();
-        match Pipeline::open(timeline, self.speed, out_rate) {
-            Ok(mut pipeline) => {
-                pipeline.index_streamed_mp3();
-                self.emit(Event::Loaded {
-                    duration: pipeline.duration(),
-                    segments: pipeline.segment_infos(),
-                });
-                self.pipeline = Some(pipeline);
-                self.state = PlayState::Paused;
-            }
-            Err(error) => {
-                self.state = PlayState::Idle;
-                self.emit_error(&error);
-            }
-        }
-        self.emit_state();
-        self.emit_position();
+        // The previous call's thread is told to stop as its producer is dropped here.
+        self.call = Call::Opening {
+            producer: Producer::spawn(
+                timeline,
+                self.speed,
+                out_rate,
+                self.generation,
+                Arc::clone(&self.shared),
+            ),
+            pending: VecDeque::new(),
+        };
     }
 
     fn play(&mut self) {
-        if self.pipeline.is_none() {
+        if !matches!(self.call, Call::Ready { .. }) {
             self.emit_error(&PlayerError::NothingLoaded);
             return;
         }
         if !self.ensure_output() {
             return;
         }
-        let device_rate = self.output.as_ref().map(|o| o.rate);
-        if let (Some(pipeline), Some(rate)) = (self.pipeline.as_mut(), device_rate)
-            && pipeline.out_rate() != rate
-        {
-            // Loaded before a device was there: decode again at its rate, from here.
-            pipeline.set_out_rate(rate);
-            self.seek(self.shared.position());
-        }
+        self.follow_device_rate();
         if self.state == PlayState::Ended {
             self.seek(0.0);
         }
@@ -295,17 +333,18 @@ impl Engine {
     }
 
     fn seek(&mut self, to: f64) {
-        let Some(pipeline) = self.pipeline.as_mut() else {
+        let to = if to.is_finite() { to } else { 0.0 };
+        let Call::Ready { producer, layout } = &mut self.call else {
             self.emit_error(&PlayerError::NothingLoaded);
             return;
         };
-        let to = if to.is_finite() { to } else { 0.0 };
-        let to = to.clamp(0.0, pipeline.duration());
-        let segment = pipeline.segment_at(to);
+        let to = to.clamp(0.0, layout.duration);
+        let segment = layout.segment_at(to);
         self.generation = self.shared.restart(to, segment);
-        if let Err(error) = pipeline.seek(to) {
-            self.emit_error(&error);
-        }
+        producer.send(Work::Seek {
+            to,
+            generation: self.generation,
+        });
         if self.state == PlayState::Ended {
             self.state = PlayState::Paused;
             self.emit_state();
@@ -318,57 +357,59 @@ impl Engine {
     }
 
     fn set_speed(&mut self, speed: f64) {
-        let result = match self.pipeline.as_mut() {
-            Some(pipeline) => pipeline.set_speed(speed),
-            None if (super::MIN_SPEED..=super::MAX_SPEED).contains(&speed) => Ok(()),
-            None => Err(PlayerError::InvalidSpeed(speed)),
-        };
-        if let Err(error) = result {
-            self.emit_error(&error);
+        if !(super::MIN_SPEED..=super::MAX_SPEED).contains(&speed) {
+            self.emit_error(&PlayerError::InvalidSpeed(speed));
             return;
         }
         self.speed = speed;
-        if self.pipeline.is_some() && self.state != PlayState::Ended {
-            // What is queued was stretched at the old speed: start again from here.
-            self.seek(self.shared.position());
+        if let Call::Ready { producer, .. } = &self.call {
+            producer.send(Work::Speed(speed));
+            if self.state != PlayState::Ended {
+                // What is queued was stretched at the old speed: start again from here.
+                self.seek(self.shared.position());
+            }
         }
         self.emit_state();
     }
 
     fn use_copy(&mut self, segment: usize, copy: usize) {
-        let Some(pipeline) = self.pipeline.as_mut() else {
+        let Call::Ready { producer, layout } = &self.call else {
             self.emit_error(&PlayerError::NothingLoaded);
             return;
         };
-        match pipeline.use_copy(segment, copy) {
-            // From where playback is, on the copy now chosen.
-            Ok(()) => self.seek(self.shared.position()),
-            Err(error) => self.emit_error(&error),
+        if layout
+            .segments
+            .get(segment)
+            .is_none_or(|s| copy >= s.copies.len())
+        {
+            self.emit_error(&PlayerError::NoSuchCopy { segment, copy });
+            return;
         }
+        producer.send(Work::UseCopy { segment, copy });
+        // From where playback is, on the copy now chosen.
+        self.seek(self.shared.position());
     }
 
     fn jump_segment(&mut self, step: isize) {
-        let Some(pipeline) = self.pipeline.as_ref() else {
+        let Some(layout) = self.layout() else {
             self.emit_error(&PlayerError::NothingLoaded);
             return;
         };
         let position = self.shared.position();
-        let current = pipeline.segment_at(position);
+        let current = layout.segment_at(position);
         let target = if step > 0 {
             current + 1
         } else {
-            let start = pipeline.segment_start(current).unwrap_or(0.0);
+            let start = layout.segment_start(current).unwrap_or(0.0);
             if position - start > PREV_RESTARTS_AFTER_SECS || current == 0 {
                 current
             } else {
                 current - 1
             }
         };
-        match pipeline.segment_start(target) {
-            Some(start) => self.seek(start),
-            // Past the last segment: its end.
-            None => self.seek(pipeline.duration()),
-        }
+        // Past the last segment: its end.
+        let to = layout.segment_start(target).unwrap_or(layout.duration);
+        self.seek(to);
     }
 
     /// Reports what the output has reached and, while playing, the position.
@@ -405,6 +446,23 @@ impl Engine {
             self.emit_position();
         }
     }
+}
+
+/// The controls that act on the loaded call, kept while it opens; the others (volume,
+/// channels, device, another call) apply at once.
+fn needs_the_call(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Play
+            | Command::Pause
+            | Command::Toggle
+            | Command::Seek(_)
+            | Command::SeekBy(_)
+            | Command::Speed(_)
+            | Command::NextSegment
+            | Command::PrevSegment
+            | Command::UseCopy { .. }
+    )
 }
 
 fn open_output(options: &PlayerOptions, shared: &Arc<Shared>) -> Result<Output, PlayerError> {

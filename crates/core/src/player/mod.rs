@@ -1,5 +1,6 @@
 //! Playback: a call's segments as one timeline, decoded by symphonia 0.6, stretched for
-//! speed with the pitch kept, played through rodio — all on the player's own thread.
+//! speed with the pitch kept, played through rodio: controls on the player's own thread, each
+//! loaded call decoded on a thread of its own.
 //!
 //! The rest of the app talks to it by messages, as psst's player does: [`Command`]s in
 //! through [`Player::send`], [`Event`]s out through [`Player::subscribe`]. The media time in
@@ -15,6 +16,7 @@ mod mp3index;
 mod mp3len;
 mod output;
 mod pipeline;
+mod producer;
 mod reader;
 mod resample;
 mod stream;
