@@ -15,7 +15,7 @@ use callrec_core::downloads::{
     DEFAULT_BULK_CALLS, DownloadOptions, Downloads, MAX_BULK_CALLS, Progress, RecordingsSource,
     RunSummary,
 };
-use callrec_core::library::{DownloadState, Library};
+use callrec_core::library::{DownloadState, FileRecord, Library};
 use callrec_core::recordings::Recordings;
 
 use crate::exit::CliError;
@@ -69,7 +69,7 @@ pub async fn run(output: &Output, flags: Settings, args: DownloadArgs) -> Result
     let recordings = Recordings::for_session(&manager, &client, store.as_ref())?;
     let library = Arc::new(Library::open(manager.data_dir())?);
     let downloads = Downloads::new(
-        library,
+        library.clone(),
         Arc::new(RecordingsSource::new(recordings)),
         client,
         DownloadOptions {
@@ -90,6 +90,9 @@ pub async fn run(output: &Output, flags: Settings, args: DownloadArgs) -> Result
             bulk.skipped
         ));
     }
+    // Asked for, but already downloaded and verified: reported beside what this run fetched,
+    // so a script reads the file either way.
+    let mut already: Vec<FileRecord> = Vec::new();
     for call_id in &args.call_ids {
         match args.segment {
             Some(position) => {
@@ -105,14 +108,24 @@ pub async fn run(output: &Output, flags: Settings, args: DownloadArgs) -> Result
                         kind: callrec_core::ErrorKind::NotFound,
                     });
                 };
-                downloads
+                let queued = downloads
                     .enqueue_recording(call_id, &record.segment_id)
                     .await?;
+                if queued.state == DownloadState::Done {
+                    output.note(format!("{call_id} segment {position}: already downloaded"));
+                    already.extend(
+                        library
+                            .files(Some(call_id))?
+                            .into_iter()
+                            .filter(|f| f.index == queued.index),
+                    );
+                }
             }
             None => {
                 let queued = downloads.enqueue_call(call_id).await?;
                 if queued.is_empty() {
                     output.note(format!("{call_id}: already downloaded"));
+                    already.extend(library.files(Some(call_id))?);
                 }
             }
         }
@@ -125,7 +138,13 @@ pub async fn run(output: &Output, flags: Settings, args: DownloadArgs) -> Result
     if std::io::stderr().is_terminal() {
         eprintln!();
     }
-    output.result(&summary, || human(&summary));
+    output.result(
+        &Report {
+            summary: &summary,
+            already: &already,
+        },
+        || human(&summary, &already),
+    );
     if let Some(first) = summary.failed.first() {
         return Err(CliError {
             code: first
@@ -159,15 +178,25 @@ fn filter_query(args: &DownloadArgs) -> CallQuery {
     }
 }
 
-fn human(summary: &RunSummary) -> String {
+/// The JSON result: the run's summary and the files that were already here.
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    #[serde(flatten)]
+    summary: &'a RunSummary,
+    already: &'a [FileRecord],
+}
+
+fn human(summary: &RunSummary, already: &[FileRecord]) -> String {
     let mut lines: Vec<String> = summary
         .done
         .iter()
+        .chain(already)
         .map(|f| format!("{}  {:>12}  {}  {}", f.sha256, f.size, f.call_id, f.path))
         .collect();
     lines.push(format!(
-        "{} downloaded, {} failed",
+        "{} downloaded, {} already here, {} failed",
         summary.done.len(),
+        already.len(),
         summary.failed.len()
     ));
     lines.join("\n")
