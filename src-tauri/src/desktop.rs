@@ -164,6 +164,44 @@ pub fn moment_link(call_id: &str, at: f64) -> Result<String, LinkError> {
     ))
 }
 
+/// Whether another instance of the app runs in this session and took this launch's arguments.
+/// Asked before anything of GTK or WebKit starts: the plugin's own hand-over exits from inside
+/// Tauri's setup, with WebKit's threads running, and that exit can crash (SIGSEGV) the second
+/// launch. Same D-Bus name, path and method as the plugin, so either side may be the older
+/// build; when nothing answers, the plugin still takes the name as usual.
+#[cfg(target_os = "linux")]
+pub fn handed_over_to_running_instance(identifier: &str) -> bool {
+    let name = format!("{identifier}.SingleInstance");
+    let path = format!("/{}", name.replace('.', "/").replace('-', "_"));
+    let Ok(connection) = zbus::blocking::Connection::session() else {
+        return false;
+    };
+    let args: Vec<String> = std::env::args_os()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let handed = connection.call_method(
+        Some(name.as_str()),
+        path.as_str(),
+        Some("org.SingleInstance.DBus"),
+        "ExecuteCallback",
+        &(args, cwd.to_string_lossy().as_ref()),
+    );
+    match handed {
+        Ok(_) => {
+            tracing::info!("handed this launch to the running instance");
+            true
+        }
+        // No owner (the usual first launch) or an instance that cannot answer: start normally.
+        Err(_) => false,
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn handed_over_to_running_instance(_identifier: &str) -> bool {
+    false
+}
+
 /// The single-instance plugin: a second launch hands its arguments (a link, with the
 /// `deep-link` feature) to this instance and exits; this instance comes to the front.
 pub fn single_instance<R: Runtime>() -> TauriPlugin<R> {

@@ -27,6 +27,10 @@ pub const REVIEWS_SYNCED_EVENT: &str = "reviews-synced";
 /// wrong, because a reviewer can act on a message but not on a crash.
 pub fn run() {
     init_logging();
+    let context = tauri::generate_context!();
+    if desktop::handed_over_to_running_instance(&context.config().identifier) {
+        return;
+    }
     tauri::Builder::default()
         // Single-instance first: a second launch must hand over and exit before anything else.
         .plugin(desktop::single_instance())
@@ -101,7 +105,7 @@ pub fn run() {
             }
             include!("command_list.rs")
         })
-        .run(tauri::generate_context!())
+        .run(context)
         .unwrap_or_else(|error| {
             eprintln!("Callrec could not start: {error}");
             std::process::exit(1);
