@@ -3,6 +3,11 @@
 //! output), from a seek to 45:00 to the first block after it, the bytes fetched for each,
 //! the duration reported, and decode speed per format (× real time, local files).
 //!
+//! Then the bytes fetched from storage for one 60-minute call (the VBR MP3 without a Xing
+//! header) as the app uses it: played to its end, its waveform drawn, its frames indexed,
+//! then downloaded — each as a ratio to the file's size (the byte store's target: 1.05 in
+//! all).
+//!
 //! Then, for the VBR MP3 without a Xing header, the background frame scan (time, bytes)
 //! and where a seek lands after it, against an exact local decode; and the memory (VmRSS)
 //! while a 2-hour streamed timeline is read through at full speed.
@@ -34,6 +39,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     if std::env::var_os("BENCH_LOCAL_ONLY").is_none() {
         runtime.block_on(streaming(dir.path()));
+        runtime.block_on(bytes_per_call(dir.path()));
         runtime.block_on(frame_index(dir.path()));
         runtime.block_on(two_hour_memory(dir.path()));
     }
@@ -131,6 +137,102 @@ async fn streaming(dir: &std::path::Path) {
             row.6
         );
     }
+}
+
+/// Storage bytes served by the backend while `stage` runs.
+async fn served_during<T>(
+    backend: &callrec_backend::RunningBackend,
+    stage: impl std::future::Future<Output = T>,
+) -> (u64, T) {
+    let before = backend.stats().storage_bytes_served;
+    let out = stage.await;
+    (backend.stats().storage_bytes_served - before, out)
+}
+
+async fn bytes_per_call(dir: &std::path::Path) {
+    use callrec_core::downloads::{DownloadOptions, Downloads, RecordingsSource};
+    use callrec_core::library::Library;
+    use callrec_core::waveform::Waveforms;
+
+    let backend = common::backend(BackendArgs::default()).await;
+    let home = dir.join("bytes-per-call");
+    let session = common::signed_in_as(&backend, fx::USER_REVIEWER_EMAIL, &home).await;
+    let http = callrec_core::http::client().unwrap();
+    let recordings = Recordings::new(
+        session.clone(),
+        http.clone(),
+        EndpointSettings::from_project(session.project()),
+    );
+    let library = Arc::new(Library::open(&home).unwrap());
+    let call = fx::LONG_MP3_VBR_NO_XING;
+    let timeline = callrec_core::player::call_timeline(&recordings, &library, &http, call)
+        .await
+        .unwrap();
+
+    // Played to its end with its frames indexed, as the player does; the waveform beside it.
+    let (play_and_index, waveform) = {
+        let waveforms = Waveforms::new(None);
+        let events = waveforms.subscribe();
+        let before = backend.stats().storage_bytes_served;
+        waveforms.start_call(call, &timeline);
+        let legs = timeline.segments.len();
+        let drawn = tokio::task::spawn_blocking(move || {
+            let mut done = 0;
+            while done < legs {
+                match events.recv_timeout(Duration::from_secs(600)) {
+                    Ok(event) if event.done => done += 1,
+                    Ok(_) => {}
+                    Err(_) => panic!("the waveform never finished"),
+                }
+            }
+        });
+        drawn.await.unwrap();
+        let waveform = backend.stats().storage_bytes_served - before;
+        let segments = timeline.segments.clone();
+        let (played, ()) = served_during(&backend, async move {
+            tokio::task::spawn_blocking(move || {
+                let mut reader = TimelineReader::open(&segments, 1.0, None).unwrap();
+                reader.index_streamed_mp3();
+                while reader.next_block().is_some() {}
+                reader.wait_for_lengths(Duration::from_secs(600));
+            })
+            .await
+            .unwrap();
+        })
+        .await;
+        (played, waveform)
+    };
+
+    let downloads = Downloads::new(
+        library,
+        Arc::new(RecordingsSource::new(recordings)),
+        http,
+        DownloadOptions::default(),
+    )
+    .unwrap();
+    let (download, summary) = served_during(&backend, async {
+        downloads.enqueue_call(call).await.unwrap();
+        downloads.run_until_idle().await.unwrap()
+    })
+    .await;
+    let size: u64 = summary.done.iter().map(|f| f.size).sum();
+    assert!(size > 0, "{summary:?}");
+    let ratio = |bytes: u64| bytes as f64 / size as f64;
+    println!();
+    println!(
+        "bytes fetched for one 60-minute call (VBR MP3 without Xing, {:.1} MB), as × its size:",
+        size as f64 / 1e6
+    );
+    println!(
+        "  play to the end + frame index {:>6.2}×",
+        ratio(play_and_index)
+    );
+    println!("  waveform                      {:>6.2}×", ratio(waveform));
+    println!("  download                      {:>6.2}×", ratio(download));
+    println!(
+        "  in all                        {:>6.2}×  (target ≤ 1.05)",
+        ratio(play_and_index + waveform + download)
+    );
 }
 
 fn streamed(segment: &callrec_core::recordings::Segment) -> Arc<StreamedMedia> {
