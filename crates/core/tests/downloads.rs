@@ -1272,14 +1272,17 @@ async fn a_full_disk_stops_the_transfer_and_the_next_try_succeeds_once_space_is_
     };
     let call = "1a000000-0000-4000-8000-000000000004";
     let len = 5_000_000;
-    let downloads = fixed_queue(
-        &data,
-        vec![(
-            call.into(),
-            vec![("main".into(), base.join(&format!("sized/{len}")).unwrap())],
-        )],
-        fast(),
-    );
+    let queue = || {
+        fixed_queue(
+            &data,
+            vec![(
+                call.into(),
+                vec![("main".into(), base.join(&format!("sized/{len}")).unwrap())],
+            )],
+            fast(),
+        )
+    };
+    let downloads = queue();
     downloads.enqueue_call(call).await.unwrap();
     let summary = tokio::time::timeout(Duration::from_secs(60), downloads.run_until_idle())
         .await
@@ -1305,14 +1308,7 @@ async fn a_full_disk_stops_the_transfer_and_the_next_try_succeeds_once_space_is_
     drop(downloads);
 
     // The library was not harmed: it opens again and says the same.
-    let downloads = fixed_queue(
-        &data,
-        vec![(
-            call.into(),
-            vec![("main".into(), base.join(&format!("sized/{len}")).unwrap())],
-        )],
-        fast(),
-    );
+    let downloads = queue();
     let row = downloads.library().download(call, 0).unwrap().unwrap();
     assert_eq!(row.state, DownloadState::Failed);
     assert_eq!(row.error_code.as_deref(), Some("no_space"));

@@ -57,6 +57,15 @@ struct LoadedSegment {
     frames: Option<Arc<FrameTable>>,
 }
 
+/// Which leg, of legs starting at `starts` (in order), timeline time `t` falls in; the last
+/// past the end, the first before the start.
+pub(super) fn leg_at(starts: impl Iterator<Item = f64>, t: f64) -> usize {
+    starts
+        .take_while(|start| *start <= t)
+        .count()
+        .saturating_sub(1)
+}
+
 /// Opens one copy: format detection and headers, and for a header-less VBR MP3 a better
 /// length than the bit rate's guess.
 fn open_copy(media: &Media) -> Result<SegmentDecoder, PlayerError> {
@@ -388,10 +397,7 @@ impl Pipeline {
 
     /// Which segment timeline time `t` falls in (the last one past the end).
     pub fn segment_at(&self, t: f64) -> usize {
-        self.segments
-            .iter()
-            .rposition(|s| s.offset <= t)
-            .unwrap_or(0)
+        leg_at(self.segments.iter().map(|s| s.offset), t)
     }
 
     pub fn segment_start(&self, index: usize) -> Option<f64> {

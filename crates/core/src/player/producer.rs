@@ -68,13 +68,9 @@ impl Layout {
         }
     }
 
-    /// Which leg timeline time `t` falls in (the last one past the end), as the pipeline
-    /// itself decides.
+    /// Which leg timeline time `t` falls in, as the pipeline itself decides.
     pub fn segment_at(&self, t: f64) -> usize {
-        self.segments
-            .iter()
-            .rposition(|s| s.start <= t)
-            .unwrap_or(0)
+        super::pipeline::leg_at(self.segments.iter().map(|s| s.start), t)
     }
 
     pub fn segment_start(&self, index: usize) -> Option<f64> {
