@@ -242,6 +242,24 @@ describe('the review panel', () => {
     assert.deepEqual(await argsOf(page, 'delete_note'), [{ callId: id, noteId }]);
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="player-note-mark"]').length === 2);
     assert.equal(await page.getByTestId('review-note').count(), 2);
+
+    // A bookmark at the call's very start: its mark stays whole inside the lane (not half
+    // outside, where a click could miss it), and a click on it seeks there.
+    await at(page, 0);
+    await page.getByTestId('call-list').focus();
+    await page.keyboard.press('m');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="player-note-mark"]').length === 3);
+    const outside = await page.getByTestId('player-notes').evaluate((lane) => {
+      const box = lane.getBoundingClientRect();
+      return [...lane.querySelectorAll('[data-testid="player-note-mark"]')]
+        .map((m) => m.getBoundingClientRect())
+        .filter((r) => r.left < box.left - 0.5 || r.right > box.right + 0.5)
+        .map((r) => `${r.left}–${r.right} outside ${box.left}–${box.right}`);
+    });
+    assert.deepEqual(outside, []);
+    await page.locator('[data-testid="player-note-mark"][data-at="0"]').click();
+    await waitCount(page, 'player_control', 4);
+    assert.deepEqual((await controls(page))[3], { type: 'seek', seconds: 0 });
   });
 
   it("shows the other reviewers' reviews and notes, keeps theirs undeletable, and says why a note was refused", async () => {
