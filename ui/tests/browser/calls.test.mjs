@@ -91,7 +91,9 @@ async function expectSelected(page, index, message) {
       index,
       { timeout: 3000 },
     )
-    .catch(() => {});
+    .catch(() => {
+      // A timeout is not the failure: the assert below says where the selection is instead.
+    });
   assert.equal(await selectedIndex(page), index, message);
 }
 

@@ -74,6 +74,13 @@ const items = (page) =>
   );
 
 /**
+ * The "Downloaded" badge in call `i`'s row of the list (none when the row has no mark).
+ * @param {Page} page
+ * @param {number} i
+ */
+const rowBadge = (page, i) => page.locator(`[data-testid="call-row"][data-id="${callId(i)}"] [data-testid="badge-downloaded"]`);
+
+/**
  * The `downloaded` filter of the last `list_calls` query.
  * @param {Page} page
  */
@@ -223,6 +230,7 @@ describe('downloads', () => {
     await waitCount(page, 'library_usage', usageCalls + 1);
     assert.equal(await page.getByTestId('download-pause').count(), 0);
     assert.equal(await page.getByTestId('call-detail').getByTestId('badge-downloaded').count(), 1);
+    await rowBadge(page, 4).waitFor(); // the Download button's call, marked in the list too
 
     // Escape closes the panel, not the detail.
     await page.getByTestId('downloads-close').focus();
@@ -242,11 +250,54 @@ describe('downloads', () => {
     assert.deepEqual(await argsOf(page, 'download_call'), [{ callId: callId(2) }]);
   });
 
+  it('marks the row Downloaded once the download started with D finishes, without reading the list again', async () => {
+    const { page } = await open(mediaScenario());
+    await page.getByTestId('call-row').first().waitFor();
+    await waitCount(page, 'watch_downloads', 1);
+    const lists = await page.evaluate(() => window.__CALLREC_MOCK__?.count('list_calls') ?? 0);
+    await page.getByTestId('call-list').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('d');
+    await waitCount(page, 'download_call', 1);
+    const id = callId(2); // a recording, not downloaded (mock-calls.ts)
+    assert.deepEqual(await argsOf(page, 'download_call'), [{ callId: id }]);
+    assert.equal(await rowBadge(page, 2).count(), 0, 'not downloaded yet');
+
+    await progress(page, {
+      items: [item(id, 0, { state: 'done', bytes: 1_000, total: 1_000 }), item(id, 1, { bytes: 10, total: 1_000 })],
+      bytes: 10,
+      total: 1_000,
+      rate: 0,
+      etaSeconds: null,
+    });
+    // A frame for the list to render what it was told, then still no badge: one item is left.
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    assert.equal(await rowBadge(page, 2).count(), 0, 'half the call is not the call');
+
+    await progress(page, {
+      items: [item(id, 1, { state: 'done', bytes: 1_000, total: 1_000 })],
+      bytes: 0,
+      total: 0,
+      rate: 0,
+      etaSeconds: null,
+    });
+    await rowBadge(page, 2).waitFor();
+    assert.equal(await rowBadge(page, 1).count(), 0, 'the row above is as it was');
+    assert.equal(await rowBadge(page, 3).count(), 0, 'the row below is as it was');
+    assert.equal(
+      await page.evaluate(() => window.__CALLREC_MOCK__?.count('list_calls') ?? 0),
+      lists,
+      'the list was not read again',
+    );
+  });
+
   it('offers Show in folder, Export and Remove for a downloaded call', async () => {
     const { page } = await open(mediaScenario());
     await page.getByTestId('call-row').first().waitFor();
     await openDetail(page, 10); // i % 10 == 0 with a recording: downloaded in mock-calls.ts
     await page.getByTestId('call-files').waitFor();
+    assert.equal(await rowBadge(page, 10).count(), 1, 'the list says so too');
     const id = callId(10);
 
     await page.getByTestId('files-show').click();
@@ -264,6 +315,8 @@ describe('downloads', () => {
     await page.getByTestId('call-files').waitFor({ state: 'detached' });
     assert.equal(await text(page, 'files-notice'), 'Removed 2 files.');
     assert.equal(await page.getByTestId('call-detail').getByTestId('badge-downloaded').count(), 0);
+    // The list's row drops its mark too, without the list being read again.
+    await rowBadge(page, 10).waitFor({ state: 'detached' });
   });
 
   it('an export whose folder dialog was cancelled says nothing; a failure says why', async () => {

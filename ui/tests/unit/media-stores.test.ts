@@ -1,82 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { CallQuery } from '../../src/lib/calls';
-import { bulkNeedsConfirm, downloadAllLabel, type ItemProgress, type Progress } from '../../src/lib/downloads';
+import { bulkNeedsConfirm, downloadAllLabel } from '../../src/lib/downloads';
 import type { PlayerEvent } from '../../src/lib/player';
-import { DownloadsStore, type DownloadsApi } from '../../src/lib/stores/downloads.svelte';
+import { DownloadsStore } from '../../src/lib/stores/downloads.svelte';
 import { PlayerStore, type PlayerApi } from '../../src/lib/stores/player.svelte';
 import { RecordingsStore } from '../../src/lib/stores/recordings.svelte';
 import type { Recording } from '../../src/lib/recordings';
 import { leg } from './call-fixtures';
-
-function item(callId: string, index: number, over: Partial<ItemProgress> = {}): ItemProgress {
-  return {
-    callId,
-    index,
-    recordingId: `b:main:${String(index)}`,
-    label: 'main',
-    state: 'running',
-    bytes: 0,
-    total: null,
-    rate: 0,
-    etaSeconds: null,
-    errorCode: null,
-    errorMessage: null,
-    ...over,
-  };
-}
-
-function downloadsApi(over: Partial<DownloadsApi> = {}) {
-  let handler: ((p: Progress) => void) | null = null;
-  const watchDownloads = vi.fn((h: (p: Progress) => void) => {
-    handler = h;
-    return Promise.resolve(() => {
-      handler = null;
-    });
-  });
-  const libraryUsage = vi.fn(() => Promise.resolve({ bytes: 10, files: 1, calls: 1 }));
-  const downloadSegment = vi.fn((callId: string, recordingId: string) =>
-      Promise.resolve({
-        callId,
-        index: 1,
-        segmentId: recordingId,
-        label: 'transfer',
-        state: 'queued' as const,
-        bytes: 0,
-        total: null,
-        errorCode: null,
-        errorMessage: null,
-        attempts: 0,
-        createdAt: 0,
-        updatedAt: 0,
-      }),
-  );
-  const api: DownloadsApi = {
-    downloadCall: vi.fn(() => Promise.resolve([])),
-    downloadSegment,
-    downloadMatching: vi.fn(() => Promise.resolve({ queuedCalls: 0, skipped: 0, segments: 0 })),
-    controlDownload: vi.fn(() => Promise.resolve(null)),
-    watchDownloads,
-    libraryUsage,
-    removeCallFiles: vi.fn(() => Promise.resolve(1)),
-    exportCallFiles: vi.fn(() => Promise.resolve(null)),
-    showCallFiles: vi.fn(() => Promise.resolve(null)),
-    ...over,
-  };
-  const send = (p: Progress): void => {
-    if (!handler) throw new Error('not subscribed');
-    handler(p);
-  };
-  return { api, send, watchDownloads, libraryUsage, downloadSegment };
-}
-
-const progress = (items: ItemProgress[], over: Partial<Progress> = {}): Progress => ({
-  items,
-  bytes: 0,
-  total: null,
-  rate: 0,
-  etaSeconds: null,
-  ...over,
-});
+import { downloadsApi, item, progress } from './download-fixtures';
 
 describe('DownloadsStore', () => {
   it('subscribes once, applies progress, and marks a call local when all its items are done', async () => {

@@ -36,6 +36,11 @@ export interface CallsApi {
   openCall(callId: string): Promise<OpenedCall>;
 }
 
+/** What the list follows of the download queue (`DownloadsStore.onLocalState`). */
+export interface LocalStateSource {
+  onLocalState(handler: (callId: string, onDisk: boolean) => void): () => void;
+}
+
 export type ListStatus = 'loading' | 'ready' | 'error';
 
 export interface CallListOptions {
@@ -248,11 +253,37 @@ export class CallListStore {
    * filter stays where it is until the next query.
    */
   patchReview(callId: string, reviewStatus: CallRow['reviewStatus'], score: number | null): void {
+    this.#patch(callId, { reviewStatus, score });
+  }
+
+  /**
+   * A loaded call's files were all downloaded (or removed) on this computer: its row's
+   * `downloaded`, the "Downloaded" badge, shows it at once. As with a review, the list is not
+   * asked again, so the row stays under a "Not downloaded" filter until the next query.
+   */
+  patchDownloaded(callId: string, downloaded: boolean): void {
+    this.#patch(callId, { downloaded });
+  }
+
+  /**
+   * Keeps the rows' `downloaded` in step with the download queue (a finished download, a
+   * removal), which only it hears of. Returns the unsubscribe.
+   */
+  followDownloads(downloads: LocalStateSource): () => void {
+    return downloads.onLocalState((callId, onDisk) => {
+      this.patchDownloaded(callId, onDisk);
+    });
+  }
+
+  /** A new object for the one row that changes (rows are `raw`), none when nothing does. */
+  #patch(callId: string, patch: Partial<CallRow>): void {
     const index = this.rows.findIndex((r) => r.id === callId);
     const row = this.rows[index];
-    if (!row || (row.reviewStatus === reviewStatus && row.score === score)) return;
+    if (!row) return;
+    const changed = (Object.keys(patch) as (keyof CallRow)[]).some((key) => row[key] !== patch[key]);
+    if (!changed) return;
     const rows = this.rows.slice();
-    rows[index] = { ...row, reviewStatus, score };
+    rows[index] = { ...row, ...patch };
     this.rows = rows;
   }
 

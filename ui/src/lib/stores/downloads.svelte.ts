@@ -64,6 +64,9 @@ export class DownloadsStore {
   readonly #partial = new Set<string>();
   #stop: Unlisten | null = null;
   #starting: Promise<void> | null = null;
+  // Not rendered: who is told when a call is found on disk or removed (the call list).
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  readonly #localHandlers = new Set<(callId: string, onDisk: boolean) => void>();
 
   constructor(api?: DownloadsApi) {
     this.#api = api ?? {
@@ -110,6 +113,18 @@ export class DownloadsStore {
     this.#starting = null;
   }
 
+  /**
+   * Calls `handler` each time `localState` learns of a call (all its items done: true; its files
+   * removed: false), so the call list can mark its row without reading the list again. Returns
+   * the unsubscribe.
+   */
+  onLocalState(handler: (callId: string, onDisk: boolean) => void): () => void {
+    this.#localHandlers.add(handler);
+    return () => {
+      this.#localHandlers.delete(handler);
+    };
+  }
+
   /** One message from the channel. */
   apply(progress: Progress): void {
     // Local to this call, never rendered: plain collections on purpose.
@@ -129,7 +144,7 @@ export class DownloadsStore {
     let grew = false;
     for (const callId of finished) {
       if (!this.#partial.has(callId) && this.itemsFor(callId).every((i) => i.state === 'done')) {
-        this.localState = { ...this.localState, [callId]: true };
+        this.#setLocal(callId, true);
         grew = true;
       }
     }
@@ -142,9 +157,7 @@ export class DownloadsStore {
       const records = await this.#api.downloadCall(callId);
       this.#partial.delete(callId);
       this.items = mergeItems(this.items, records.map(recordToProgress));
-      if (records.length > 0 && records.every((r) => r.state === 'done')) {
-        this.localState = { ...this.localState, [callId]: true };
-      }
+      if (records.length > 0 && records.every((r) => r.state === 'done')) this.#setLocal(callId, true);
     } catch (err) {
       this.error = toCommandError('download_call', err);
     }
@@ -199,7 +212,7 @@ export class DownloadsStore {
   async remove(callId: string): Promise<void> {
     try {
       const n = await this.#api.removeCallFiles(callId);
-      this.localState = { ...this.localState, [callId]: false };
+      this.#setLocal(callId, false);
       this.items = this.items.filter((i) => i.callId !== callId);
       this.notice = { callId, tone: 'ok', text: n === 1 ? 'Removed 1 file.' : `Removed ${n} files.` };
       await this.refreshUsage();
@@ -207,6 +220,12 @@ export class DownloadsStore {
       const e = toCommandError('remove_call_files', err);
       this.notice = { callId, tone: 'error', text: `Could not remove the files: ${e.message}`, code: e.code };
     }
+  }
+
+  /** The one place `localState` changes, so every listener hears of each change. */
+  #setLocal(callId: string, onDisk: boolean): void {
+    this.localState = { ...this.localState, [callId]: onDisk };
+    for (const handler of this.#localHandlers) handler(callId, onDisk);
   }
 
   async exportFiles(callId: string): Promise<void> {
