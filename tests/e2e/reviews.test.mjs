@@ -99,13 +99,23 @@ describe('reviews in the real window', { timeout: 300000 }, () => {
         timeoutMsg: 'no score shown',
       });
 
-      // M: a bookmark where the call is playing; then a note with text.
+      // M: a bookmark at the moment the player is at; then a note with text 10 s later. The
+      // player is paused first and moved with J/L, so the two marks sit apart wherever the
+      // call had got to (a release build plays the 40 s call out on an unpaced test sink).
       await browser.execute(() => document.activeElement?.blur());
+      const playerState = () => browser.execute(() => document.querySelector('[data-testid="player-bar"]')?.getAttribute('data-state'));
+      if ((await playerState()) === 'playing') {
+        await browser.keys(['k']);
+        await browser.waitUntil(async () => (await playerState()) !== 'playing', { timeout: 5000, timeoutMsg: 'K did not pause' });
+      }
+      await browser.keys(['j']);
+      await browser.keys(['j']);
       await browser.keys(['m']);
       await browser.waitUntil(async () => (await browser.$$('[data-testid="player-note-mark"]')).length === 1, {
         timeout: 5000,
         timeoutMsg: 'M left no mark on the scrubber',
       });
+      await browser.keys(['l']);
       const body = await byId(browser, 'review-note-body');
       await body.setValue('Agent waits too long here');
       // Ctrl+Enter adds it (Enter alone is a new line).
@@ -124,10 +134,9 @@ describe('reviews in the real window', { timeout: 300000 }, () => {
           ),
         { timeout: 15000, timeoutMsg: 'the notes were never shared' },
       );
-      // A click on the bookmark's mark seeks back to it (the call plays on from there).
+      // A click on the bookmark's mark seeks back to it.
       const bookmark = await browser.$('[data-testid="player-note-mark"][data-kind="bookmark"]');
       const at = Number(await bookmark.getAttribute('data-at')) / 1000;
-      await browser.pause(2500);
       await bookmark.click();
       const seconds = async () => {
         const [m, s] = (await (await byId(browser, 'player-time')).getText()).trim().split(':').map(Number);
