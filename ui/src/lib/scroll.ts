@@ -45,3 +45,23 @@ export function revealInPane(el: Element): void {
     if (box === pane) return;
   }
 }
+
+/**
+ * An attachment for a box that scrolls its first child: in the tab order while that child is
+ * taller than the box, so a keyboard reaches what it hides (WCAG 2.1.1; axe's
+ * scrollable-region-focusable), and out of it otherwise.
+ */
+export function tabbableWhileScrolling(box: HTMLElement): () => void {
+  const update = (): void => {
+    if (box.scrollHeight > box.clientHeight) box.tabIndex = 0;
+    else box.removeAttribute('tabindex');
+  };
+  // The box shrinks with the window; its content grows and shrinks with what it holds.
+  const observer = new ResizeObserver(update);
+  observer.observe(box);
+  if (box.firstElementChild) observer.observe(box.firstElementChild);
+  update();
+  return () => {
+    observer.disconnect();
+  };
+}
