@@ -4,8 +4,8 @@
 // transcript searched; the review queue's bar without and with a queue), the call pane with its
 // review panel open (status, answers, comments, notes and bookmarks in the panel and on the
 // scrubber, another reviewer's review, a refused change, the list's review columns), the
-// shortcuts overlay, and Settings (every tab, skip silence and the queue's pause included), in the
-// light and the dark theme.
+// shortcuts overlay, Settings (every tab, skip silence and the queue's pause included), and the
+// workspace's notices scrolling in their own box, in the light and the dark theme.
 
 /** @import { Page } from 'playwright-core' */
 
@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { callId, callsScenario, scenario } from './fixtures.mjs';
+import { callId, callsScenario, EMAIL, ipcError, keyutils, scenario, signedIn } from './fixtures.mjs';
 import { suite, waitCount } from './media.mjs';
 
 const { open } = suite();
@@ -149,6 +149,28 @@ for (const scheme of /** @type {const} */ (['light', 'dark'])) {
       await page.getByTestId('settings-tab-reviews').click();
       await page.getByTestId('settings-export-reviews').click();
       await page.locator('[data-testid="settings-export-result"][data-state="saved"]').waitFor();
+      assert.deepEqual(await violations(page), []);
+    });
+
+    it('finds nothing on the workspace whose notices scroll in their own box', async () => {
+      const { page } = await open(
+        callsScenario(
+          { count: 50 },
+          {
+            session: { ok: signedIn(EMAIL, { status: 'offline', notice: { code: 'unreachable', message: 'connection refused' }, keyring: keyutils }) },
+            probe: [ipcError('unreachable')],
+            signOut: ipcError('keyring_failed'),
+          },
+        ),
+        { colorScheme: scheme },
+      );
+      await page.setViewportSize({ width: 1024, height: 640 });
+      await page.getByTestId('call-row').first().waitFor();
+      await page.evaluate(() => window.__CALLREC_MOCK__?.emit('open-call', { callId: 'no-such-call' }));
+      await page.getByTestId('signout').click();
+      await page.getByTestId('signout-error').waitFor();
+      await page.getByTestId('open-call-error').waitFor();
+      await page.locator('[data-testid="notices"][tabindex="0"]').waitFor();
       assert.deepEqual(await violations(page), []);
     });
   });

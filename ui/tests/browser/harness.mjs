@@ -264,12 +264,21 @@ export async function textOf(page, testid) {
 }
 
 /**
- * Saves a screenshot to tests/artifacts/ui-<name>.png.
+ * Saves a screenshot to tests/artifacts/ui-<name>.png. The page never scrolls (a screen taller
+ * than the window scrolls inside `main`), so a full-page shot is only the window: for the whole
+ * screen, the window grows to its height for the shot, then is put back.
  * @param {Page} page
  * @param {string} name
  */
 export async function screenshot(page, name) {
+  const size = page.viewportSize();
+  const hidden = await page.evaluate(() => {
+    const main = document.querySelector('main');
+    return main ? Math.ceil(main.scrollHeight - main.clientHeight) : 0;
+  });
+  if (size && hidden > 0) await page.setViewportSize({ width: size.width, height: size.height + hidden });
   await page.screenshot({ path: path.join(artifactsDir, `ui-${name}.png`), fullPage: true, animations: 'disabled' });
+  if (size && hidden > 0) await page.setViewportSize(size);
 }
 
 /**
