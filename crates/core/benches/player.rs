@@ -169,14 +169,13 @@ async fn bytes_per_call(dir: &std::path::Path) {
         .await
         .unwrap();
 
-    // Played to its end with its frames indexed, as the player does; the waveform beside it.
-    let (play_and_index, waveform) = {
-        let waveforms = Waveforms::new(None);
-        let events = waveforms.subscribe();
-        let before = backend.stats().storage_bytes_served;
+    // Its waveform drawn, then played to its end with its frames indexed, as the player does.
+    let waveforms = Waveforms::new(None);
+    let events = waveforms.subscribe();
+    let legs = timeline.segments.len();
+    let (waveform, ()) = served_during(&backend, async {
         waveforms.start_call(call, &timeline);
-        let legs = timeline.segments.len();
-        let drawn = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             let mut done = 0;
             while done < legs {
                 match events.recv_timeout(Duration::from_secs(600)) {
@@ -185,23 +184,23 @@ async fn bytes_per_call(dir: &std::path::Path) {
                     Err(_) => panic!("the waveform never finished"),
                 }
             }
-        });
-        drawn.await.unwrap();
-        let waveform = backend.stats().storage_bytes_served - before;
-        let segments = timeline.segments.clone();
-        let (played, ()) = served_during(&backend, async move {
-            tokio::task::spawn_blocking(move || {
-                let mut reader = TimelineReader::open(&segments, 1.0, None).unwrap();
-                reader.index_streamed_mp3();
-                while reader.next_block().is_some() {}
-                reader.wait_for_lengths(Duration::from_secs(600));
-            })
-            .await
-            .unwrap();
         })
-        .await;
-        (played, waveform)
-    };
+        .await
+        .unwrap();
+    })
+    .await;
+    let segments = timeline.segments.clone();
+    let (play_and_index, ()) = served_during(&backend, async move {
+        tokio::task::spawn_blocking(move || {
+            let mut reader = TimelineReader::open(&segments, 1.0, None).unwrap();
+            reader.index_streamed_mp3();
+            while reader.next_block().is_some() {}
+            reader.wait_for_lengths(Duration::from_secs(600));
+        })
+        .await
+        .unwrap();
+    })
+    .await;
 
     let downloads = Downloads::new(
         library,

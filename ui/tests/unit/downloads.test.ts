@@ -9,25 +9,8 @@ import {
   mergeItems,
   percent,
   stateLabel,
-  type ItemProgress,
 } from '../../src/lib/downloads';
-
-function item(callId: string, index: number, over: Partial<ItemProgress> = {}): ItemProgress {
-  return {
-    callId,
-    index,
-    recordingId: `b:main:${String(index)}`,
-    label: 'main',
-    state: 'running',
-    bytes: 0,
-    total: null,
-    rate: 0,
-    etaSeconds: null,
-    errorCode: null,
-    errorMessage: null,
-    ...over,
-  };
-}
+import { item } from './download-fixtures';
 
 describe('formatting', () => {
   it('shows bytes in decimal units with three significant digits', () => {

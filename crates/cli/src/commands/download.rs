@@ -125,8 +125,14 @@ pub async fn run(output: &Output, flags: Settings, args: DownloadArgs) -> Result
                 let queued = downloads.enqueue_call(call_id).await?;
                 if queued.is_empty() {
                     output.note(format!("{call_id}: already downloaded"));
-                    already.extend(library.files(Some(call_id))?);
                 }
+                // Its legs not queued again: those already here (all of them, or some).
+                already.extend(
+                    library
+                        .files(Some(call_id))?
+                        .into_iter()
+                        .filter(|f| !queued.iter().any(|q| q.index == f.index)),
+                );
             }
         }
     }

@@ -62,11 +62,7 @@ pub fn remove_call(
             match downloads {
                 Some(downloads) => downloads.cancel(call_id, record.index)?,
                 None => {
-                    if let Ok(part) =
-                        paths::inside(library.dir(), &paths::part_path(call_id, record.index)?)
-                    {
-                        let _ = std::fs::remove_file(part);
-                    }
+                    paths::remove_part(library.dir(), call_id, record.index)?;
                     library.remove_download(call_id, record.index)?;
                 }
             }

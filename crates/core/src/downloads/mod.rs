@@ -540,18 +540,10 @@ impl Downloads {
     }
 
     fn discard(&self, call_id: &str, index: u32) -> Result<(), DownloadError> {
-        self.remove_part(call_id, index)?;
+        paths::remove_part(&self.inner.data_dir, call_id, index)?;
         self.inner.library.remove_download(call_id, index)?;
         lock(&self.inner.items).remove(&(call_id.to_owned(), index));
         self.publish();
-        Ok(())
-    }
-
-    fn remove_part(&self, call_id: &str, index: u32) -> Result<(), DownloadError> {
-        let part = paths::inside(&self.inner.data_dir, &paths::part_path(call_id, index)?);
-        if let Ok(part) = part {
-            let _ = std::fs::remove_file(part);
-        }
         Ok(())
     }
 
@@ -650,7 +642,7 @@ impl Downloads {
                         "download failed: {error}"
                     );
                     if error.spoils_the_part() {
-                        self.remove_part(&record.call_id, record.index)?;
+                        paths::remove_part(&self.inner.data_dir, &record.call_id, record.index)?;
                     }
                     self.set_state(&record, DownloadState::Failed, Some(&error))?;
                     if let Some(item) = lock(&self.inner.items)

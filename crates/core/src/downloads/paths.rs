@@ -48,6 +48,15 @@ pub fn part_path(call_id: &str, index: u32) -> Result<PathBuf, DownloadError> {
     Ok(call_dir(call_id)?.join(format!("{index}.part")))
 }
 
+/// Deletes the `.part` of recording `index` of `call_id` under `data_dir`, if there is one (a
+/// path that would leave the data dir is left alone).
+pub fn remove_part(data_dir: &Path, call_id: &str, index: u32) -> Result<(), DownloadError> {
+    if let Ok(part) = inside(data_dir, &part_path(call_id, index)?) {
+        let _ = std::fs::remove_file(part);
+    }
+    Ok(())
+}
+
 /// `recordings/<call id>/<index>.<ext>`.
 pub fn final_path(call_id: &str, index: u32, ext: &str) -> Result<PathBuf, DownloadError> {
     debug_assert!(EXTENSIONS.contains(&ext));
