@@ -18,6 +18,7 @@ callrec_commands![
     control_download,
     watch_downloads,
     library_usage,
+    set_cache_limit,
     remove_call_files,
     export_call_files,
     show_call_files,

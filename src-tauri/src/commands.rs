@@ -215,6 +215,23 @@ pub async fn library_usage(state: State<'_, AppState>) -> Result<LibraryUsage, I
     Ok(downloads::usage(state.library()?)?)
 }
 
+/// Sets the played recordings' cache limit (MB), remembers it, and evicts down to it.
+#[tauri::command]
+pub async fn set_cache_limit(
+    state: State<'_, AppState>,
+    megabytes: u64,
+) -> Result<LibraryUsage, IpcError> {
+    let library = state.library()?;
+    let limit = match &state.preferences {
+        Some(preferences) => preferences
+            .set_cache_limit_mb(megabytes)?
+            .cache_limit_bytes(),
+        None => megabytes.saturating_mul(callrec_core::preferences::MB),
+    };
+    library.cache().set_limit(limit);
+    Ok(downloads::usage(library)?)
+}
+
 /// Deletes a call's downloaded files (and any download of it in flight).
 #[tauri::command]
 pub async fn remove_call_files(

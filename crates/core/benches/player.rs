@@ -85,14 +85,17 @@ async fn streaming(dir: &std::path::Path) {
             .header("Range", "bytes=0-0")
             .send()
             .await;
-        let media = Arc::new(StreamedMedia::new(
-            RemoteReader::new(
-                callrec_core::http::client().unwrap(),
-                Arc::new(FixedUrl(segment.url.clone())),
-                ReaderOptions::default(),
-            ),
-            tokio::runtime::Handle::current(),
-        ));
+        let media = Arc::new(
+            StreamedMedia::new(
+                RemoteReader::new(
+                    callrec_core::http::client().unwrap(),
+                    Arc::new(FixedUrl(segment.url.clone())),
+                    ReaderOptions::default(),
+                ),
+                tokio::runtime::Handle::current(),
+            )
+            .unwrap(),
+        );
         let timeline = vec![TimelineSegment::new(
             segment.label.clone(),
             Media::Remote(media.clone()),
@@ -235,14 +238,17 @@ async fn bytes_per_call(dir: &std::path::Path) {
 }
 
 fn streamed(segment: &callrec_core::recordings::Segment) -> Arc<StreamedMedia> {
-    Arc::new(StreamedMedia::new(
-        RemoteReader::new(
-            callrec_core::http::client().unwrap(),
-            Arc::new(FixedUrl(segment.url.clone())),
-            ReaderOptions::default(),
-        ),
-        tokio::runtime::Handle::current(),
-    ))
+    Arc::new(
+        StreamedMedia::new(
+            RemoteReader::new(
+                callrec_core::http::client().unwrap(),
+                Arc::new(FixedUrl(segment.url.clone())),
+                ReaderOptions::default(),
+            ),
+            tokio::runtime::Handle::current(),
+        )
+        .unwrap(),
+    )
 }
 
 /// Left channel of what `reader` gives from where it is, up to `frames`.

@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod auth;
+pub mod bytestore;
 pub mod calls;
 pub mod config;
 pub mod downloads;

@@ -1,5 +1,5 @@
-//! What the reviewer chose and expects to find again: the last playback speed and the
-//! output device. Kept in `<data_dir>/preferences.toml` (no secrets in it), written
+//! What the reviewer chose and expects to find again: the last playback speed, the output
+//! device and the size of the played recordings' cache. Kept in `<data_dir>/preferences.toml` (no secrets in it), written
 //! atomically, and read leniently: a damaged or odd file gives the defaults for what cannot
 //! be read, never an error that stops playback.
 
@@ -24,6 +24,23 @@ pub struct Preferences {
     /// The output device's name; the system default when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_device: Option<String>,
+    /// The played recordings' cache limit in MB; [`crate::bytestore::DEFAULT_CACHE_BYTES`]
+    /// when never set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_limit_mb: Option<u64>,
+}
+
+/// 1 MB, as Settings counts the cache.
+pub const MB: u64 = 1024 * 1024;
+/// The largest cache Settings accepts: 1 TB.
+pub const MAX_CACHE_MB: u64 = 1024 * 1024;
+
+impl Preferences {
+    /// The cache limit in bytes, the default when never set.
+    pub fn cache_limit_bytes(&self) -> u64 {
+        self.cache_limit_mb
+            .map_or(crate::bytestore::DEFAULT_CACHE_BYTES, |mb| mb * MB)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +49,8 @@ pub enum PreferencesError {
     InvalidSpeed(f64),
     #[error("that output device name is not one the system gave")]
     InvalidDevice,
+    #[error("a cache of {0} MB is outside {min}–{MAX_CACHE_MB} MB", min = crate::bytestore::MIN_CACHE_BYTES / MB)]
+    InvalidCacheLimit(u64),
     #[error("cannot save preferences to {path}: {source}")]
     Write {
         path: PathBuf,
@@ -45,13 +64,16 @@ impl ErrorCode for PreferencesError {
         match self {
             Self::InvalidSpeed(_) => "invalid_speed",
             Self::InvalidDevice => "invalid_device",
+            Self::InvalidCacheLimit(_) => "invalid_cache_limit",
             Self::Write { .. } => "preferences_write_failed",
         }
     }
 
     fn kind(&self) -> ErrorKind {
         match self {
-            Self::InvalidSpeed(_) | Self::InvalidDevice => ErrorKind::Usage,
+            Self::InvalidSpeed(_) | Self::InvalidDevice | Self::InvalidCacheLimit(_) => {
+                ErrorKind::Usage
+            }
             Self::Write { .. } => ErrorKind::Other,
         }
     }
@@ -101,9 +123,15 @@ impl PreferencesFile {
             _ => None,
         }
         .filter(|name| valid_device(name));
+        let cache_limit_mb = match table.get("cacheLimitMb") {
+            Some(toml::Value::Integer(mb)) => u64::try_from(*mb).ok(),
+            _ => None,
+        }
+        .filter(|mb| valid_cache_mb(*mb));
         Preferences {
             speed,
             output_device,
+            cache_limit_mb,
         }
     }
 
@@ -120,6 +148,14 @@ impl PreferencesFile {
             return Err(PreferencesError::InvalidDevice);
         }
         self.update(|p| p.output_device = name)
+    }
+
+    /// The played recordings' cache limit, in MB.
+    pub fn set_cache_limit_mb(&self, mb: u64) -> Result<Preferences, PreferencesError> {
+        if !valid_cache_mb(mb) {
+            return Err(PreferencesError::InvalidCacheLimit(mb));
+        }
+        self.update(|p| p.cache_limit_mb = Some(mb))
     }
 
     fn update(
@@ -144,6 +180,10 @@ impl PreferencesFile {
 
 fn valid_speed(speed: f64) -> bool {
     (MIN_SPEED..=MAX_SPEED).contains(&speed)
+}
+
+fn valid_cache_mb(mb: u64) -> bool {
+    (crate::bytestore::MIN_CACHE_BYTES / MB..=MAX_CACHE_MB).contains(&mb)
 }
 
 fn valid_device(name: &str) -> bool {
@@ -171,7 +211,10 @@ mod tests {
         let (dir, file) = file();
         file.set_speed(1.75).unwrap();
         file.set_output_device(Some("USB Headset".into())).unwrap();
+        file.set_cache_limit_mb(512).unwrap();
         let again = PreferencesFile::in_data_dir(dir.path()).load();
+        assert_eq!(again.cache_limit_mb, Some(512));
+        assert_eq!(again.cache_limit_bytes(), 512 * MB);
         assert_eq!(again.speed, Some(1.75));
         assert_eq!(again.output_device.as_deref(), Some("USB Headset"));
         file.set_output_device(None).unwrap();
@@ -195,6 +238,12 @@ mod tests {
                 Err(PreferencesError::InvalidDevice)
             ));
         }
+        for mb in [0, 63, MAX_CACHE_MB + 1, u64::MAX] {
+            assert!(matches!(
+                file.set_cache_limit_mb(mb),
+                Err(PreferencesError::InvalidCacheLimit(_))
+            ));
+        }
         assert!(!dir.path().join(PREFERENCES_FILE_NAME).exists());
     }
 
@@ -202,9 +251,18 @@ mod tests {
     fn a_damaged_file_loses_only_what_cannot_be_read() {
         let (dir, file) = file();
         let path = dir.path().join(PREFERENCES_FILE_NAME);
-        std::fs::write(&path, "speed = 9.0\noutputDevice = \"Speakers\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "speed = 9.0\noutputDevice = \"Speakers\"\ncacheLimitMb = -5\n",
+        )
+        .unwrap();
         let loaded = file.load();
         assert_eq!(loaded.speed, None, "out of range");
+        assert_eq!(loaded.cache_limit_mb, None, "out of range");
+        assert_eq!(
+            loaded.cache_limit_bytes(),
+            crate::bytestore::DEFAULT_CACHE_BYTES
+        );
         assert_eq!(loaded.output_device.as_deref(), Some("Speakers"));
         std::fs::write(&path, "speed = \"fast\"\noutputDevice = 3\n").unwrap();
         assert_eq!(file.load(), Preferences::default());

@@ -342,6 +342,11 @@ impl RemoteReader {
         *lock(&self.inner.total_len)
     }
 
+    /// The ETag or Last-Modified the reader's ranges were checked against, once known.
+    pub fn validator(&self) -> Option<String> {
+        lock(&self.inner.validator).clone()
+    }
+
     pub fn stats(&self) -> ReaderStats {
         ReaderStats {
             requests: self.inner.requests.load(Ordering::Relaxed),

@@ -186,7 +186,9 @@ async fn the_controls_answer_within_50_ms_while_storage_stalls_mid_segment() {
                     Arc::new(FixedUrl(Secret::new(url.clone()))),
                     ReaderOptions::default(),
                 );
-                Media::Remote(Arc::new(StreamedMedia::new(reader, runtime.clone())))
+                Media::Remote(Arc::new(
+                    StreamedMedia::new(reader, runtime.clone()).unwrap(),
+                ))
             };
             let player = Player::spawn(PlayerOptions::default());
             let events = player.subscribe();

@@ -288,3 +288,126 @@ fn a_recording_keeps_its_index_whatever_order_or_subset_a_later_answer_gives() {
         .unwrap();
     assert_eq!(index_of(&adopted, "y-now"), 1);
 }
+
+/// Each leg's label and the bytes of the file it plays from (the call must play from disk).
+fn played_bytes(timeline: &CallTimeline) -> Vec<(String, Vec<u8>)> {
+    timeline
+        .segments
+        .iter()
+        .map(|s| match s.media() {
+            Media::File(path) => (s.label.clone(), std::fs::read(path).unwrap()),
+            Media::Remote(_) => panic!("{} streams with the network gone", s.label),
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_played_once_plays_again_with_the_network_gone() {
+    let backend = common::backend(BackendArgs::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let recordings = signed_in(&backend, dir.path()).await;
+    let originals = {
+        let library = Library::open(dir.path()).unwrap();
+        let online = timeline_of(&recordings, &library, fx::MULTI_SEGMENT).await;
+        assert!(!online.local_only);
+        let (secs, errors, _, _) = decode_all(online).await;
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(secs > 1.0, "{secs}");
+        // What storage holds for each leg's chosen copy, to compare the cache with.
+        let resolved = recordings.resolve(fx::MULTI_SEGMENT).await.unwrap();
+        let mut originals = Vec::new();
+        for leg in &resolved.timeline.legs {
+            let segment = &resolved.segments[leg.copies[0].take];
+            let bytes = reqwest::get(segment.url.expose().clone())
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            originals.push((leg.label.clone(), bytes.to_vec()));
+        }
+        originals
+    };
+    // The network gone, and the app started again (a library opened afresh).
+    backend.shutdown().await;
+    let library = Library::open(dir.path()).unwrap();
+    let offline = timeline_of(&recordings, &library, fx::MULTI_SEGMENT).await;
+    assert!(offline.local_only);
+    let cached = played_bytes(&offline);
+    assert_eq!(cached.len(), originals.len());
+    for ((label, bytes), (original_label, original)) in cached.iter().zip(&originals) {
+        assert_eq!(label, original_label);
+        assert!(
+            bytes == original,
+            "{label}: the cached bytes differ from storage's"
+        );
+    }
+    let (secs, errors, _, _) = decode_all(offline).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(secs > 1.0, "{secs}");
+    tokio::time::sleep(Duration::from_millis(10)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_download_fetches_only_what_playing_did_not_and_the_cache_lets_go_of_it() {
+    let backend = common::backend(BackendArgs::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let recordings = signed_in(&backend, dir.path()).await;
+    let library = Arc::new(Library::open(dir.path()).unwrap());
+    let call = fx::LONG_MP3_CBR;
+    // The first ten minutes played.
+    let timeline = timeline_of(&recordings, &library, call).await;
+    let before = backend.stats().storage_bytes_served;
+    let segments = timeline.segments.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut reader = TimelineReader::open(&segments, 1.0, None).unwrap();
+        while let Some(Ok(block)) = reader.next_block() {
+            if block.start >= 600.0 {
+                break;
+            }
+        }
+    })
+    .await
+    .unwrap();
+    let played = backend.stats().storage_bytes_served - before;
+    drop(timeline);
+    let downloads = Downloads::new(
+        Arc::clone(&library),
+        Arc::new(RecordingsSource::new(recordings.clone())),
+        callrec_core::http::client().unwrap(),
+        DownloadOptions::default(),
+    )
+    .unwrap();
+    let before = backend.stats().storage_bytes_served;
+    downloads.enqueue_call(call).await.unwrap();
+    let summary = downloads.run_until_idle().await.unwrap();
+    let downloaded = backend.stats().storage_bytes_served - before;
+    assert!(summary.failed.is_empty(), "{:?}", summary.failed);
+    let size: u64 = summary.done.iter().map(|f| f.size).sum();
+    // Ten minutes of sixty were fetched once, by playing; the download fetched the rest
+    // (give or take the read-ahead and the probe of the tail).
+    assert!(played > size / 8 && played < size / 4, "{played} of {size}");
+    assert!(
+        downloaded + played <= size + 512 * 1024 && downloaded < size - played + 512 * 1024,
+        "played {played}, downloaded {downloaded}, of {size}"
+    );
+    // The file is the library's now, whole and verified; the cache holds none of it.
+    let kept = played_bytes(&timeline_of(&recordings, &library, call).await);
+    let original = reqwest::get(
+        recordings.resolve(call).await.unwrap().segments[0]
+            .url
+            .expose()
+            .clone(),
+    )
+    .await
+    .unwrap()
+    .bytes()
+    .await
+    .unwrap();
+    assert!(
+        kept[0].1 == original,
+        "the kept file differs from storage's"
+    );
+    assert_eq!(library.cache().usage(), 0);
+    tokio::time::sleep(Duration::from_millis(10)).await;
+}

@@ -484,10 +484,7 @@ async fn a_streamed_segment_has_the_peaks_of_the_same_file_on_disk() {
         Arc::new(FixedUrl(segment.url.clone())),
         ReaderOptions::default(),
     );
-    let stream = Arc::new(StreamedMedia::new(
-        reader,
-        tokio::runtime::Handle::current(),
-    ));
+    let stream = Arc::new(StreamedMedia::new(reader, tokio::runtime::Handle::current()).unwrap());
     let remote = Media::Remote(stream.clone());
     let library = Library::open(dir.path()).unwrap();
     // The decoder waits on the network: off the runtime's threads.

@@ -166,6 +166,9 @@ export const commands = {
   watchDownloads: (handler: (progress: Progress) => void): Promise<Unlisten> =>
     subscribe('watch_downloads', 'onProgress', handler),
   libraryUsage: (): Promise<LibraryUsage> => call<LibraryUsage>('library_usage'),
+  /** Sets the played recordings' cache limit (MB) and evicts down to it; answers the usage. */
+  setCacheLimit: (megabytes: number): Promise<LibraryUsage> =>
+    call<LibraryUsage>('set_cache_limit', { megabytes }),
   /** Deletes a call's downloaded files; answers how many were removed. */
   removeCallFiles: (callId: string): Promise<number> => call<number>('remove_call_files', { callId }),
   /** Asks for a folder (OS dialog) and copies the call's files there; null when the dialog was cancelled. */

@@ -19,6 +19,11 @@ pub struct LibraryUsage {
     pub bytes: u64,
     pub files: u32,
     pub calls: u32,
+    /// Played recordings kept for offline play (the cache, not downloads), and its limit.
+    #[ts(type = "number")]
+    pub cache_bytes: u64,
+    #[ts(type = "number")]
+    pub cache_limit_bytes: u64,
 }
 
 /// The files downloaded so far, summed from the library (no network, no queue needed).
@@ -30,6 +35,8 @@ pub fn usage(library: &Library) -> Result<LibraryUsage, DownloadError> {
         bytes: files.iter().map(|f| f.size).sum(),
         files: u32::try_from(files.len()).unwrap_or(u32::MAX),
         calls: u32::try_from(calls.len()).unwrap_or(u32::MAX),
+        cache_bytes: library.cache().usage(),
+        cache_limit_bytes: library.cache().limit(),
     })
 }
 

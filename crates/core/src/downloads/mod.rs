@@ -611,6 +611,8 @@ impl Downloads {
             };
             match outcome {
                 Ok(transfer::Ended::Done(file)) => {
+                    // Kept by the library now: the cache lets go of its copy.
+                    self.inner.library.cache().forget(&record.segment_id);
                     let mut done = record.clone();
                     done.state = DownloadState::Done;
                     done.bytes = file.size;

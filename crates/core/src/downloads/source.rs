@@ -61,30 +61,17 @@ impl SegmentSource for RecordingsSource {
                 return Err(DownloadError::resolve(failure));
             }
             // Leg by leg, best copy first: `enqueue_call` takes the first copy of each leg.
-            let mut listed = Vec::with_capacity(resolved.segments.len());
-            for (leg, planned) in resolved.timeline.legs.iter().enumerate() {
-                for copy in &planned.copies {
-                    let segment = &resolved.segments[copy.take];
-                    listed.push(SourceSegment {
-                        record: SegmentRecord {
-                            call_id: call_id.to_owned(),
-                            // Assigned by the library (`record_segments`).
-                            index: 0,
-                            segment_id: segment.id.clone(),
-                            slot: Some(segment.slot.clone()),
-                            leg: u32::try_from(leg).ok(),
-                            label: segment.label.clone(),
-                            source: segment.source.clone(),
-                            status: segment.status.clone(),
-                            duration_seconds: segment.duration_seconds,
-                            created_at: segment.created_at.clone(),
-                            endpoint: Some(segment.endpoint.to_string()),
-                        },
-                        lease: self.recordings.lease(call_id, segment, self.margin)
-                            as Arc<dyn UrlLease>,
-                    });
-                }
-            }
+            let listed = resolved
+                .records(call_id)
+                .into_iter()
+                .map(|(take, record)| SourceSegment {
+                    record,
+                    lease: self
+                        .recordings
+                        .lease(call_id, &resolved.segments[take], self.margin)
+                        as Arc<dyn UrlLease>,
+                })
+                .collect();
             Ok(listed)
         })
     }

@@ -368,6 +368,20 @@ pub(super) fn check_space(dir: &Path, needed: u64, reserve: u64) -> Result<(), D
     Ok(())
 }
 
+/// Copies the first `len` bytes of `from` (a cached recording) into `to` (an empty `.part`),
+/// off the runtime; returns the bytes copied.
+async fn copy_prefix(from: &Path, to: &Path, len: u64) -> std::io::Result<u64> {
+    let (from, to) = (from.to_owned(), to.to_owned());
+    tokio::task::spawn_blocking(move || {
+        use std::io::Read;
+        let mut source = std::fs::File::open(from)?.take(len);
+        let mut part = crate::files::options().write(true).open(to)?;
+        std::io::copy(&mut source, &mut part)
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
 pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
     let record = job.record;
     let options = job.options;
@@ -390,6 +404,23 @@ pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
     let mut pos = file.metadata().await.map_err(io)?.len();
     let mut total = record.total;
     let mut validator = record.validator.clone();
+    if pos == 0
+        && let Some((cached, len, cached_total, cached_validator)) =
+            job.library.cache().prefix(&record.segment_id)
+        && cached_total.is_some_and(|t| t <= options.max_bytes)
+    {
+        // What playback fetched is the `.part`'s start: the request below asks only for the
+        // rest, under the cached bytes' validator (If-Range), so a changed object starts over.
+        pos = copy_prefix(&cached, &part_path, len).await.map_err(io)?;
+        total = cached_total;
+        validator = cached_validator;
+        file = crate::files::tokio_options()
+            .read(true)
+            .write(true)
+            .open(&part_path)
+            .await
+            .map_err(io)?;
+    }
     if total.is_some_and(|t| pos > t) || (pos > 0 && total.is_none() && validator.is_none()) {
         // Longer than the object, or nothing to check a resume against: start over.
         file.set_len(0).await.map_err(io)?;

@@ -6,7 +6,7 @@
 //! offline filters, sorts and search follow the same table as online.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rusqlite::{
     Connection, OptionalExtension, TransactionBehavior, params_from_iter, types::Value as Sql,
@@ -20,6 +20,7 @@ pub use reviews::{OutboxEntry, OutboxKind, StoredNote, StoredReview, SyncRecord}
 pub use store::{DownloadRecord, DownloadState, FileRecord, SegmentRecord};
 pub use waveforms::StoredWaveform;
 
+use crate::bytestore::RecordingCache;
 use crate::calls::{
     CallPage, CallQuery, CallRow, CallSchema, CallSource, CallsError, Cursor, Sort,
 };
@@ -282,6 +283,9 @@ pub struct Library {
     conn: Mutex<Connection>,
     /// The data dir: `files.path` is relative to it.
     dir: PathBuf,
+    /// The played recordings' bytes, beside the kept ones: one registry of byte stores per
+    /// library, so every reader and download of a recording in this process shares one.
+    cache: Arc<RecordingCache>,
 }
 
 /// A time or a date (RFC 3339, ISO 8601, PostgreSQL's text form, `YYYY-MM-DD`) as
@@ -404,12 +408,24 @@ impl Library {
         Ok(Self {
             conn: Mutex::new(conn),
             dir: data_dir.to_owned(),
+            // The reviewer's limit (Settings), whichever shell opens the library.
+            cache: Arc::new(RecordingCache::in_data_dir(
+                data_dir,
+                crate::preferences::PreferencesFile::in_data_dir(data_dir)
+                    .load()
+                    .cache_limit_bytes(),
+            )),
         })
     }
 
     /// The data dir this library lives in (files are stored relative to it).
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The recordings cache of this data dir (see [`crate::bytestore`]).
+    pub fn cache(&self) -> &Arc<RecordingCache> {
+        &self.cache
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {

@@ -1,9 +1,11 @@
 //! What to play for a call: its legs on one clock ([`crate::timeline`]), each with its copies
 //! best first — a verified local file before any URL, then the synced copy, then the
-//! provider's — streamed by Range requests from a signed URL (renewed as it expires) when not
-//! downloaded. Online the legs come from the endpoints' answer; offline (or when neither
-//! endpoint can be reached) from what the library remembers of the call, planned by the same
-//! rules, so a downloaded call plays the same audio under the same labels either way.
+//! provider's — read through the recording's byte store ([`crate::bytestore`]), which fetches
+//! by Range requests from a signed URL (renewed as it expires) only what it does not hold.
+//! Online the legs come from the endpoints' answer (and the library remembers them); offline
+//! (or when neither endpoint can be reached) from what the library remembers of the call,
+//! planned by the same rules and played from downloaded files or recordings cached whole, so
+//! a call plays the same audio under the same labels either way.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,15 +17,15 @@ use crate::remote::{EXPIRY_MARGIN, ReaderOptions, RemoteReader};
 use crate::timeline::{self, Take};
 use crate::{ErrorCode, ErrorKind};
 
-use super::{Media, PlayerError, SegmentCopy, StreamedMedia, TimelineSegment};
+use super::{Media, PlayerError, SegmentCopy, TimelineSegment};
 
 /// A call's timeline, and whether it came from downloaded files alone.
 pub struct CallTimeline {
     pub segments: Vec<TimelineSegment>,
     pub local_only: bool,
     /// Each leg's preferred copy again, for a second pass beside playback (the waveform): the
-    /// same file, or a stream of its own over the same URL lease. Its own block cache and
-    /// read-ahead: two readers at different places in one stream would defeat each other's.
+    /// same file, or another reader of the same byte store, with its own read-ahead (two
+    /// readers at different places sharing one would defeat each other's).
     pub second_readers: Vec<Media>,
 }
 
@@ -94,6 +96,15 @@ fn downloaded(known: &[(SegmentRecord, Option<PathBuf>)]) -> Option<Vec<Timeline
     (!legs.is_empty()).then_some(legs)
 }
 
+fn local_timeline(segments: Vec<TimelineSegment>) -> CallTimeline {
+    let second_readers = segments.iter().map(|s| s.media().clone()).collect();
+    CallTimeline {
+        segments,
+        local_only: true,
+        second_readers,
+    }
+}
+
 /// The timeline to play for `call_id`. Must run inside the tokio runtime (streams use it).
 pub async fn call_timeline(
     recordings: &Recordings,
@@ -102,29 +113,49 @@ pub async fn call_timeline(
     call_id: &str,
 ) -> Result<CallTimeline, PlayerError> {
     downloads::paths::check_call_id(call_id).map_err(|e| PlayerError::resolve(&e))?;
+    let cache = library.cache();
     // Read once: what is on disk decides both the offline plan and the online ranking.
     let known = local_files(library, call_id)?;
     if let Some(segments) = downloaded(&known) {
-        let second_readers = segments.iter().map(|s| s.media().clone()).collect();
-        return Ok(CallTimeline {
-            segments,
-            local_only: true,
-            second_readers,
-        });
+        return Ok(local_timeline(segments));
     }
     let resolved = recordings
         .resolve(call_id)
         .await
         .map_err(|e| PlayerError::resolve(&e))?;
     if let Some(failure) = &resolved.failure {
-        let downloaded_any = known.iter().any(|(_, path)| path.is_some());
-        if failure.kind() == ErrorKind::Network && !downloaded_any {
+        if failure.kind() != ErrorKind::Network {
+            return Err(PlayerError::resolve(failure));
+        }
+        // Offline: what is downloaded, else what was played whole and is still cached.
+        let cached: Vec<_> = known
+            .into_iter()
+            .map(|(record, path)| {
+                let path =
+                    path.or_else(|| cache.complete(&record.segment_id).map(|file| file.path));
+                (record, path)
+            })
+            .collect();
+        if let Some(segments) = downloaded(&cached) {
+            return Ok(local_timeline(segments));
+        }
+        let kept_any = cached.iter().any(|(_, path)| path.is_some());
+        if !kept_any {
             return Err(PlayerError::NotAvailableOffline {
                 call_id: call_id.to_owned(),
                 reason: failure.to_string(),
             });
         }
         return Err(PlayerError::resolve(failure));
+    }
+    // Remembered, so that the call plays offline once its recordings are cached or kept.
+    let records: Vec<_> = resolved
+        .records(call_id)
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
+    if let Err(error) = library.record_segments(call_id, &records) {
+        tracing::warn!("could not remember a call's recordings: {error}");
     }
     // A recording downloaded earlier (matched by its identity) plays from disk, and ranks first.
     let local = |id: &str| {
@@ -151,10 +182,18 @@ pub async fn call_timeline(
                 None => {
                     let lease = recordings.lease(call_id, segment, EXPIRY_MARGIN);
                     let reader = RemoteReader::new(http.clone(), lease, ReaderOptions::default());
-                    let stream = |reader| {
-                        Media::Remote(Arc::new(StreamedMedia::new(reader, runtime.clone())))
-                    };
-                    (stream(reader.clone()), stream(reader))
+                    // One store per recording; a reader each, with its own read-ahead.
+                    let store =
+                        cache
+                            .store(&segment.id, reader, runtime.clone())
+                            .map_err(|source| PlayerError::Open {
+                                media: "the recordings cache".into(),
+                                source,
+                            })?;
+                    (
+                        Media::Remote(Arc::new(store.reader())),
+                        Media::Remote(Arc::new(store.reader())),
+                    )
                 }
             };
             if rank == 0 {

@@ -19,7 +19,6 @@ mod pipeline;
 mod producer;
 mod reader;
 mod resample;
-mod stream;
 mod stretch;
 mod untrusted;
 
@@ -30,11 +29,11 @@ use std::thread::JoinHandle;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use crate::bytestore::StreamedMedia;
 pub use call::{CallTimeline, call_timeline};
 pub use export::{ExportSummary, export_wav};
 pub use media::{Bytes, Media, RangeSource};
 pub use reader::{AudioBlock, TimelineReader};
-pub use stream::StreamedMedia;
 pub use untrusted::{Decoded, decode_untrusted};
 
 use crate::timeline::CopyKind;

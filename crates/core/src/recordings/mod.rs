@@ -269,6 +269,34 @@ impl Resolved {
         self.segments.iter().find(|segment| segment.id == id)
     }
 
+    /// What the library keeps of each recording (no URL), leg by leg, best copy first, each
+    /// with the index of its take in [`Resolved::segments`]. The library assigns `index`.
+    pub fn records(&self, call_id: &str) -> Vec<(usize, crate::library::SegmentRecord)> {
+        let mut listed = Vec::with_capacity(self.segments.len());
+        for (leg, planned) in self.timeline.legs.iter().enumerate() {
+            for copy in &planned.copies {
+                let segment = &self.segments[copy.take];
+                listed.push((
+                    copy.take,
+                    crate::library::SegmentRecord {
+                        call_id: call_id.to_owned(),
+                        index: 0,
+                        segment_id: segment.id.clone(),
+                        slot: Some(segment.slot.clone()),
+                        leg: u32::try_from(leg).ok(),
+                        label: segment.label.clone(),
+                        source: segment.source.clone(),
+                        status: segment.status.clone(),
+                        duration_seconds: segment.duration_seconds,
+                        created_at: segment.created_at.clone(),
+                        endpoint: Some(segment.endpoint.to_string()),
+                    },
+                ));
+            }
+        }
+        listed
+    }
+
     /// The recording that sat at `slot` (`b:main:0`) in its endpoint's answer.
     pub fn by_slot(&self, slot: &str) -> Option<&Segment> {
         self.segments.iter().find(|segment| segment.slot == slot)
