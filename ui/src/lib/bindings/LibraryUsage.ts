@@ -3,4 +3,8 @@
 /**
  * What the downloaded files take on disk.
  */
-export type LibraryUsage = { bytes: number, files: number, calls: number, };
+export type LibraryUsage = { bytes: number, files: number, calls: number, 
+/**
+ * Played recordings kept for offline play (the cache, not downloads), and its limit.
+ */
+cacheBytes: number, cacheLimitBytes: number, };
