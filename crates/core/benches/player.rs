@@ -197,8 +197,14 @@ async fn bytes_per_call(dir: &std::path::Path) {
         tokio::task::spawn_blocking(move || {
             let mut reader = TimelineReader::open(&segments, 1.0, None).unwrap();
             reader.index_streamed_mp3();
-            while reader.next_block().is_some() {}
+            while let Some(block) = reader.next_block() {
+                if let Err(error) = block {
+                    panic!("the call did not play whole: {error}");
+                }
+            }
             reader.wait_for_lengths(Duration::from_secs(600));
+            // Played from the copy the waveform read: a fall-back would fetch another.
+            assert!(reader.segments().iter().all(|s| s.playing == 0));
         })
         .await
         .unwrap();

@@ -411,3 +411,24 @@ async fn a_download_fetches_only_what_playing_did_not_and_the_cache_lets_go_of_i
     assert_eq!(library.cache().usage(), 0);
     tokio::time::sleep(Duration::from_millis(10)).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_leg_whose_length_was_only_estimated_ends_where_its_audio_ends_without_a_fall_back() {
+    let backend = common::backend(BackendArgs::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let recordings = signed_in(&backend, dir.path()).await;
+    let library = Library::open(dir.path()).unwrap();
+    // A header-less VBR MP3, streamed: its length is a guess (3642 s for 3600 s of audio)
+    // until its frames are counted, which this reader never asks for.
+    let timeline = timeline_of(&recordings, &library, fx::LONG_MP3_VBR_NO_XING).await;
+    assert_eq!(
+        timeline.segments[0].copies.len(),
+        2,
+        "two copies of one leg"
+    );
+    let (secs, errors, playing, _) = decode_all(timeline).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(playing, [0], "the first copy played to its end");
+    assert!((secs - 3600.0).abs() < 1.0, "{secs}");
+    tokio::time::sleep(Duration::from_millis(10)).await;
+}

@@ -527,9 +527,19 @@ impl Pipeline {
             let tail = stretcher.finish();
             self.push_audio(&tail);
         }
+        // A frame scan done by now makes the leg's length exact before it is judged.
+        self.apply_scans(FrameScan::poll);
         let segment = &mut self.segments[index];
         let reached = segment.decoder.position();
-        if segment.duration > 0.0 && reached + TRUNCATION_SLACK_SECS < segment.duration {
+        let estimated = !segment.decoder.duration_exact && segment.frames.is_none();
+        if estimated && segment.decoder.errors == 0 && reached > 0.0 {
+            // The length was a guess (a header-less VBR MP3 whose frames are not counted
+            // yet): a clean end is the true end, not a truncation to fall back from.
+            if (segment.duration - reached).abs() > f64::EPSILON {
+                segment.duration = reached;
+                self.relayout();
+            }
+        } else if segment.duration > 0.0 && reached + TRUNCATION_SLACK_SECS < segment.duration {
             let truncated = PlayerError::Truncated {
                 segment: segment.label.clone(),
                 played: reached,
