@@ -5,17 +5,18 @@ mod commands;
 mod desktop;
 mod error;
 mod lockdown;
-mod state;
 #[cfg(test)]
 mod tests;
 
 use tauri::{Emitter, Manager};
 
 use callrec_core::ErrorCode;
+use callrec_core::app::App;
+use callrec_core::config::Settings;
 
+pub use callrec_core::app::AppInfo;
 pub use desktop::{OPEN_CALL_EVENT, OpenCall};
 pub use error::IpcError;
-pub use state::AppInfo;
 
 /// Emitted with a `SessionState` whenever the session changes, including on its own (a refresh
 /// the server refused, the project unreachable, a switch of project).
@@ -42,11 +43,11 @@ pub fn run() {
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(lockdown::navigation_guard())
         .setup(|app| {
-            let state = state::AppState::load()?;
-            if let Err(error) = &state.config {
+            let state = App::load(Settings::default())?;
+            if let Err(error) = state.config() {
                 tracing::warn!(%error, "configuration is not usable");
             }
-            if let Ok(session) = &state.session {
+            if let Ok(session) = state.session() {
                 let mut changes = session.subscribe();
                 let handle = app.handle().clone();
                 tauri::async_runtime::spawn(async move {
@@ -59,7 +60,7 @@ pub fn run() {
                 });
             }
             // Each background sync's outcome goes to the UI, which reads the open call again.
-            let mut synced = state.auto_sync.subscribe();
+            let mut synced = state.auto_sync().subscribe();
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 while synced.changed().await.is_ok() {
@@ -69,27 +70,17 @@ pub fn run() {
                     }
                 }
             });
-            if let Ok(library) = &state.library {
-                let library = std::sync::Arc::clone(library);
-                let handle = app.handle().clone();
-                tauri::async_runtime::spawn(async move {
-                    let state = handle.state::<state::AppState>();
-                    let current = || async {
-                        match &state.session {
-                            Ok(session) => session.manager().await,
-                            Err(_) => None,
-                        }
-                    };
-                    state.auto_sync.run(library, current).await;
-                });
-            }
             app.manage(state);
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                handle.state::<App>().run_auto_sync().await;
+            });
             // Restore the saved session without holding up the window.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                let state = handle.state::<state::AppState>();
-                if let Ok(session) = &state.session
-                    && let Err(error) = session.restore().await
+                let app = handle.state::<App>();
+                if app.session().is_ok()
+                    && let Err(error) = app.session_state().await
                 {
                     tracing::warn!(code = error.code(), %error, "restoring the session failed");
                 }

@@ -14,7 +14,7 @@ use callrec_core::session::{
 };
 
 use crate::error::IpcError;
-use crate::state::AppInfo;
+use callrec_core::app::AppInfo;
 
 /// True for `xxx.yyy.zzz` with base64url parts, the first starting like a JSON object.
 fn looks_like_a_jwt(text: &str) -> bool {

@@ -5,6 +5,7 @@
 //! [`ErrorCode`], so the shells map failures to a stable machine-readable code exactly once.
 
 pub mod analysis;
+pub mod app;
 pub mod auth;
 pub mod bytestore;
 pub mod calls;

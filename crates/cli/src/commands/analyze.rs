@@ -4,7 +4,7 @@
 
 use clap::Args;
 
-use callrec_core::analysis::{self, CallAnalysis, Span};
+use callrec_core::analysis::{CallAnalysis, Span};
 use callrec_core::config::Settings;
 
 use crate::exit::CliError;
@@ -17,12 +17,8 @@ pub struct AnalyzeArgs {
 }
 
 pub async fn run(output: &Output, flags: Settings, args: AnalyzeArgs) -> Result<(), CliError> {
-    let (timeline, library) = super::play::call_audio(flags, &args.call_id).await?;
-    let call_id = args.call_id.clone();
-    let analysis =
-        tokio::task::spawn_blocking(move || analysis::analyze_call(&library, &call_id, &timeline))
-            .await
-            .map_err(|e| CliError::other(format!("the analysis stopped: {e}")))??;
+    let app = super::session::signed_in(flags).await?;
+    let analysis = app.analyze_call(&args.call_id).await?;
     output.result(&analysis, || table(&analysis));
     Ok(())
 }

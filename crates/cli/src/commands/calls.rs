@@ -3,10 +3,8 @@
 use clap::{Args, ValueEnum};
 
 use callrec_core::calls::{
-    self, CallPage, CallQuery, CallRow, CallSource, Cursor, Field, MAX_LIMIT, Sort,
+    CallPage, CallQuery, CallRow, CallSource, Cursor, Field, MAX_LIMIT, Sort,
 };
-use callrec_core::config::Config;
-use callrec_core::library::Library;
 
 use crate::exit::CliError;
 use crate::output::Output;
@@ -124,11 +122,9 @@ pub async fn run(
     flags: callrec_core::config::Settings,
     args: CallsArgs,
 ) -> Result<(), CliError> {
-    let deadline = Config::from_process_env(flags.clone())?.list_deadline;
-    let manager = super::session::signed_in(flags).await?.manager;
-    let library = Library::open(manager.data_dir())?;
+    let app = super::session::signed_in(flags).await?;
     if let Some(id) = &args.id {
-        let opened = calls::open(&manager, &library, id).await?;
+        let opened = app.open_call(id).await?;
         if opened.source == CallSource::Offline {
             output
                 .note("offline: the project could not be reached; showing the call as seen before");
@@ -148,12 +144,12 @@ pub async fn run(
     // Without --all, --limit calls: page after page (keyset, 1,000 at a time) until there are
     // that many or no more.
     let wanted = (!args.all).then(|| args.wanted() as usize);
-    let mut page = calls::list_within(&manager, &library, &query, None, deadline).await?;
+    let mut page = app.list_calls(&query, None).await?;
     while wanted.is_none_or(|wanted| page.rows.len() < wanted) {
         let Some(after) = page.next.take() else {
             break;
         };
-        let next = calls::list_within(&manager, &library, &query, Some(&after), deadline).await?;
+        let next = app.list_calls(&query, Some(&after)).await?;
         page.rows.extend(next.rows);
         page.skipped += next.skipped;
         page.schema = next.schema;

@@ -4,7 +4,6 @@
 //! otherwise); the result (files, failures) to stdout.
 
 use std::io::IsTerminal;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
@@ -12,11 +11,9 @@ use clap::Args;
 use callrec_core::calls::{CallQuery, Sort};
 use callrec_core::config::Settings;
 use callrec_core::downloads::{
-    DEFAULT_BULK_CALLS, DownloadOptions, Downloads, MAX_BULK_CALLS, Progress, RecordingsSource,
-    RunSummary,
+    DEFAULT_BULK_CALLS, DownloadOptions, MAX_BULK_CALLS, Progress, RunSummary,
 };
-use callrec_core::library::{DownloadState, FileRecord, Library};
-use callrec_core::recordings::Recordings;
+use callrec_core::library::{DownloadState, FileRecord};
 
 use crate::exit::CliError;
 use crate::output::Output;
@@ -61,26 +58,18 @@ pub async fn run(output: &Output, flags: Settings, args: DownloadArgs) -> Result
     if args.segment.is_some() && args.call_ids.len() != 1 {
         return Err(CliError::usage("--segment needs exactly one call id"));
     }
-    let super::session::SignedIn {
-        manager,
-        store,
-        http: client,
-    } = super::session::signed_in(flags).await?;
-    let recordings = Recordings::for_session(&manager, &client, store.as_ref())?;
-    let library = Arc::new(Library::open(manager.data_dir())?);
-    let downloads = Downloads::new(
-        library.clone(),
-        Arc::new(RecordingsSource::new(recordings)),
-        client,
-        DownloadOptions {
+    let app = super::session::signed_in(flags).await?;
+    let library = app.library()?;
+    let downloads = app
+        .download_queue(DownloadOptions {
             concurrency: usize::from(args.concurrency),
             ..DownloadOptions::default()
-        },
-    )?;
+        })
+        .await?;
     if args.filter {
         let limit = u32::try_from(args.max_calls).unwrap_or(MAX_BULK_CALLS);
         let bulk = downloads
-            .enqueue_matching(&manager, &filter_query(&args), limit)
+            .enqueue_matching(&app.signed_in().await?, &filter_query(&args), limit)
             .await?;
         output.note(format!(
             "{} call(s) match the filter: {} queued ({} segment(s)), {} already downloaded",

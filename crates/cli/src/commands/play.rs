@@ -6,10 +6,9 @@ use std::time::Duration;
 
 use clap::Args;
 
+use callrec_core::app::App;
 use callrec_core::config::Settings;
-use callrec_core::library::Library;
-use callrec_core::player::{self, Command, Event, Player, PlayerOptions, TimelineSegment};
-use callrec_core::recordings::Recordings;
+use callrec_core::player::{Command, Event, Player, PlayerOptions, TimelineSegment};
 
 use crate::exit::CliError;
 use crate::output::Output;
@@ -38,20 +37,14 @@ pub async fn call_timeline(
     Ok(call_audio(flags, call_id).await?.0)
 }
 
-/// [`call_timeline`], and the library it was planned with.
+/// [`call_timeline`], and the app it was planned by.
 pub async fn call_audio(
     flags: Settings,
     call_id: &str,
-) -> Result<(Vec<TimelineSegment>, Library), CliError> {
-    let signed_in = super::session::signed_in(flags).await?;
-    let recordings = Recordings::for_session(
-        &signed_in.manager,
-        &signed_in.http,
-        signed_in.store.as_ref(),
-    )?;
-    let library = Library::open(signed_in.manager.data_dir())?;
-    let timeline = player::call_timeline(&recordings, &library, &signed_in.http, call_id).await?;
-    Ok((timeline.segments, library))
+) -> Result<(Vec<TimelineSegment>, App), CliError> {
+    let app = super::session::signed_in(flags).await?;
+    let timeline = app.call_timeline(call_id).await?;
+    Ok((timeline.segments, app))
 }
 
 pub async fn run(output: &Output, flags: Settings, args: PlayArgs) -> Result<(), CliError> {

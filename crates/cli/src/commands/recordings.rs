@@ -7,8 +7,7 @@ use clap::Args;
 use callrec_core::ErrorCode;
 use callrec_core::calls::{self, OpenedCall};
 use callrec_core::config::Settings;
-use callrec_core::library::Library;
-use callrec_core::recordings::{EndpointOutcome, Recordings, Resolved};
+use callrec_core::recordings::{EndpointOutcome, Resolved};
 
 use crate::exit::CliError;
 use crate::output::Output;
@@ -23,24 +22,17 @@ pub struct RecordingsArgs {
 }
 
 pub async fn run(output: &Output, flags: Settings, args: RecordingsArgs) -> Result<(), CliError> {
-    let signed_in = super::session::signed_in(flags).await?;
+    let app = super::session::signed_in(flags).await?;
     // The call itself, by `id=eq.` (offline: the library's copy). Its recordings are asked of
     // the endpoints either way, so a call the list cannot show is a note, not a failure.
-    let library = Library::open(signed_in.manager.data_dir())?;
-    let call = match calls::open(&signed_in.manager, &library, &args.call_id).await {
+    let call = match app.open_call(&args.call_id).await {
         Ok(opened) => Some(opened),
         Err(error) => {
             output.note(format!("the call itself: {error} ({})", error.code()));
             None
         }
     };
-    let resolved = Recordings::for_session(
-        &signed_in.manager,
-        &signed_in.http,
-        signed_in.store.as_ref(),
-    )?
-    .resolve(&args.call_id)
-    .await?;
+    let resolved = app.recordings().await?.resolve(&args.call_id).await?;
     if let Some(failure) = &resolved.failure {
         // Neither endpoint has a recording: the combined reason; its kind is not-found (exit
         // 4) whenever either endpoint said so.

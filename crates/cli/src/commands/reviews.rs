@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 
 use callrec_core::config::Settings;
-use callrec_core::library::Library;
 use callrec_core::reviews::{
     self, CallReviews, CheckResult, ExportFormat, NoteKind, ReviewStatus, SyncStatus,
 };
@@ -115,54 +114,44 @@ fn check_answer(text: &str) -> Result<(&str, Option<CheckResult>), CliError> {
 }
 
 pub async fn review(output: &Output, flags: Settings, args: ReviewArgs) -> Result<(), CliError> {
-    let signed_in = super::session::signed_in(flags).await?;
-    let session = &signed_in.manager;
-    let library = Library::open(session.data_dir())?;
+    let app = super::session::signed_in(flags).await?;
     let checks = args
         .checks
         .iter()
         .map(|c| check_answer(c))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut current = reviews::call_reviews(session, &library, &args.call_id)?;
+    let mut current = app.call_reviews(&args.call_id).await?;
     if let Some(status) = args.status {
-        current = reviews::set_status(session, &library, &args.call_id, status.into())?;
+        current = app.set_review_status(&args.call_id, status.into()).await?;
     }
     for (id, result) in checks {
-        current = reviews::answer_check(session, &library, &args.call_id, id, result, None)?;
+        current = app.answer_check(&args.call_id, id, result, None).await?;
     }
     if let Some(at) = args.at {
         let (kind, body) = match &args.note {
             Some(text) => (NoteKind::Note, text.as_str()),
             None => (NoteKind::Bookmark, ""),
         };
-        current = reviews::add_note(
-            session,
-            &library,
-            &args.call_id,
-            kind,
-            milliseconds(at)?,
-            None,
-            body,
-        )?;
+        current = app
+            .add_note(&args.call_id, kind, milliseconds(at)?, None, body)
+            .await?;
     }
     output.result(&current, || describe(&current));
     Ok(())
 }
 
 pub async fn notes(output: &Output, flags: Settings, args: NotesArgs) -> Result<(), CliError> {
-    let signed_in = super::session::signed_in(flags).await?;
-    let library = Library::open(signed_in.manager.data_dir())?;
-    let current = reviews::call_reviews(&signed_in.manager, &library, &args.call_id)?;
+    let app = super::session::signed_in(flags).await?;
+    let current = app.call_reviews(&args.call_id).await?;
     output.result(&current.notes, || notes_text(&current));
     Ok(())
 }
 
 pub async fn run(output: &Output, flags: Settings, args: ReviewsArgs) -> Result<(), CliError> {
-    let signed_in = super::session::signed_in(flags).await?;
-    let library = Library::open(signed_in.manager.data_dir())?;
+    let app = super::session::signed_in(flags).await?;
     match args.command {
         ReviewsCommand::Sync => {
-            let status = reviews::sync(&signed_in.manager, &library).await?;
+            let status = app.sync_reviews().await?;
             output.result(&status, || sync_text(&status));
         }
         ReviewsCommand::Export(args) => {
@@ -170,13 +159,9 @@ pub async fn run(output: &Output, flags: Settings, args: ReviewsArgs) -> Result<
                 Format::Csv => ExportFormat::Csv,
                 Format::Json => ExportFormat::Json,
             };
-            let text = reviews::export(
-                &signed_in.manager,
-                &library,
-                args.since.as_deref(),
-                args.until.as_deref(),
-                format,
-            )?;
+            let text = app
+                .export_reviews(args.since.as_deref(), args.until.as_deref(), format)
+                .await?;
             match args.output {
                 Some(path) => {
                     use std::io::Write as _;

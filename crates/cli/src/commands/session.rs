@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use clap::Args;
 
+use callrec_core::app::App;
 use callrec_core::config::{Config, Settings};
 use callrec_core::http;
 use callrec_core::secret::Secret;
@@ -40,30 +41,19 @@ pub(crate) fn manager(flags: Settings) -> Result<SessionManager, CliError> {
     ))
 }
 
-/// What a command working for the signed-in reviewer needs: the restored session, the
-/// keyring it lives in (which also keeps an endpoint's API key) and the one HTTP client.
-pub(crate) struct SignedIn {
-    pub manager: SessionManager,
-    pub store: Arc<KeyringStore>,
-    pub http: http::Client,
-}
-
-/// Restores the session as the app does at launch; signed out is an error (exit 3).
-pub(crate) async fn signed_in(flags: Settings) -> Result<SignedIn, CliError> {
-    let config = Config::from_process_env(flags)?;
-    let project = config.project.ok_or(SessionError::NotConfigured)?;
-    let store = Arc::new(KeyringStore::new().map_err(SessionError::from)?);
-    let http = http::client()?;
-    let manager = SessionManager::new(http.clone(), project, store.clone(), config.data_dir);
-    let state = manager.restore().await?;
+/// The app, as the desktop shell holds it, with the session restored as at launch; signed
+/// out is an error (exit 3). Commands working for the reviewer call its use-cases.
+pub(crate) async fn signed_in(flags: Settings) -> Result<App, CliError> {
+    let app = App::load(flags)?;
+    app.config()?;
+    if app.current_project().await.is_none() {
+        return Err(SessionError::NotConfigured.into());
+    }
+    let state = app.session_state().await?;
     if state.status == SessionStatus::SignedOut {
         return Err(not_signed_in(state.notice));
     }
-    Ok(SignedIn {
-        manager,
-        store,
-        http,
-    })
+    Ok(app)
 }
 
 fn not_signed_in(notice: Option<callrec_core::session::SessionNotice>) -> CliError {

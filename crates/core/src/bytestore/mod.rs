@@ -159,7 +159,7 @@ impl RecordingCache {
         let bin_len = std::fs::metadata(&bin).ok()?.len();
         let saved = Meta::load(&meta, id, bin_len)?;
         let len = saved.len?;
-        (saved.ranges == [(0, len)] || len == 0).then(|| CachedFile {
+        (saved.ranges == [(0, len)] || len == 0).then_some(CachedFile {
             path: bin,
             len,
             validator: saved.validator,
@@ -266,4 +266,111 @@ struct Entry {
 fn key(id: &str) -> String {
     let digest = Sha256::digest(id.as_bytes());
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    const SIZE: u64 = 30 * 1024 * 1024;
+
+    /// A recording cached whole (a sparse file and its index), last opened at `at`.
+    fn cached(cache: &RecordingCache, id: &str, at: SystemTime) {
+        crate::files::create_dir_all(cache.dir()).unwrap();
+        let (bin, meta) = cache.paths(id);
+        let file = crate::files::options()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&bin)
+            .unwrap();
+        file.set_len(SIZE).unwrap();
+        file.set_modified(at).unwrap();
+        Meta {
+            id: id.to_owned(),
+            len: Some(SIZE),
+            validator: Some("\"v1\"".into()),
+            ranges: vec![(0, SIZE)],
+        }
+        .save(&meta)
+        .unwrap();
+    }
+
+    fn reader() -> RemoteReader {
+        let url = url::Url::parse("http://127.0.0.1:9/never-fetched").unwrap();
+        RemoteReader::new(
+            reqwest::Client::new(),
+            Arc::new(crate::remote::FixedUrl(crate::secret::Secret::new(url))),
+            crate::remote::ReaderOptions::default(),
+        )
+    }
+
+    #[test]
+    fn the_least_recently_opened_closed_recording_goes_first_and_an_open_one_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = RecordingCache::new(dir.path().join("cache"), MIN_CACHE_BYTES);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        cached(&cache, "a", old);
+        let open = cache
+            .store("a", reader(), runtime.handle().clone())
+            .unwrap();
+        assert!(open.is_complete(), "the saved index is read back");
+        cached(&cache, "b", old + Duration::from_secs(60));
+        cached(&cache, "c", old + Duration::from_secs(120));
+        // "a" is the oldest but open: "b" goes; then 60 MB fit in 64.
+        std::fs::File::open(cache.paths("a").0)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        assert_eq!(cache.trim(), SIZE);
+        assert!(cache.complete("a").is_some());
+        assert!(cache.complete("b").is_none());
+        assert_eq!(
+            cache.complete("c").map(|f| (f.len, f.validator)),
+            Some((SIZE, Some("\"v1\"".into())))
+        );
+        assert_eq!(cache.prefix("c").map(|p| p.1), Some(SIZE));
+        assert_eq!(cache.usage(), 2 * SIZE);
+        // Kept by the library now: the cache lets go, an open store saves nothing more.
+        cache.forget("a");
+        drop(open);
+        assert!(cache.complete("a").is_none());
+        assert_eq!(cache.usage(), SIZE);
+    }
+
+    #[test]
+    fn an_index_that_does_not_match_its_bytes_is_no_cache_and_the_bytes_are_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = RecordingCache::new(dir.path().join("cache"), MIN_CACHE_BYTES);
+        cached(&cache, "a", SystemTime::now());
+        // Another recording's index under this one's name (or a damaged one).
+        let (bin, meta) = cache.paths("a");
+        std::fs::write(
+            &meta,
+            br#"{"id":"z","len":10,"validator":null,"ranges":[[0,10]]}"#,
+        )
+        .unwrap();
+        assert!(cache.complete("a").is_none());
+        assert!(cache.prefix("a").is_none());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let store = cache
+            .store("a", reader(), runtime.handle().clone())
+            .unwrap();
+        assert_eq!(store.present_bytes(), 0);
+        assert_eq!(std::fs::metadata(&bin).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn a_file_name_tells_nothing_of_the_recording() {
+        let name = key("b:main:https://storage.example/agency/call 1.mp3?token=x");
+        assert_eq!(name.len(), 32);
+        assert!(name.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(name, key("b:main:other"));
+    }
 }

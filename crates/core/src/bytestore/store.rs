@@ -72,7 +72,7 @@ impl std::fmt::Debug for ByteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never the URL: it is signed.
         f.debug_struct("ByteStore")
-            .field("len", &self.len())
+            .field("len", &self.total_len())
             .field("present", &self.present_bytes())
             .finish_non_exhaustive()
     }
@@ -140,7 +140,7 @@ impl ByteStore {
     }
 
     /// The recording's length, once known (from a response, or the saved range set).
-    pub fn len(&self) -> Option<u64> {
+    pub fn total_len(&self) -> Option<u64> {
         self.lock().len.or_else(|| self.reader.total_len())
     }
 
@@ -441,7 +441,7 @@ impl StreamedMedia {
 
 impl RangeSource for StreamedMedia {
     fn total_len(&self) -> Option<u64> {
-        self.store.len()
+        self.store.total_len()
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
