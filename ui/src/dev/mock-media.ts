@@ -48,6 +48,20 @@ export const DEFAULT_ANALYSIS: CallAnalysis = {
   worstLatency: { customerEnd: 15, agentStart: 17.4, seconds: 2.4 },
 };
 
+const MB = 1024 * 1024;
+
+/**
+ * `library_usage`'s answer when the scenario has none: 3 calls on disk, 120 MB of played
+ * recordings cached under the default limit of 2048 MB (the shell's MB: 1024 × 1024 bytes).
+ */
+export const DEFAULT_USAGE: LibraryUsage = {
+  bytes: 41_200_000,
+  files: 7,
+  calls: 3,
+  cacheBytes: 120_000_000,
+  cacheLimitBytes: 2048 * MB,
+};
+
 export interface MediaScenario {
   /** `analyze_call`'s answer (a raw rejection as `{ err }`); [`DEFAULT_ANALYSIS`] when absent. */
   analysis?: { ok: CallAnalysis } | { err: unknown };
@@ -321,7 +335,7 @@ export class MockMedia {
         this.progress = channelOf<Progress>(args, 'onProgress');
         return { value: null };
       case 'library_usage':
-        return { value: s.usage ?? { bytes: 41_200_000, files: 7, calls: 3 } };
+        return { value: s.usage ?? DEFAULT_USAGE };
       case 'remove_call_files':
         // Rethrown as scripted: the shell's raw error value.
         // eslint-disable-next-line @typescript-eslint/only-throw-error

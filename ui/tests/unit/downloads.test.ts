@@ -9,6 +9,7 @@ import {
   mergeItems,
   percent,
   stateLabel,
+  type LibraryUsage,
 } from '../../src/lib/downloads';
 import { item } from './download-fixtures';
 
@@ -53,9 +54,14 @@ describe('formatting', () => {
   });
 
   it('shows the library usage', () => {
-    expect(formatUsage({ bytes: 41_200_000, files: 7, calls: 3 })).toBe('3 calls, 41.2 MB on disk');
-    expect(formatUsage({ bytes: 1000, files: 1, calls: 1 })).toBe('1 call, 1.0 kB on disk');
-    expect(formatUsage({ bytes: 0, files: 0, calls: 0 })).toBe('Nothing downloaded yet');
+    const usage = (u: Pick<LibraryUsage, 'bytes' | 'files' | 'calls'>): LibraryUsage => ({
+      ...u,
+      cacheBytes: 0,
+      cacheLimitBytes: 0,
+    });
+    expect(formatUsage(usage({ bytes: 41_200_000, files: 7, calls: 3 }))).toBe('3 calls, 41.2 MB on disk');
+    expect(formatUsage(usage({ bytes: 1000, files: 1, calls: 1 }))).toBe('1 call, 1.0 kB on disk');
+    expect(formatUsage(usage({ bytes: 0, files: 0, calls: 0 }))).toBe('Nothing downloaded yet');
   });
 });
 
