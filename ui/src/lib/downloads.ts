@@ -85,9 +85,9 @@ export function formatCacheUsage(usage: LibraryUsage | null): string {
   return `Played calls kept for offline: ${amount}`;
 }
 
-/** Why a cache limit was refused, by the error's code (never its message). */
-export function cacheLimitMessage(code: string): string {
-  return code === 'invalid_cache_limit' ? 'Choose between 64 MB and 1 TB' : 'Could not set the cache limit.';
+/** What to do about a refused cache limit, by the error's code (never its message); null: nothing known. */
+export function cacheLimitHint(code: string): string | null {
+  return code === 'invalid_cache_limit' ? 'Choose between 64 MB and 1 TB' : null;
 }
 
 export const STATE_LABELS: Record<DownloadState, string> = {

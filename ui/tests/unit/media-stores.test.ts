@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { CallQuery } from '../../src/lib/calls';
-import { bulkNeedsConfirm, cacheLimitMessage, downloadAllLabel, type LibraryUsage } from '../../src/lib/downloads';
+import { bulkNeedsConfirm, cacheLimitHint, downloadAllLabel, type LibraryUsage } from '../../src/lib/downloads';
 import type { PlayerEvent } from '../../src/lib/player';
 import { DownloadsStore, type DownloadsApi } from '../../src/lib/stores/downloads.svelte';
 import { PlayerStore, type PlayerApi } from '../../src/lib/stores/player.svelte';
@@ -136,7 +136,7 @@ describe('DownloadsStore.setCacheLimit', () => {
 
     await expect(store.setCacheLimit(10)).resolves.toBe(false);
     expect(store.cacheError).toMatchObject({ command: 'set_cache_limit', code: 'invalid_cache_limit' });
-    expect(cacheLimitMessage(store.cacheError?.code ?? '')).toBe('Choose between 64 MB and 1 TB');
+    expect(cacheLimitHint(store.cacheError?.code ?? '')).toBe('Choose between 64 MB and 1 TB');
     expect(store.usage).toBe(before);
     expect(store.cacheSaving).toBe(false);
     expect(store.error, 'not a queue error').toBeNull();
