@@ -48,6 +48,23 @@ export const DEFAULT_ANALYSIS: CallAnalysis = {
   worstLatency: { customerEnd: 15, agentStart: 17.4, seconds: 2.4 },
 };
 
+const MB = 1024 * 1024;
+/** The cache limits the shell accepts, in MB. */
+const CACHE_MIN_MB = 64;
+const CACHE_MAX_MB = 1024 * 1024;
+
+/**
+ * `library_usage`'s answer when the scenario has none: 3 calls on disk, 120 MB of played
+ * recordings cached under the default limit of 2048 MB (the shell's MB: 1024 × 1024 bytes).
+ */
+export const DEFAULT_USAGE: LibraryUsage = {
+  bytes: 41_200_000,
+  files: 7,
+  calls: 3,
+  cacheBytes: 120_000_000,
+  cacheLimitBytes: 2048 * MB,
+};
+
 export interface MediaScenario {
   /** `analyze_call`'s answer (a raw rejection as `{ err }`); [`DEFAULT_ANALYSIS`] when absent. */
   analysis?: { ok: CallAnalysis } | { err: unknown };
@@ -57,7 +74,10 @@ export interface MediaScenario {
   bulkError?: unknown;
   /** `download_call`'s answer by call id; two queued segments when absent. */
   downloads?: Record<string, { ok: DownloadRecord[] } | { err: unknown }>;
+  /** `library_usage`'s answer; [`DEFAULT_USAGE`] when absent. A limit set since replaces its `cacheLimitBytes`. */
   usage?: LibraryUsage;
+  /** `set_cache_limit` fails with this raw rejection (else, as the shell, outside 64–1048576 MB). */
+  cacheLimitError?: unknown;
   /** The timeline `play_call` loads; three segments (60 s, 30 s, 90 s) when absent. */
   timeline?: SegmentInfo[];
   /** `play_call` fails with this raw rejection. */
@@ -284,6 +304,8 @@ export class MockMedia {
   };
   #position = 0;
   #duration = 0;
+  /** The cache limit `set_cache_limit` last accepted, in bytes. */
+  #cacheLimitBytes: number | null = null;
 
   readonly #scenario: () => MediaScenario | undefined;
 
@@ -321,7 +343,23 @@ export class MockMedia {
         this.progress = channelOf<Progress>(args, 'onProgress');
         return { value: null };
       case 'library_usage':
-        return { value: s.usage ?? { bytes: 41_200_000, files: 7, calls: 3 } };
+        return { value: this.#usage(s) };
+      case 'set_cache_limit': {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error
+        if (s.cacheLimitError !== undefined) throw s.cacheLimitError;
+        const mb = a.megabytes;
+        // As Tauri does for a `u64` argument that is not one.
+        if (typeof mb !== 'number' || !Number.isInteger(mb) || mb < 0) {
+          // eslint-disable-next-line @typescript-eslint/only-throw-error
+          throw `invalid args \`megabytes\` for command \`set_cache_limit\`: ${String(mb)}`;
+        }
+        if (mb < CACHE_MIN_MB || mb > CACHE_MAX_MB) {
+          // eslint-disable-next-line @typescript-eslint/only-throw-error
+          throw { code: 'invalid_cache_limit', message: `a cache of ${String(mb)} MB is outside 64–1048576 MB` };
+        }
+        this.#cacheLimitBytes = mb * MB;
+        return { value: this.#usage(s) };
+      }
       case 'remove_call_files':
         // Rethrown as scripted: the shell's raw error value.
         // eslint-disable-next-line @typescript-eslint/only-throw-error
@@ -373,6 +411,17 @@ export class MockMedia {
       default:
         return undefined;
     }
+  }
+
+  #usage(s: MediaScenario): LibraryUsage {
+    const usage = s.usage ?? DEFAULT_USAGE;
+    if (this.#cacheLimitBytes === null) return usage;
+    // As the shell does, the cache is evicted down to its new limit.
+    return {
+      ...usage,
+      cacheBytes: Math.min(usage.cacheBytes, this.#cacheLimitBytes),
+      cacheLimitBytes: this.#cacheLimitBytes,
+    };
   }
 
   /** Each segment's synthetic waveform in two batches, a moment apart (progressive, as the shell). */

@@ -65,6 +65,31 @@ export function formatUsage(usage: LibraryUsage | null): string {
   return `${usage.calls} ${usage.calls === 1 ? 'call' : 'calls'}, ${formatBytes(usage.bytes)} on disk`;
 }
 
+/** The shell counts the cache's limit in MB of 1024 × 1024 bytes. */
+export const CACHE_MB = 1024 * 1024;
+
+/** The cache limits the shell accepts, in MB: 64 MB to 1 TB (the default is 2048). */
+export const CACHE_LIMIT_RANGE = { min: 64, max: 1024 * 1024 } as const;
+
+/** The limit field's step, in MB. */
+export const CACHE_LIMIT_STEP = 64;
+
+/** The cache's limit in whole MB; null without the usage. */
+export function cacheLimitMb(usage: LibraryUsage | null): number | null {
+  return usage ? Math.round(usage.cacheLimitBytes / CACHE_MB) : null;
+}
+
+/** "Played calls kept for offline: 120 MB of 2.1 GB". */
+export function formatCacheUsage(usage: LibraryUsage | null): string {
+  const amount = usage ? `${formatBytes(usage.cacheBytes)} of ${formatBytes(usage.cacheLimitBytes)}` : 'unknown';
+  return `Played calls kept for offline: ${amount}`;
+}
+
+/** What to do about a refused cache limit, by the error's code (never its message); null: nothing known. */
+export function cacheLimitHint(code: string): string | null {
+  return code === 'invalid_cache_limit' ? 'Choose between 64 MB and 1 TB' : null;
+}
+
 export const STATE_LABELS: Record<DownloadState, string> = {
   queued: 'Queued',
   running: 'Downloading',

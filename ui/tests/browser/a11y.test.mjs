@@ -4,8 +4,9 @@
 // transcript searched; the review queue's bar without and with a queue), the call pane with its
 // review panel open (status, answers, comments, notes and bookmarks in the panel and on the
 // scrubber, another reviewer's review, a refused change, the list's review columns), the
-// shortcuts overlay, Settings (every tab, skip silence and the queue's pause included), and the
-// workspace's notices scrolling in their own box, in the light and the dark theme.
+// shortcuts overlay, Settings (every tab, skip silence, the queue's pause and a refused cache
+// limit included), and the workspace's notices scrolling in their own box, in the light and
+// the dark theme.
 
 /** @import { Page } from 'playwright-core' */
 
@@ -142,6 +143,11 @@ for (const scheme of /** @type {const} */ (['light', 'dark'])) {
       await page.getByTestId('call-row').first().waitFor();
       await page.getByTestId('settings-toggle').click();
       await page.waitForFunction(() => !document.querySelector('[data-testid="settings-device"]')?.hasAttribute('disabled'));
+      assert.deepEqual(await violations(page), []);
+      // A refused cache limit: the field marked invalid, its error described.
+      await page.getByTestId('settings-cache-limit').fill('10');
+      await page.getByTestId('settings-cache-limit').press('Enter');
+      await page.getByTestId('settings-cache-error').waitFor();
       assert.deepEqual(await violations(page), []);
       await page.getByTestId('settings-tab-about').click();
       await page.locator('[data-testid="status-card"][data-state="connected"]').waitFor();

@@ -417,6 +417,57 @@ describe('settings', () => {
     await page.waitForFunction(() => !document.querySelector('[data-testid="settings-dialog"]')?.hasAttribute('open'));
   });
 
+  it('sets the recordings cache limit from the keyboard, and says why one is refused', async () => {
+    const { page } = await open(mediaScenario());
+    await page.getByTestId('call-row').first().waitFor();
+    await page.getByTestId('settings-toggle').click();
+    const usage = page.getByTestId('settings-cache-usage');
+    const limit = page.getByTestId('settings-cache-limit');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="settings-cache-usage"]')?.textContent.includes(' of ') ?? false,
+    );
+    assert.equal(await usage.textContent(), 'Played calls kept for offline: 120 MB of 2.1 GB');
+    assert.equal(await limit.inputValue(), '2048');
+    assert.match(await text(page, 'settings-cache'), /Least recently played first; downloaded calls are never removed\./);
+    assert.equal(await page.getByRole('spinbutton', { name: 'Limit (MB)' }).getAttribute('data-testid'), 'settings-cache-limit');
+
+    // From the queue's pause, Tab reaches the field; Enter sends what was typed.
+    await page.getByTestId('settings-queue-pause').focus();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'settings-cache-limit');
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type('10');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('settings-cache-error').waitFor();
+    assert.equal(await page.getByTestId('settings-cache-error').getAttribute('data-code'), 'invalid_cache_limit');
+    assert.equal(await text(page, 'settings-cache-error'), 'Choose between 64 MB and 1 TB');
+    assert.equal(await limit.getAttribute('aria-invalid'), 'true');
+    assert.equal(await limit.inputValue(), '10', 'what was typed stays, to be corrected');
+    assert.equal(await usage.textContent(), 'Played calls kept for offline: 120 MB of 2.1 GB');
+
+    // Another value, then Tab to "Set limit" and Space.
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type('512');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'settings-cache-set');
+    await page.keyboard.press('Space');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="settings-cache-usage"]')?.textContent === 'Played calls kept for offline: 120 MB of 537 MB',
+    );
+    assert.deepEqual(await argsOf(page, 'set_cache_limit'), [{ megabytes: 10 }, { megabytes: 512 }]);
+    assert.equal(await page.getByTestId('settings-cache-error').count(), 0);
+    assert.equal(await limit.getAttribute('aria-invalid'), null);
+    assert.equal(await limit.inputValue(), '512');
+
+    // Opened again: the usage is read afresh and keeps the new limit.
+    await page.getByTestId('settings-close').click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="settings-dialog"]')?.hasAttribute('open'));
+    const reads = (await argsOf(page, 'library_usage')).length;
+    await page.getByTestId('settings-toggle').click();
+    await waitCount(page, 'library_usage', reads + 1);
+    assert.equal(await page.getByTestId('settings-cache-limit').inputValue(), '512');
+  });
+
   it('shows why a device could not be chosen', async () => {
     const { page } = await open(
       mediaScenario({ setDeviceError: { code: 'invalid_device', message: 'that output device name is not one the system gave' } }),

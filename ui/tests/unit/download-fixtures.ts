@@ -29,7 +29,9 @@ export function downloadsApi(over: Partial<DownloadsApi> = {}) {
       handler = null;
     });
   });
-  const libraryUsage = vi.fn(() => Promise.resolve({ bytes: 10, files: 1, calls: 1 }));
+  const libraryUsage = vi.fn<DownloadsApi['libraryUsage']>(() =>
+    Promise.resolve({ bytes: 10, files: 1, calls: 1, cacheBytes: 0, cacheLimitBytes: 2048 * 1024 * 1024 }),
+  );
   const downloadSegment = vi.fn((callId: string, recordingId: string) =>
       Promise.resolve({
         callId,
@@ -53,6 +55,9 @@ export function downloadsApi(over: Partial<DownloadsApi> = {}) {
     controlDownload: vi.fn(() => Promise.resolve(null)),
     watchDownloads,
     libraryUsage,
+    setCacheLimit: vi.fn<DownloadsApi['setCacheLimit']>((megabytes) =>
+      Promise.resolve({ bytes: 10, files: 1, calls: 1, cacheBytes: 0, cacheLimitBytes: megabytes * 1024 * 1024 }),
+    ),
     removeCallFiles: vi.fn(() => Promise.resolve(1)),
     exportCallFiles: vi.fn(() => Promise.resolve(null)),
     showCallFiles: vi.fn(() => Promise.resolve(null)),

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   actionsFor,
+  CACHE_LIMIT_RANGE,
+  cacheLimitMb,
+  cacheLimitHint,
+  formatCacheUsage,
   formatAmount,
   formatBytes,
   formatEta,
@@ -9,6 +13,7 @@ import {
   mergeItems,
   percent,
   stateLabel,
+  type LibraryUsage,
 } from '../../src/lib/downloads';
 import { item } from './download-fixtures';
 
@@ -53,9 +58,42 @@ describe('formatting', () => {
   });
 
   it('shows the library usage', () => {
-    expect(formatUsage({ bytes: 41_200_000, files: 7, calls: 3 })).toBe('3 calls, 41.2 MB on disk');
-    expect(formatUsage({ bytes: 1000, files: 1, calls: 1 })).toBe('1 call, 1.0 kB on disk');
-    expect(formatUsage({ bytes: 0, files: 0, calls: 0 })).toBe('Nothing downloaded yet');
+    const usage = (u: Pick<LibraryUsage, 'bytes' | 'files' | 'calls'>): LibraryUsage => ({
+      ...u,
+      cacheBytes: 0,
+      cacheLimitBytes: 0,
+    });
+    expect(formatUsage(usage({ bytes: 41_200_000, files: 7, calls: 3 }))).toBe('3 calls, 41.2 MB on disk');
+    expect(formatUsage(usage({ bytes: 1000, files: 1, calls: 1 }))).toBe('1 call, 1.0 kB on disk');
+    expect(formatUsage(usage({ bytes: 0, files: 0, calls: 0 }))).toBe('Nothing downloaded yet');
+  });
+});
+
+describe('the recordings cache', () => {
+  const MB = 1024 * 1024;
+  const usage = (cacheBytes: number, cacheLimitBytes: number): LibraryUsage => ({
+    bytes: 0,
+    files: 0,
+    calls: 0,
+    cacheBytes,
+    cacheLimitBytes,
+  });
+
+  it('says how much of the limit the played calls take', () => {
+    expect(formatCacheUsage(usage(120_000_000, 2048 * MB))).toBe('Played calls kept for offline: 120 MB of 2.1 GB');
+    expect(formatCacheUsage(usage(0, 64 * MB))).toBe('Played calls kept for offline: 0 B of 67.1 MB');
+    expect(formatCacheUsage(null)).toBe('Played calls kept for offline: unknown');
+  });
+
+  it('gives the limit in whole MB of 1024 × 1024 bytes, as the shell counts it', () => {
+    expect(cacheLimitMb(usage(0, 2048 * MB))).toBe(2048);
+    expect(cacheLimitMb(usage(0, CACHE_LIMIT_RANGE.max * MB))).toBe(1_048_576);
+    expect(cacheLimitMb(null)).toBeNull();
+  });
+
+  it('explains a refused limit by its code only', () => {
+    expect(cacheLimitHint('invalid_cache_limit')).toBe('Choose between 64 MB and 1 TB');
+    expect(cacheLimitHint('preferences_write_failed')).toBeNull();
   });
 });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { CallQuery } from '../../src/lib/calls';
-import { bulkNeedsConfirm, downloadAllLabel } from '../../src/lib/downloads';
+import { bulkNeedsConfirm, cacheLimitHint, downloadAllLabel, type LibraryUsage } from '../../src/lib/downloads';
 import type { PlayerEvent } from '../../src/lib/player';
-import { DownloadsStore } from '../../src/lib/stores/downloads.svelte';
+import { DownloadsStore, type DownloadsApi } from '../../src/lib/stores/downloads.svelte';
 import { PlayerStore, type PlayerApi } from '../../src/lib/stores/player.svelte';
 import { RecordingsStore } from '../../src/lib/stores/recordings.svelte';
 import type { Recording } from '../../src/lib/recordings';
@@ -90,6 +90,77 @@ describe('DownloadsStore.downloadSegment', () => {
     await other.downloadSegment('a', 'b:main:9');
     expect(other.error).toMatchObject({ command: 'download_segment', code: 'no_segment' });
     expect(other.items).toHaveLength(0);
+  });
+});
+
+describe('DownloadsStore.setCacheLimit', () => {
+  const MB = 1024 * 1024;
+  const usage = (cacheLimitBytes: number): LibraryUsage => ({
+    bytes: 10,
+    files: 1,
+    calls: 1,
+    cacheBytes: 120_000_000,
+    cacheLimitBytes,
+  });
+
+  it('sends whole MB and replaces the usage with the answer', async () => {
+    const setCacheLimit = vi.fn((megabytes: number) => Promise.resolve(usage(megabytes * MB)));
+    const { api } = downloadsApi({ setCacheLimit });
+    const store = new DownloadsStore(api);
+    await store.start();
+    expect(store.usage?.cacheLimitBytes).toBe(2048 * MB);
+
+    const setting = store.setCacheLimit(512);
+    expect(store.cacheSaving).toBe(true);
+    await expect(setting).resolves.toBe(true);
+    expect(setCacheLimit).toHaveBeenCalledWith(512);
+    expect(store.usage).toEqual(usage(512 * MB));
+    expect(store.cacheSaving).toBe(false);
+    expect(store.cacheError).toBeNull();
+
+    await store.setCacheLimit(100.4);
+    expect(setCacheLimit).toHaveBeenLastCalledWith(100);
+  });
+
+  it('keeps a refusal as the coded error, leaves the usage, and clears it on the next success', async () => {
+    const setCacheLimit = vi
+      .fn<DownloadsApi['setCacheLimit']>()
+      // The shell rejects with its plain `{ code, message }`, not an Error.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      .mockImplementationOnce(() => Promise.reject({ code: 'invalid_cache_limit', message: 'a cache of 10 MB is outside 64–1048576 MB' }))
+      .mockImplementationOnce(() => Promise.resolve(usage(64 * MB)));
+    const { api } = downloadsApi({ setCacheLimit });
+    const store = new DownloadsStore(api);
+    await store.start();
+    const before = store.usage;
+
+    await expect(store.setCacheLimit(10)).resolves.toBe(false);
+    expect(store.cacheError).toMatchObject({ command: 'set_cache_limit', code: 'invalid_cache_limit' });
+    expect(cacheLimitHint(store.cacheError?.code ?? '')).toBe('Choose between 64 MB and 1 TB');
+    expect(store.usage).toBe(before);
+    expect(store.cacheSaving).toBe(false);
+    expect(store.error, 'not a queue error').toBeNull();
+
+    await expect(store.setCacheLimit(64)).resolves.toBe(true);
+    expect(store.cacheError).toBeNull();
+    expect(store.usage?.cacheLimitBytes).toBe(64 * MB);
+  });
+
+  it('does not let a usage read sent before the new limit answer over it', async () => {
+    let answer: (u: LibraryUsage) => void = () => undefined;
+    const libraryUsage = vi.fn(
+      () =>
+        new Promise<LibraryUsage>((resolve) => {
+          answer = resolve;
+        }),
+    );
+    const { api } = downloadsApi({ libraryUsage, setCacheLimit: () => Promise.resolve(usage(256 * MB)) });
+    const store = new DownloadsStore(api);
+    const reading = store.refreshUsage();
+    await store.setCacheLimit(256);
+    answer(usage(2048 * MB));
+    await reading;
+    expect(store.usage?.cacheLimitBytes).toBe(256 * MB);
   });
 });
 

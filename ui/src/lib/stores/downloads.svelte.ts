@@ -23,6 +23,7 @@ export interface DownloadsApi {
   controlDownload(callId: string, index: number, action: DownloadAction): Promise<unknown>;
   watchDownloads(handler: (progress: Progress) => void): Promise<Unlisten>;
   libraryUsage(): Promise<LibraryUsage>;
+  setCacheLimit(megabytes: number): Promise<LibraryUsage>;
   removeCallFiles(callId: string): Promise<number>;
   exportCallFiles(callId: string): Promise<string[] | null>;
   showCallFiles(callId: string): Promise<unknown>;
@@ -44,6 +45,10 @@ export class DownloadsStore {
   rate = $state(0);
   etaSeconds: number | null = $state(null);
   usage: LibraryUsage | null = $state(null);
+  /** Why the last cache limit was refused (Settings shows it by its code). */
+  cacheError: CommandError | null = $state(null);
+  /** A cache limit is being set. */
+  cacheSaving = $state(false);
   /** The last failure of a queue action (download, control, watch). */
   error: CommandError | null = $state(null);
   notice: FilesNotice | null = $state(null);
@@ -63,6 +68,8 @@ export class DownloadsStore {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly #partial = new Set<string>();
   #stop: Unlisten | null = null;
+  /** Counts the usage reads (and limits set): a read's answer is kept only if nothing came since. */
+  #usageRequest = 0;
   #starting: Promise<void> | null = null;
   // Not rendered: who is told when a call is found on disk or removed (the call list).
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
@@ -76,6 +83,7 @@ export class DownloadsStore {
       controlDownload: commands.controlDownload,
       watchDownloads: commands.watchDownloads,
       libraryUsage: commands.libraryUsage,
+      setCacheLimit: commands.setCacheLimit,
       removeCallFiles: commands.removeCallFiles,
       exportCallFiles: commands.exportCallFiles,
       showCallFiles: commands.showCallFiles,
@@ -201,11 +209,34 @@ export class DownloadsStore {
   }
 
   async refreshUsage(): Promise<void> {
+    const request = ++this.#usageRequest;
+    let usage: LibraryUsage | null;
     try {
-      this.usage = await this.#api.libraryUsage();
+      usage = await this.#api.libraryUsage();
     } catch {
       // The size is a nicety: the panel says "size unknown" rather than an error.
-      this.usage = null;
+      usage = null;
+    }
+    if (request === this.#usageRequest) this.usage = usage;
+  }
+
+  /**
+   * Sets the played recordings' cache limit (whole MB; the shell evicts down to it) and keeps
+   * the usage it answers. False when refused: `cacheError` says why.
+   */
+  async setCacheLimit(megabytes: number): Promise<boolean> {
+    // A usage read still under way predates the new limit: its answer is dropped.
+    this.#usageRequest += 1;
+    this.cacheError = null;
+    this.cacheSaving = true;
+    try {
+      this.usage = await this.#api.setCacheLimit(Math.round(megabytes));
+      return true;
+    } catch (err) {
+      this.cacheError = toCommandError('set_cache_limit', err);
+      return false;
+    } finally {
+      this.cacheSaving = false;
     }
   }
 
