@@ -19,6 +19,7 @@
 mod bulk;
 mod error;
 mod files;
+mod part;
 pub mod paths;
 mod recover;
 pub mod source;

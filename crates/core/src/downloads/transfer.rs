@@ -9,7 +9,7 @@
 use std::io::SeekFrom;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use backon::BackoffBuilder;
@@ -17,12 +17,12 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, ETAG, IF_RANGE, LAST_MODIFIED, RANGE};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio::sync::{mpsc, oneshot};
 
+use super::part::Part;
 use super::{Control, DownloadError, DownloadOptions, paths};
 use crate::http;
 use crate::library::{DownloadRecord, FileRecord, Library};
-use crate::remote::{RemoteError, UrlLease};
+use crate::remote::{LeasedUrl, RemoteError, UrlLease};
 
 pub(super) enum Ended {
     Done(FileRecord),
@@ -44,277 +44,12 @@ pub(super) struct Job<'a> {
 
 /// What the response to a request means for the `.part`.
 enum Answer {
-    /// The body continues the `.part` at `pos`.
+    /// The body continues the `.part` at its length.
     Continue(reqwest::Response),
     /// The body is the whole object: truncate the `.part` first.
     Restart(reqwest::Response),
     /// The `.part` already holds every byte.
     Complete,
-}
-
-/// Chunks queued for the writer before the receiving task waits (backpressure).
-const QUEUED_CHUNKS: usize = 32;
-
-enum Op {
-    Write(bytes::Bytes),
-    Flush(oneshot::Sender<std::io::Result<()>>),
-    Truncate(oneshot::Sender<std::io::Result<()>>),
-}
-
-/// The `.part` being written: a blocking thread writes the chunks the receiving task hands it
-/// (and a thread of its own hashes them), so receiving, writing and hashing overlap. (All three
-/// on one task capped a 1 GB loopback download at ~0.3x curl.)
-struct Part {
-    ops: mpsc::Sender<Op>,
-    worker: Option<tokio::task::JoinHandle<std::io::Result<(std::fs::File, Sha256, Stages)>>>,
-    /// Set when the transfer ends without [`Part::finish`]: the writer stops at once, so a
-    /// retry reopening the `.part` never races writes still queued here.
-    abandoned: Arc<AtomicBool>,
-    pos: u64,
-}
-
-/// Where a transfer's time went (logged at debug level when it completes; the downloads
-/// benchmark prints it with `BENCH_PROFILE=1`).
-#[derive(Debug, Default)]
-struct Stages {
-    /// Receiving task: waiting for the next chunk from the connection.
-    receive: Duration,
-    /// Receiving task: waiting for room in the writer's queue (the writer is behind).
-    queue: Duration,
-    /// Receiving task: saving the progress in the library (once a second; a synchronous commit).
-    save: Duration,
-    chunks: u64,
-    /// Hashing thread: busy. Writer thread: writing, and idle.
-    hash: Duration,
-    write: Duration,
-    idle: Duration,
-}
-
-/// What the hashing thread is handed, in the file's order.
-enum HashOp {
-    Data(bytes::Bytes),
-    /// The file was truncated: start over.
-    Reset,
-}
-
-/// Chunks queued for the hashing thread (cheap: `Bytes` are shared, not copied).
-const QUEUED_HASHES: usize = 64;
-
-/// Writes the `.part` while a second thread hashes the same chunks: writing and hashing each
-/// took about a core on their own, and done one after the other they capped a 1 GB loopback
-/// download at ~0.45x curl with the other core half idle (benches/downloads.rs).
-fn write_part(
-    file: std::fs::File,
-    hasher: Sha256,
-    ops: mpsc::Receiver<Op>,
-    abandoned: &AtomicBool,
-) -> std::io::Result<(std::fs::File, Sha256, Stages)> {
-    let (hashes, hash_rx) = std::sync::mpsc::sync_channel::<HashOp>(QUEUED_HASHES);
-    std::thread::scope(|scope| {
-        let hashing = scope.spawn(move || {
-            let mut hasher = hasher;
-            let mut busy = Duration::ZERO;
-            for op in hash_rx {
-                let started = Instant::now();
-                match op {
-                    HashOp::Data(bytes) => hasher.update(&bytes),
-                    HashOp::Reset => hasher = Sha256::new(),
-                }
-                busy += started.elapsed();
-            }
-            (hasher, busy)
-        });
-        let written = write_chunks(file, ops, &hashes, abandoned);
-        // Closing the queue ends the hashing thread once it has caught up.
-        drop(hashes);
-        let (hasher, busy) = hashing
-            .join()
-            .map_err(|_| std::io::Error::other("the hashing thread failed"))?;
-        let (file, mut stages) = written?;
-        stages.hash = busy;
-        Ok((file, hasher, stages))
-    })
-}
-
-fn write_chunks(
-    file: std::fs::File,
-    mut ops: mpsc::Receiver<Op>,
-    hashes: &std::sync::mpsc::SyncSender<HashOp>,
-    abandoned: &AtomicBool,
-) -> std::io::Result<(std::fs::File, Stages)> {
-    use std::io::Seek;
-    let hash = |op: HashOp| {
-        hashes
-            .send(op)
-            .map_err(|_| std::io::Error::other("the hashing thread stopped"))
-    };
-    let mut file = file;
-    let mut stages = Stages::default();
-    // The chunks themselves, written with one writev per batch: no copy into a buffer first.
-    let mut batch = Batch::default();
-    let mut waited = Instant::now();
-    while let Some(op) = ops.blocking_recv() {
-        stages.idle += waited.elapsed();
-        if abandoned.load(Ordering::SeqCst) {
-            // The batch is dropped unwritten.
-            return Err(std::io::Error::other("the download stopped"));
-        }
-        match op {
-            Op::Write(bytes) => {
-                hash(HashOp::Data(bytes.clone()))?;
-                batch.push(bytes);
-                if batch.len >= WRITE_BATCH {
-                    let started = Instant::now();
-                    batch.write_to(&mut file)?;
-                    stages.write += started.elapsed();
-                }
-            }
-            Op::Flush(ack) => {
-                let _ = ack.send(batch.write_to(&mut file));
-            }
-            Op::Truncate(ack) => {
-                let result = batch.write_to(&mut file).and_then(|()| {
-                    file.set_len(0)?;
-                    file.seek(std::io::SeekFrom::Start(0)).map(|_| ())
-                });
-                let result = result.and_then(|()| hash(HashOp::Reset));
-                let _ = ack.send(result);
-            }
-        }
-        waited = Instant::now();
-    }
-    let started = Instant::now();
-    batch.write_to(&mut file)?;
-    stages.write += started.elapsed();
-    Ok((file, stages))
-}
-
-/// Bytes gathered before the writer writes them (the chunks come in tens to hundreds of KB).
-const WRITE_BATCH: usize = 1 << 20;
-
-#[derive(Default)]
-struct Batch {
-    chunks: Vec<bytes::Bytes>,
-    len: usize,
-}
-
-impl Batch {
-    fn push(&mut self, bytes: bytes::Bytes) {
-        self.len += bytes.len();
-        self.chunks.push(bytes);
-    }
-
-    /// Writes every chunk, in order, and empties the batch.
-    fn write_to(&mut self, file: &mut std::fs::File) -> std::io::Result<()> {
-        use std::io::{IoSlice, Write};
-        let mut slices: Vec<IoSlice<'_>> = self.chunks.iter().map(|c| IoSlice::new(c)).collect();
-        let mut rest = &mut slices[..];
-        while !rest.is_empty() {
-            match file.write_vectored(rest) {
-                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
-                Ok(n) => IoSlice::advance_slices(&mut rest, n),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        drop(slices);
-        self.chunks.clear();
-        self.len = 0;
-        Ok(())
-    }
-}
-
-impl Part {
-    fn start(file: std::fs::File, hasher: Sha256, pos: u64) -> Self {
-        let (ops, receiver) = mpsc::channel(QUEUED_CHUNKS);
-        let abandoned = Arc::new(AtomicBool::new(false));
-        let stop = Arc::clone(&abandoned);
-        let worker = tokio::task::spawn_blocking(move || write_part(file, hasher, receiver, &stop));
-        Self {
-            ops,
-            worker: Some(worker),
-            abandoned,
-            pos,
-        }
-    }
-
-    /// The writer's own error, once it has stopped.
-    async fn failure(&mut self, path: &Path) -> DownloadError {
-        let reason = match self.worker.take() {
-            Some(worker) => match worker.await {
-                Ok(Err(e)) => return DownloadError::io(path, &e),
-                Ok(Ok(_)) => "the writer stopped early".to_owned(),
-                Err(e) => format!("the writer failed: {e}"),
-            },
-            None => "the writer is gone".to_owned(),
-        };
-        DownloadError::Io {
-            path: path.display().to_string(),
-            reason,
-        }
-    }
-
-    async fn write(&mut self, bytes: bytes::Bytes, path: &Path) -> Result<(), DownloadError> {
-        let len = bytes.len() as u64;
-        if self.ops.send(Op::Write(bytes)).await.is_err() {
-            return Err(self.failure(path).await);
-        }
-        self.pos += len;
-        Ok(())
-    }
-
-    async fn ask(
-        &mut self,
-        op: fn(oneshot::Sender<std::io::Result<()>>) -> Op,
-        path: &Path,
-    ) -> Result<(), DownloadError> {
-        let (ack, done) = oneshot::channel();
-        if self.ops.send(op(ack)).await.is_err() {
-            return Err(self.failure(path).await);
-        }
-        match done.await {
-            Ok(result) => result.map_err(|e| DownloadError::io(path, &e)),
-            Err(_) => Err(self.failure(path).await),
-        }
-    }
-
-    async fn flush(&mut self, path: &Path) -> Result<(), DownloadError> {
-        self.ask(Op::Flush, path).await
-    }
-
-    async fn truncate(&mut self, path: &Path) -> Result<(), DownloadError> {
-        self.ask(Op::Truncate, path).await?;
-        self.pos = 0;
-        Ok(())
-    }
-
-    /// Every byte written: the file and the SHA-256 of its content.
-    async fn finish(
-        mut self,
-        path: &Path,
-    ) -> Result<(std::fs::File, Sha256, Stages), DownloadError> {
-        let (ops, _) = mpsc::channel(1);
-        drop(std::mem::replace(&mut self.ops, ops)); // closing the queue ends the writer
-        match self.worker.take() {
-            Some(worker) => match worker.await {
-                Ok(Ok(written)) => Ok(written),
-                Ok(Err(e)) => Err(DownloadError::io(path, &e)),
-                Err(e) => Err(DownloadError::Io {
-                    path: path.display().to_string(),
-                    reason: format!("the writer failed: {e}"),
-                }),
-            },
-            None => Err(self.failure(path).await),
-        }
-    }
-}
-
-impl Drop for Part {
-    fn drop(&mut self) {
-        if self.worker.is_some() {
-            self.abandoned.store(true, Ordering::SeqCst);
-        }
-    }
 }
 
 fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> Option<String> {
@@ -382,52 +117,103 @@ async fn copy_prefix(from: &Path, to: &Path, len: u64) -> std::io::Result<u64> {
     .map_err(std::io::Error::other)?
 }
 
+/// The object the `.part` holds the start of: its length and validator, once known.
+struct Resume {
+    total: Option<u64>,
+    validator: Option<String>,
+}
+
+impl Resume {
+    fn forget(&mut self) {
+        self.total = None;
+        self.validator = None;
+    }
+}
+
+/// What the receiving task measured (see [`Stages`]).
+#[derive(Default)]
+struct Received {
+    receive: Duration,
+    queue: Duration,
+    save: Duration,
+    chunks: u64,
+}
+
+/// What to do after one response.
+enum Next {
+    Body(Answer),
+    /// Ask again at once (the `.part` was started over).
+    Again,
+    /// Ask again after a pause, unless the retries are spent.
+    Retry(DownloadError),
+    /// Storage refused the URL (this status): renew it, then ask again.
+    Refused(u16),
+}
+
+/// How a body ended.
+enum BodyEnd {
+    /// Every byte of the object is in the `.part`.
+    Done,
+    /// Paused or cancelled meanwhile: ask the control.
+    Interrupted,
+    Retry(DownloadError),
+}
+
 pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
     let record = job.record;
-    let options = job.options;
     let call_dir = paths::inside(job.data_dir, &paths::call_dir(&record.call_id)?)?;
     crate::files::create_dir_all(&call_dir).map_err(|e| DownloadError::io(&call_dir, &e))?;
     let part_path = paths::inside(
         job.data_dir,
         &paths::part_path(&record.call_id, record.index)?,
     )?;
-    let io = |e: std::io::Error| DownloadError::io(&part_path, &e);
+    let (mut part, mut resume) = open_part(&job, &part_path).await?;
+    let started = Instant::now();
+    let received = match fetch(&job, &call_dir, &part_path, &mut part, &mut resume).await? {
+        Ok(received) => received,
+        Err(ended) => return Ok(ended),
+    };
+    let file = commit(&job, part, resume, &part_path, started, received).await?;
+    Ok(Ended::Done(file))
+}
 
+/// Opens (or creates) the `.part`: an empty one starts from what the recordings cache holds
+/// of the recording; a prefix that cannot be checked is dropped; the hash covers the prefix
+/// read back from disk (not trusted from anywhere else).
+async fn open_part(job: &Job<'_>, part_path: &Path) -> Result<(Part, Resume), DownloadError> {
+    let record = job.record;
+    let io = |e: std::io::Error| DownloadError::io(part_path, &e);
     let mut file = crate::files::tokio_options()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
-        .open(&part_path)
+        .open(part_path)
         .await
         .map_err(io)?;
     let mut pos = file.metadata().await.map_err(io)?.len();
-    let mut total = record.total;
-    let mut validator = record.validator.clone();
+    let mut resume = Resume {
+        total: record.total,
+        validator: record.validator.clone(),
+    };
     if pos == 0
-        && let Some((cached, len, cached_total, cached_validator)) =
+        && let Some((cached, len, total, validator)) =
             job.library.cache().prefix(&record.segment_id)
-        && cached_total.is_some_and(|t| t <= options.max_bytes)
+        && total.is_some_and(|t| t <= job.options.max_bytes)
     {
-        // What playback fetched is the `.part`'s start: the request below asks only for the
-        // rest, under the cached bytes' validator (If-Range), so a changed object starts over.
-        pos = copy_prefix(&cached, &part_path, len).await.map_err(io)?;
-        total = cached_total;
-        validator = cached_validator;
-        file = crate::files::tokio_options()
-            .read(true)
-            .write(true)
-            .open(&part_path)
-            .await
-            .map_err(io)?;
+        // What playback fetched is the `.part`'s start: the request asks only for the rest,
+        // under the cached bytes' validator (If-Range), so a changed object starts over.
+        pos = copy_prefix(&cached, part_path, len).await.map_err(io)?;
+        resume = Resume { total, validator };
     }
-    if total.is_some_and(|t| pos > t) || (pos > 0 && total.is_none() && validator.is_none()) {
+    if resume.total.is_some_and(|t| pos > t)
+        || (pos > 0 && resume.total.is_none() && resume.validator.is_none())
+    {
         // Longer than the object, or nothing to check a resume against: start over.
         file.set_len(0).await.map_err(io)?;
         pos = 0;
-        validator = None;
+        resume.validator = None;
     }
-    // The hash covers the prefix already on disk, read back (not trusted from anywhere else).
     let mut hasher = Sha256::new();
     if pos > 0 {
         file.seek(SeekFrom::Start(0)).await.map_err(io)?;
@@ -445,9 +231,22 @@ pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
         pos = hashed;
     }
     file.seek(SeekFrom::Start(pos)).await.map_err(io)?;
-    let mut part = Part::start(file.into_std().await, hasher, pos);
-    (job.progress)(part.pos, total);
+    let part = Part::start(file.into_std().await, hasher, pos);
+    (job.progress)(part.pos, resume.total);
+    Ok((part, resume))
+}
 
+/// Requests the rest of the object until the `.part` holds all of it (`Ok(Ok)`), the item is
+/// paused or cancelled (`Ok(Err)`), or it fails for good: drops, stalls and 5xx are retried
+/// with backoff from the byte reached, refused URLs renewed through the lease.
+async fn fetch(
+    job: &Job<'_>,
+    call_dir: &Path,
+    part_path: &Path,
+    part: &mut Part,
+    resume: &mut Resume,
+) -> Result<Result<Received, Ended>, DownloadError> {
+    let options = job.options;
     let new_backoff = || {
         backon::ExponentialBuilder::default()
             .with_min_delay(options.min_delay)
@@ -459,288 +258,325 @@ pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
     let mut backoff = new_backoff();
     let mut refusals = 0usize;
     let mut space_checked = false;
-    let mut last_saved = Instant::now();
-    let started = Instant::now();
-    let mut receive = Duration::ZERO;
-    let mut queue = Duration::ZERO;
-    let mut save = Duration::ZERO;
-    let mut chunks = 0u64;
-
-    // Gives up (with `error`) when the retries are spent, else waits and returns.
-    macro_rules! retry {
-        ($error:expr) => {{
-            match backoff.next() {
-                Some(delay) => {
-                    tracing::debug!(?delay, "retrying a download: {}", $error);
-                    sleep_or_control(job.control, delay).await;
-                }
-                None => return Err($error),
-            }
-        }};
-    }
-
-    'request: loop {
+    let mut received = Received::default();
+    loop {
         match job.control.state.load(Ordering::SeqCst) {
             Control::PAUSE => {
-                part.flush(&part_path).await?;
-                return Ok(Ended::Paused);
+                part.flush(part_path).await?;
+                return Ok(Err(Ended::Paused));
             }
-            Control::CANCEL => return Ok(Ended::Cancelled),
+            Control::CANCEL => return Ok(Err(Ended::Cancelled)),
             _ => {}
         }
-        // Each request asks the lease: it renews a URL about to expire before it is refused.
-        let leased = job.lease.current().await.map_err(DownloadError::Remote)?;
-        let url = leased.url.expose().clone();
-        let shown = http::redact(&url);
-        if !http::is_allowed_remote(&url) {
-            return Err(DownloadError::Remote(RemoteError::UnsafeUrl { url: shown }));
-        }
-        let mut request = job.http.get(url);
-        if part.pos > 0 {
-            request = request.header(RANGE, format!("bytes={}-", part.pos));
-            if let Some(validator) = &validator {
-                request = request.header(IF_RANGE, validator);
-            }
-        }
-        let response = match tokio::time::timeout(options.idle_timeout, request.send()).await {
-            Err(_) => {
-                retry!(DownloadError::Remote(RemoteError::Transport {
-                    url: shown,
-                    reason: "no answer in time".into(),
-                }));
-                continue;
-            }
-            Ok(Err(error)) => {
-                let failure = DownloadError::Remote(RemoteError::Transport {
-                    url: shown,
-                    reason: crate::auth::describe_transport_error(&error),
-                });
-                if error.is_redirect() {
-                    return Err(failure);
+        let retry = match request(job, part, resume).await? {
+            (_, Err(failure)) => Some(failure),
+            (leased, Ok(response)) => match classify(response, part, part_path, resume).await? {
+                Next::Again => None,
+                Next::Retry(failure) => Some(failure),
+                Next::Refused(status) => {
+                    refusals += 1;
+                    if refusals > options.max_refusals {
+                        return Err(DownloadError::Remote(RemoteError::Refused {
+                            status,
+                            url: http::redact(leased.url.expose()),
+                        }));
+                    }
+                    // The lease resolves again (once for every reader); the next request
+                    // takes it.
+                    job.lease
+                        .refused(&leased)
+                        .await
+                        .map_err(DownloadError::Remote)?;
+                    None
                 }
-                retry!(failure);
-                continue;
-            }
-            Ok(Ok(response)) => response,
-        };
-        let status = response.status();
-        let answer = match status {
-            StatusCode::PARTIAL_CONTENT => {
-                let range = header(&response, CONTENT_RANGE).and_then(|v| content_range(&v));
-                let fresh = validator_of(&response);
-                let changed = matches!((&validator, &fresh), (Some(old), Some(new)) if old != new);
-                match range {
-                    Some((start, _, object_len)) if start == part.pos && !changed => {
-                        if let Some(len) = object_len {
-                            if total.is_some_and(|t| t != len) && part.pos > 0 {
-                                // Same validator, another length: do not trust the prefix.
-                                part.truncate(&part_path).await?;
-                                total = None;
-                                validator = None;
-                                continue 'request;
+                Next::Body(answer) => {
+                    let response = match answer {
+                        Answer::Complete => return Ok(Ok(received)),
+                        Answer::Restart(response) => {
+                            if part.pos > 0 {
+                                tracing::info!(
+                                    "the server sent the whole object: restarting the file"
+                                );
+                                part.truncate(part_path).await?;
                             }
-                            total = Some(len);
+                            response
                         }
-                        validator = fresh.or(validator);
-                        Answer::Continue(response)
-                    }
-                    _ => {
-                        // Another range than asked, or a changed object: start over, unranged.
-                        part.truncate(&part_path).await?;
-                        total = None;
-                        validator = None;
-                        continue 'request;
-                    }
-                }
-            }
-            StatusCode::OK => {
-                total = header(&response, CONTENT_LENGTH).and_then(|v| v.parse().ok());
-                validator = validator_of(&response);
-                Answer::Restart(response)
-            }
-            StatusCode::RANGE_NOT_SATISFIABLE => {
-                let len = header(&response, CONTENT_RANGE).and_then(|v| {
-                    v.trim()
-                        .strip_prefix("bytes */")
-                        .and_then(|n| n.trim().parse::<u64>().ok())
-                });
-                if len == Some(part.pos) && total.is_none_or(|t| t == part.pos) {
-                    total = len;
-                    Answer::Complete
-                } else {
-                    part.truncate(&part_path).await?;
-                    total = None;
-                    validator = None;
-                    retry!(DownloadError::Remote(RemoteError::Http {
-                        status: 416,
-                        url: shown,
-                    }));
-                    continue;
-                }
-            }
-            // Expired or bad signatures: S3/CloudFront 403, Supabase Storage and GCS 400.
-            StatusCode::BAD_REQUEST
-            | StatusCode::UNAUTHORIZED
-            | StatusCode::FORBIDDEN
-            | StatusCode::GONE => {
-                refusals += 1;
-                if refusals > options.max_refusals {
-                    return Err(DownloadError::Remote(RemoteError::Refused {
-                        status: status.as_u16(),
-                        url: shown,
-                    }));
-                }
-                // The lease resolves again (once for every reader); the next request takes it.
-                job.lease
-                    .refused(&leased)
-                    .await
-                    .map_err(DownloadError::Remote)?;
-                continue;
-            }
-            status
-                if status.is_server_error()
-                    || status == StatusCode::REQUEST_TIMEOUT
-                    || status == StatusCode::TOO_MANY_REQUESTS =>
-            {
-                retry!(DownloadError::Remote(RemoteError::Http {
-                    status: status.as_u16(),
-                    url: shown,
-                }));
-                continue;
-            }
-            status => {
-                return Err(DownloadError::Remote(RemoteError::Http {
-                    status: status.as_u16(),
-                    url: shown,
-                }));
-            }
-        };
-        let mut response = match answer {
-            Answer::Complete => break 'request,
-            Answer::Restart(response) => {
-                if part.pos > 0 {
-                    tracing::info!(url = %shown, "the server sent the whole object: restarting the file");
-                    part.truncate(&part_path).await?;
-                }
-                response
-            }
-            Answer::Continue(response) => response,
-        };
-        refusals = 0;
-        // The validator and length are saved before any byte of this answer is written, so
-        // a restart after a kill resumes against the same object.
-        job.library.set_download_progress(
-            &record.call_id,
-            record.index,
-            part.pos,
-            total,
-            validator.as_deref(),
-        )?;
-        if let Some(announced) = total.filter(|t| *t > options.max_bytes) {
-            return Err(DownloadError::TooLarge {
-                limit: options.max_bytes,
-                announced: Some(announced),
-            });
-        }
-        if !space_checked {
-            let needed = total.map_or(0, |t| t.saturating_sub(part.pos));
-            check_space(&call_dir, needed, options.reserve_bytes)?;
-            space_checked = true;
-        }
-        loop {
-            let waiting = Instant::now();
-            let chunk = tokio::select! {
-                chunk = tokio::time::timeout(options.idle_timeout, response.chunk()) => chunk,
-                _ = job.control.notify.notified() => continue 'request,
-            };
-            receive += waiting.elapsed();
-            match chunk {
-                Ok(Ok(Some(bytes))) => {
-                    let end = part.pos + bytes.len() as u64;
-                    if let Some(t) = total
-                        && end > t
-                    {
-                        return Err(DownloadError::Length {
-                            expected: t,
-                            got: end,
-                        });
-                    }
-                    if end > options.max_bytes {
+                        Answer::Continue(response) => response,
+                    };
+                    refusals = 0;
+                    // The validator and length are saved before any byte of this answer is
+                    // written, so a restart after a kill resumes against the same object.
+                    save_progress(job, part.pos, resume)?;
+                    if let Some(announced) = resume.total.filter(|t| *t > options.max_bytes) {
                         return Err(DownloadError::TooLarge {
                             limit: options.max_bytes,
-                            announced: None,
+                            announced: Some(announced),
                         });
                     }
-                    let queued = Instant::now();
-                    part.write(bytes, &part_path).await?;
-                    queue += queued.elapsed();
-                    chunks += 1;
-                    backoff = new_backoff();
-                    (job.progress)(part.pos, total);
-                    if last_saved.elapsed() >= Duration::from_secs(1) {
-                        let saving = Instant::now();
-                        job.library.set_download_progress(
-                            &record.call_id,
-                            record.index,
-                            part.pos,
-                            total,
-                            validator.as_deref(),
-                        )?;
-                        last_saved = Instant::now();
-                        save += saving.elapsed();
+                    if !space_checked {
+                        let needed = resume.total.map_or(0, |t| t.saturating_sub(part.pos));
+                        check_space(call_dir, needed, options.reserve_bytes)?;
+                        space_checked = true;
+                    }
+                    let before = part.pos;
+                    let end =
+                        receive(job, response, part, part_path, resume, &mut received).await?;
+                    if part.pos > before {
+                        backoff = new_backoff();
+                    }
+                    match end {
+                        BodyEnd::Done => return Ok(Ok(received)),
+                        BodyEnd::Interrupted => None,
+                        BodyEnd::Retry(failure) => Some(failure),
                     }
                 }
-                Ok(Ok(None)) => {
-                    if total.is_none_or(|t| part.pos >= t) {
-                        break 'request;
+            },
+        };
+        if let Some(failure) = retry {
+            // Gives up when the retries are spent, else waits (or wakes for a control).
+            let Some(delay) = backoff.next() else {
+                return Err(failure);
+            };
+            tracing::debug!(?delay, "retrying a download: {failure}");
+            sleep_or_control(job.control, delay).await;
+        }
+    }
+}
+
+/// One request for the rest of the object (from the `.part`'s length, under its validator).
+/// A failure to get any answer is in the inner `Err`, to retry; a redirect or a URL Callrec
+/// does not fetch from fails for good.
+async fn request(
+    job: &Job<'_>,
+    part: &Part,
+    resume: &Resume,
+) -> Result<(LeasedUrl, Result<reqwest::Response, DownloadError>), DownloadError> {
+    // Each request asks the lease: it renews a URL about to expire before it is refused.
+    let leased = job.lease.current().await.map_err(DownloadError::Remote)?;
+    let url = leased.url.expose().clone();
+    let shown = http::redact(&url);
+    if !http::is_allowed_remote(&url) {
+        return Err(DownloadError::Remote(RemoteError::UnsafeUrl { url: shown }));
+    }
+    let mut request = job.http.get(url);
+    if part.pos > 0 {
+        request = request.header(RANGE, format!("bytes={}-", part.pos));
+        if let Some(validator) = &resume.validator {
+            request = request.header(IF_RANGE, validator);
+        }
+    }
+    let answer = match tokio::time::timeout(job.options.idle_timeout, request.send()).await {
+        Err(_) => Err(DownloadError::Remote(RemoteError::Transport {
+            url: shown,
+            reason: "no answer in time".into(),
+        })),
+        Ok(Err(error)) => {
+            let failure = DownloadError::Remote(RemoteError::Transport {
+                url: shown,
+                reason: crate::auth::describe_transport_error(&error),
+            });
+            if error.is_redirect() {
+                return Err(failure);
+            }
+            Err(failure)
+        }
+        Ok(Ok(response)) => Ok(response),
+    };
+    Ok((leased, answer))
+}
+
+/// What a response means for the `.part` (started over here when it must be).
+async fn classify(
+    response: reqwest::Response,
+    part: &mut Part,
+    part_path: &Path,
+    resume: &mut Resume,
+) -> Result<Next, DownloadError> {
+    let status = response.status();
+    let shown = http::redact(response.url());
+    Ok(match status {
+        StatusCode::PARTIAL_CONTENT => {
+            let range = header(&response, CONTENT_RANGE).and_then(|v| content_range(&v));
+            let fresh = validator_of(&response);
+            let changed =
+                matches!((&resume.validator, &fresh), (Some(old), Some(new)) if old != new);
+            match range {
+                Some((start, _, object_len)) if start == part.pos && !changed => {
+                    if let Some(len) = object_len {
+                        if resume.total.is_some_and(|t| t != len) && part.pos > 0 {
+                            // Same validator, another length: do not trust the prefix.
+                            part.truncate(part_path).await?;
+                            resume.forget();
+                            return Ok(Next::Again);
+                        }
+                        resume.total = Some(len);
                     }
-                    retry!(DownloadError::Remote(RemoteError::Transport {
-                        url: shown.clone(),
-                        reason: "the body ended early".into(),
-                    }));
-                    continue 'request;
+                    resume.validator = fresh.or(resume.validator.take());
+                    Next::Body(Answer::Continue(response))
                 }
-                Ok(Err(error)) => {
-                    retry!(DownloadError::Remote(RemoteError::Transport {
-                        url: shown.clone(),
-                        reason: crate::auth::describe_transport_error(&error),
-                    }));
-                    continue 'request;
-                }
-                Err(_) => {
-                    retry!(DownloadError::Remote(RemoteError::Transport {
-                        url: shown.clone(),
-                        reason: "the body stalled".into(),
-                    }));
-                    continue 'request;
+                _ => {
+                    // Another range than asked, or a changed object: start over, unranged.
+                    part.truncate(part_path).await?;
+                    resume.forget();
+                    Next::Again
                 }
             }
         }
-    }
+        StatusCode::OK => {
+            resume.total = header(&response, CONTENT_LENGTH).and_then(|v| v.parse().ok());
+            resume.validator = validator_of(&response);
+            Next::Body(Answer::Restart(response))
+        }
+        StatusCode::RANGE_NOT_SATISFIABLE => {
+            let len = header(&response, CONTENT_RANGE).and_then(|v| {
+                v.trim()
+                    .strip_prefix("bytes */")
+                    .and_then(|n| n.trim().parse::<u64>().ok())
+            });
+            if len == Some(part.pos) && resume.total.is_none_or(|t| t == part.pos) {
+                resume.total = len;
+                Next::Body(Answer::Complete)
+            } else {
+                part.truncate(part_path).await?;
+                resume.forget();
+                Next::Retry(DownloadError::Remote(RemoteError::Http {
+                    status: 416,
+                    url: shown,
+                }))
+            }
+        }
+        // Expired or bad signatures: S3/CloudFront 403, Supabase Storage and GCS 400.
+        StatusCode::BAD_REQUEST
+        | StatusCode::UNAUTHORIZED
+        | StatusCode::FORBIDDEN
+        | StatusCode::GONE => Next::Refused(status.as_u16()),
+        status
+            if status.is_server_error()
+                || status == StatusCode::REQUEST_TIMEOUT
+                || status == StatusCode::TOO_MANY_REQUESTS =>
+        {
+            Next::Retry(DownloadError::Remote(RemoteError::Http {
+                status: status.as_u16(),
+                url: shown,
+            }))
+        }
+        status => {
+            return Err(DownloadError::Remote(RemoteError::Http {
+                status: status.as_u16(),
+                url: shown,
+            }));
+        }
+    })
+}
 
-    // Every byte is here: check the length, sniff, save the hash, rename, then record. The
-    // fsync comes after, off the critical path ([`make_durable`]): the file is complete and
-    // playable now, and a crash before the fsync is caught by hashing it again on restart.
+fn save_progress(job: &Job<'_>, pos: u64, resume: &Resume) -> Result<(), DownloadError> {
+    Ok(job.library.set_download_progress(
+        &job.record.call_id,
+        job.record.index,
+        pos,
+        resume.total,
+        resume.validator.as_deref(),
+    )?)
+}
+
+/// Writes the body into the `.part` as it arrives, bounded by the object's announced length
+/// and by [`DownloadOptions::max_bytes`]; the progress is saved once a second.
+async fn receive(
+    job: &Job<'_>,
+    mut response: reqwest::Response,
+    part: &mut Part,
+    part_path: &Path,
+    resume: &Resume,
+    received: &mut Received,
+) -> Result<BodyEnd, DownloadError> {
+    let options = job.options;
+    let shown = http::redact(response.url());
+    let mut last_saved = Instant::now();
+    loop {
+        let waiting = Instant::now();
+        let chunk = tokio::select! {
+            chunk = tokio::time::timeout(options.idle_timeout, response.chunk()) => chunk,
+            _ = job.control.notify.notified() => return Ok(BodyEnd::Interrupted),
+        };
+        received.receive += waiting.elapsed();
+        let reason = match chunk {
+            Ok(Ok(Some(bytes))) => {
+                let end = part.pos + bytes.len() as u64;
+                if let Some(t) = resume.total
+                    && end > t
+                {
+                    return Err(DownloadError::Length {
+                        expected: t,
+                        got: end,
+                    });
+                }
+                if end > options.max_bytes {
+                    return Err(DownloadError::TooLarge {
+                        limit: options.max_bytes,
+                        announced: None,
+                    });
+                }
+                let queued = Instant::now();
+                part.write(bytes, part_path).await?;
+                received.queue += queued.elapsed();
+                received.chunks += 1;
+                (job.progress)(part.pos, resume.total);
+                if last_saved.elapsed() >= Duration::from_secs(1) {
+                    let saving = Instant::now();
+                    save_progress(job, part.pos, resume)?;
+                    last_saved = Instant::now();
+                    received.save += saving.elapsed();
+                }
+                continue;
+            }
+            Ok(Ok(None)) => {
+                if resume.total.is_none_or(|t| part.pos >= t) {
+                    return Ok(BodyEnd::Done);
+                }
+                "the body ended early".to_owned()
+            }
+            Ok(Err(error)) => crate::auth::describe_transport_error(&error),
+            Err(_) => "the body stalled".to_owned(),
+        };
+        return Ok(BodyEnd::Retry(DownloadError::Remote(
+            RemoteError::Transport { url: shown, reason },
+        )));
+    }
+}
+
+/// Every byte is here: check the length, sniff, save the hash, rename, then record. The
+/// fsync comes after, off the critical path ([`make_durable`]): the file is complete and
+/// playable now, and a crash before the fsync is caught by hashing it again on restart.
+async fn commit(
+    job: &Job<'_>,
+    part: Part,
+    resume: Resume,
+    part_path: &Path,
+    started: Instant,
+    received: Received,
+) -> Result<FileRecord, DownloadError> {
+    let record = job.record;
+    let io = |e: std::io::Error| DownloadError::io(part_path, &e);
     let written = part.pos;
-    let received = started.elapsed();
-    let (file, hasher, mut stages) = part.finish(&part_path).await?;
-    stages.receive = receive;
-    stages.queue = queue;
-    stages.save = save;
-    stages.chunks = chunks;
+    let receiving = started.elapsed();
+    let (file, hasher, mut stages) = part.finish(part_path).await?;
+    stages.receive = received.receive;
+    stages.queue = received.queue;
+    stages.save = received.save;
+    stages.chunks = received.chunks;
     tracing::debug!(
         target: "callrec_core::downloads::stages",
         bytes = written,
-        ?received,
-        writer_behind = ?started.elapsed() - received,
+        received = ?receiving,
+        writer_behind = ?started.elapsed() - receiving,
         ?stages,
         "a segment's transfer, stage by stage"
     );
     let mut file = tokio::fs::File::from_std(file);
     let len = file.metadata().await.map_err(io)?.len();
-    if len != written || total.is_some_and(|t| t != len) {
+    if len != written || resume.total.is_some_and(|t| t != len) {
         return Err(DownloadError::Length {
-            expected: total.unwrap_or(written),
+            expected: resume.total.unwrap_or(written),
             got: len,
         });
     }
@@ -763,7 +599,7 @@ pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
     // `files` row is adopted only if it hashes to this.
     job.library
         .set_download_sha256(&record.call_id, record.index, &sha256)?;
-    tokio::fs::rename(&part_path, &final_path)
+    tokio::fs::rename(part_path, &final_path)
         .await
         .map_err(|e| DownloadError::io(&final_path, &e))?;
     let file = FileRecord {
@@ -772,12 +608,12 @@ pub(super) async fn transfer(job: Job<'_>) -> Result<Ended, DownloadError> {
         path: paths::to_stored(&final_rel)?,
         size: len,
         sha256,
-        etag: validator.filter(|v| v.starts_with('"')),
+        etag: resume.validator.filter(|v| v.starts_with('"')),
         content_type: Some(paths::content_type(ext).to_owned()),
         completed_at: time::OffsetDateTime::now_utc().unix_timestamp(),
     };
     job.library.complete_download(&file, false)?;
-    Ok(Ended::Done(file))
+    Ok(file)
 }
 
 /// Puts a completed file's data and directory entry on disk, then records it as durable.
@@ -834,47 +670,4 @@ pub(super) fn hash_file(path: &Path) -> std::io::Result<String> {
         hasher.update(&buffer[..n]);
     }
     Ok(hex(&hasher.finalize()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The writer and its hashing thread see the same chunks in the same order, across
-    /// batches and a truncation: the file and the hash agree.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn written_bytes_and_hash_agree_across_batches_and_a_truncation() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("0.part");
-        let file = std::fs::File::create(&path).unwrap();
-        let mut part = Part::start(file, Sha256::new(), 0);
-        let chunk = |seed: u8, len: usize| {
-            bytes::Bytes::from(
-                (0..len)
-                    .map(|i| seed.wrapping_add(i as u8))
-                    .collect::<Vec<_>>(),
-            )
-        };
-        // Thrown away by the truncation (more than one batch, so some of it is on disk).
-        for seed in 0..12 {
-            part.write(chunk(seed, 300_000), &path).await.unwrap();
-        }
-        part.truncate(&path).await.unwrap();
-        let mut expected = Vec::new();
-        // Odd sizes over several write batches.
-        for seed in 0..150u8 {
-            let bytes = chunk(seed.wrapping_mul(7), 250_000 + usize::from(seed) * 13);
-            expected.extend_from_slice(&bytes);
-            part.write(bytes, &path).await.unwrap();
-        }
-        assert_eq!(part.pos, expected.len() as u64);
-        let (file, hasher, _) = part.finish(&path).await.unwrap();
-        drop(file);
-        assert_eq!(std::fs::read(&path).unwrap(), expected);
-        assert_eq!(
-            hex(&hasher.finalize()),
-            hex(&Sha256::digest(&expected)),
-            "the hash covers exactly the bytes on disk"
-        );
-    }
 }
