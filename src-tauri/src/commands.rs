@@ -221,7 +221,7 @@ pub fn copy_moment_link(
     at: f64,
 ) -> Result<String, IpcError> {
     use tauri_plugin_clipboard_manager::ClipboardExt;
-    let link = crate::desktop::moment_link(&call_id, at)?;
+    let link = callrec_core::links::moment_link(&call_id, at)?;
     handle
         .clipboard()
         .write_text(link.clone())
@@ -275,7 +275,7 @@ fn forward<T: serde::Serialize + Clone + Send + 'static>(
 #[tauri::command]
 pub fn take_open_call(
     pending: State<'_, crate::desktop::PendingOpenCall>,
-) -> Option<crate::OpenCall> {
+) -> Option<callrec_core::links::OpenCall> {
     pending.take()
 }
 

@@ -15,7 +15,8 @@ use callrec_core::app::App;
 use callrec_core::config::Settings;
 
 pub use callrec_core::app::AppInfo;
-pub use desktop::{OPEN_CALL_EVENT, OpenCall};
+pub use callrec_core::links::OpenCall;
+pub use desktop::OPEN_CALL_EVENT;
 pub use error::IpcError;
 
 /// Emitted with a `SessionState` whenever the session changes, including on its own (a refresh

@@ -14,6 +14,7 @@ pub mod downloads;
 pub mod files;
 pub mod http;
 pub mod library;
+pub mod links;
 pub mod player;
 pub mod preferences;
 pub mod project;
