@@ -85,17 +85,7 @@ async fn streaming(dir: &std::path::Path) {
             .header("Range", "bytes=0-0")
             .send()
             .await;
-        let media = Arc::new(
-            StreamedMedia::new(
-                RemoteReader::new(
-                    callrec_core::http::client().unwrap(),
-                    Arc::new(FixedUrl(segment.url.clone())),
-                    ReaderOptions::default(),
-                ),
-                tokio::runtime::Handle::current(),
-            )
-            .unwrap(),
-        );
+        let media = streamed(segment);
         let timeline = vec![TimelineSegment::new(
             segment.label.clone(),
             Media::Remote(media.clone()),

@@ -30,10 +30,10 @@ pub struct Preferences {
     pub cache_limit_mb: Option<u64>,
 }
 
-/// 1 MB, as Settings counts the cache.
-pub const MB: u64 = 1024 * 1024;
+/// 1 MB, as Settings counts the cache (decimal, as the UI shows every size).
+pub const MB: u64 = 1_000_000;
 /// The largest cache Settings accepts: 1 TB.
-pub const MAX_CACHE_MB: u64 = 1024 * 1024;
+pub const MAX_CACHE_MB: u64 = 1_000_000;
 
 impl Preferences {
     /// The cache limit in bytes, the default when never set.

@@ -48,21 +48,21 @@ export const DEFAULT_ANALYSIS: CallAnalysis = {
   worstLatency: { customerEnd: 15, agentStart: 17.4, seconds: 2.4 },
 };
 
-const MB = 1024 * 1024;
+const MB = 1_000_000;
 /** The cache limits the shell accepts, in MB. */
 const CACHE_MIN_MB = 64;
-const CACHE_MAX_MB = 1024 * 1024;
+const CACHE_MAX_MB = 1_000_000;
 
 /**
  * `library_usage`'s answer when the scenario has none: 3 calls on disk, 120 MB of played
- * recordings cached under the default limit of 2048 MB (the shell's MB: 1024 × 1024 bytes).
+ * recordings cached under the default limit of 2000 MB (the shell counts an MB as 1,000,000 bytes).
  */
 export const DEFAULT_USAGE: LibraryUsage = {
   bytes: 41_200_000,
   files: 7,
   calls: 3,
   cacheBytes: 120_000_000,
-  cacheLimitBytes: 2048 * MB,
+  cacheLimitBytes: 2000 * MB,
 };
 
 export interface MediaScenario {
@@ -76,7 +76,7 @@ export interface MediaScenario {
   downloads?: Record<string, { ok: DownloadRecord[] } | { err: unknown }>;
   /** `library_usage`'s answer; [`DEFAULT_USAGE`] when absent. A limit set since replaces its `cacheLimitBytes`. */
   usage?: LibraryUsage;
-  /** `set_cache_limit` fails with this raw rejection (else, as the shell, outside 64–1048576 MB). */
+  /** `set_cache_limit` fails with this raw rejection (else, as the shell, outside 64–1000000 MB). */
   cacheLimitError?: unknown;
   /** The timeline `play_call` loads; three segments (60 s, 30 s, 90 s) when absent. */
   timeline?: SegmentInfo[];
@@ -355,7 +355,7 @@ export class MockMedia {
         }
         if (mb < CACHE_MIN_MB || mb > CACHE_MAX_MB) {
           // eslint-disable-next-line @typescript-eslint/only-throw-error
-          throw { code: 'invalid_cache_limit', message: `a cache of ${String(mb)} MB is outside 64–1048576 MB` };
+          throw { code: 'invalid_cache_limit', message: `a cache of ${String(mb)} MB is outside 64–1000000 MB` };
         }
         this.#cacheLimitBytes = mb * MB;
         return { value: this.#usage(s) };

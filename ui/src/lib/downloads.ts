@@ -66,10 +66,10 @@ export function formatUsage(usage: LibraryUsage | null): string {
 }
 
 /** The shell counts the cache's limit in MB of 1024 × 1024 bytes. */
-export const CACHE_MB = 1024 * 1024;
+export const CACHE_MB = 1_000_000;
 
-/** The cache limits the shell accepts, in MB: 64 MB to 1 TB (the default is 2048). */
-export const CACHE_LIMIT_RANGE = { min: 64, max: 1024 * 1024 } as const;
+/** The cache limits the shell accepts, in MB: 64 MB to 1 TB (the default is 2000). */
+export const CACHE_LIMIT_RANGE = { min: 64, max: 1_000_000 } as const;
 
 /** The limit field's step, in MB. */
 export const CACHE_LIMIT_STEP = 64;
@@ -79,7 +79,7 @@ export function cacheLimitMb(usage: LibraryUsage | null): number | null {
   return usage ? Math.round(usage.cacheLimitBytes / CACHE_MB) : null;
 }
 
-/** "Played calls kept for offline: 120 MB of 2.1 GB". */
+/** "Played calls kept for offline: 120 MB of 2.0 GB". */
 export function formatCacheUsage(usage: LibraryUsage | null): string {
   const amount = usage ? `${formatBytes(usage.cacheBytes)} of ${formatBytes(usage.cacheLimitBytes)}` : 'unknown';
   return `Played calls kept for offline: ${amount}`;

@@ -426,8 +426,8 @@ describe('settings', () => {
     await page.waitForFunction(
       () => document.querySelector('[data-testid="settings-cache-usage"]')?.textContent.includes(' of ') ?? false,
     );
-    assert.equal(await usage.textContent(), 'Played calls kept for offline: 120 MB of 2.1 GB');
-    assert.equal(await limit.inputValue(), '2048');
+    assert.equal(await usage.textContent(), 'Played calls kept for offline: 120 MB of 2.0 GB');
+    assert.equal(await limit.inputValue(), '2000');
     assert.match(await text(page, 'settings-cache'), /Least recently played first; downloaded calls are never removed\./);
     assert.equal(await page.getByRole('spinbutton', { name: 'Limit (MB)' }).getAttribute('data-testid'), 'settings-cache-limit');
 
@@ -443,7 +443,7 @@ describe('settings', () => {
     assert.equal(await text(page, 'settings-cache-error'), 'Choose between 64 MB and 1 TB');
     assert.equal(await limit.getAttribute('aria-invalid'), 'true');
     assert.equal(await limit.inputValue(), '10', 'what was typed stays, to be corrected');
-    assert.equal(await usage.textContent(), 'Played calls kept for offline: 120 MB of 2.1 GB');
+    assert.equal(await usage.textContent(), 'Played calls kept for offline: 120 MB of 2.0 GB');
 
     // Another value, then Tab to "Set limit" and Space.
     await page.keyboard.press('ControlOrMeta+A');
@@ -452,7 +452,7 @@ describe('settings', () => {
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'settings-cache-set');
     await page.keyboard.press('Space');
     await page.waitForFunction(
-      () => document.querySelector('[data-testid="settings-cache-usage"]')?.textContent === 'Played calls kept for offline: 120 MB of 537 MB',
+      () => document.querySelector('[data-testid="settings-cache-usage"]')?.textContent === 'Played calls kept for offline: 120 MB of 512 MB',
     );
     assert.deepEqual(await argsOf(page, 'set_cache_limit'), [{ megabytes: 10 }, { megabytes: 512 }]);
     assert.equal(await page.getByTestId('settings-cache-error').count(), 0);

@@ -30,7 +30,7 @@ export function downloadsApi(over: Partial<DownloadsApi> = {}) {
     });
   });
   const libraryUsage = vi.fn<DownloadsApi['libraryUsage']>(() =>
-    Promise.resolve({ bytes: 10, files: 1, calls: 1, cacheBytes: 0, cacheLimitBytes: 2048 * 1024 * 1024 }),
+    Promise.resolve({ bytes: 10, files: 1, calls: 1, cacheBytes: 0, cacheLimitBytes: 2_000_000_000 }),
   );
   const downloadSegment = vi.fn((callId: string, recordingId: string) =>
       Promise.resolve({

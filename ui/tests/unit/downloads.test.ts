@@ -70,7 +70,7 @@ describe('formatting', () => {
 });
 
 describe('the recordings cache', () => {
-  const MB = 1024 * 1024;
+  const MB = 1_000_000;
   const usage = (cacheBytes: number, cacheLimitBytes: number): LibraryUsage => ({
     bytes: 0,
     files: 0,
@@ -80,14 +80,14 @@ describe('the recordings cache', () => {
   });
 
   it('says how much of the limit the played calls take', () => {
-    expect(formatCacheUsage(usage(120_000_000, 2048 * MB))).toBe('Played calls kept for offline: 120 MB of 2.1 GB');
-    expect(formatCacheUsage(usage(0, 64 * MB))).toBe('Played calls kept for offline: 0 B of 67.1 MB');
+    expect(formatCacheUsage(usage(120_000_000, 2000 * MB))).toBe('Played calls kept for offline: 120 MB of 2.0 GB');
+    expect(formatCacheUsage(usage(0, 64 * MB))).toBe('Played calls kept for offline: 0 B of 64.0 MB');
     expect(formatCacheUsage(null)).toBe('Played calls kept for offline: unknown');
   });
 
-  it('gives the limit in whole MB of 1024 × 1024 bytes, as the shell counts it', () => {
-    expect(cacheLimitMb(usage(0, 2048 * MB))).toBe(2048);
-    expect(cacheLimitMb(usage(0, CACHE_LIMIT_RANGE.max * MB))).toBe(1_048_576);
+  it('gives the limit in whole MB of 1,000,000 bytes, as the shell counts it', () => {
+    expect(cacheLimitMb(usage(0, 2000 * MB))).toBe(2000);
+    expect(cacheLimitMb(usage(0, CACHE_LIMIT_RANGE.max * MB))).toBe(1_000_000);
     expect(cacheLimitMb(null)).toBeNull();
   });
 

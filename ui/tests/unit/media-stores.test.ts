@@ -94,7 +94,7 @@ describe('DownloadsStore.downloadSegment', () => {
 });
 
 describe('DownloadsStore.setCacheLimit', () => {
-  const MB = 1024 * 1024;
+  const MB = 1_000_000;
   const usage = (cacheLimitBytes: number): LibraryUsage => ({
     bytes: 10,
     files: 1,
@@ -108,7 +108,7 @@ describe('DownloadsStore.setCacheLimit', () => {
     const { api } = downloadsApi({ setCacheLimit });
     const store = new DownloadsStore(api);
     await store.start();
-    expect(store.usage?.cacheLimitBytes).toBe(2048 * MB);
+    expect(store.usage?.cacheLimitBytes).toBe(2000 * MB);
 
     const setting = store.setCacheLimit(512);
     expect(store.cacheSaving).toBe(true);
@@ -158,7 +158,7 @@ describe('DownloadsStore.setCacheLimit', () => {
     const store = new DownloadsStore(api);
     const reading = store.refreshUsage();
     await store.setCacheLimit(256);
-    answer(usage(2048 * MB));
+    answer(usage(2000 * MB));
     await reading;
     expect(store.usage?.cacheLimitBytes).toBe(256 * MB);
   });

@@ -29,10 +29,11 @@ use crate::remote::RemoteReader;
 use meta::Meta;
 use store::Backing;
 
-/// The cache's size when the reviewer has not chosen one.
-pub const DEFAULT_CACHE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+/// The cache's size when the reviewer has not chosen one: 2 GB (decimal units, as the UI
+/// shows sizes).
+pub const DEFAULT_CACHE_BYTES: u64 = 2_000_000_000;
 /// The smallest limit Settings accepts: room for one long call.
-pub const MIN_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+pub const MIN_CACHE_BYTES: u64 = 64_000_000;
 
 /// A cached recording complete on disk: what offline playback and a download start from.
 #[derive(Debug, Clone, PartialEq)]
