@@ -85,7 +85,7 @@ async fn streaming(dir: &std::path::Path) {
             .header("Range", "bytes=0-0")
             .send()
             .await;
-        let media = streamed(segment);
+        let media = streamed(&segment);
         let timeline = vec![TimelineSegment::new(
             segment.label.clone(),
             Media::Remote(media.clone()),
