@@ -289,6 +289,11 @@ export class ChannelWatch<T> {
     this.#subscribe = subscribe;
   }
 
+  /** True once the subscription is in place (until `stop`). */
+  get subscribed(): boolean {
+    return this.#stop !== null;
+  }
+
   start(handler: (message: T) => void, onError: (error: CommandError) => void): Promise<void> {
     this.#starting ??= (async () => {
       try {

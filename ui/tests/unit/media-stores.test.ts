@@ -242,6 +242,20 @@ describe('PlayerStore', () => {
     expect(store.state).toBe('ended');
   });
 
+  it('subscribes before the first play, and sends later plays in the same task', async () => {
+    const { api, playCall } = playerApi();
+    const store = new PlayerStore(api);
+    const first = store.play('call-1', 'A call');
+    // The first play waits for the subscription, so no event of its call is missed.
+    expect(playCall).not.toHaveBeenCalled();
+    await first;
+    expect(api.watchPlayer).toHaveBeenCalledTimes(1);
+    // Later ones go out at once: the call's pane, rendered after this task, does not delay them.
+    void store.play('call-2', 'Another call');
+    expect(playCall).toHaveBeenLastCalledWith('call-2', null);
+    expect(api.watchPlayer).toHaveBeenCalledTimes(1);
+  });
+
   it('steps speed and volume from the value just sent, before the player confirms', async () => {
     const { api } = playerApi();
     const store = new PlayerStore(api);

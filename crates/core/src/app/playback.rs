@@ -31,7 +31,13 @@ impl App {
     /// Plays a call from `from` seconds: its timeline into the player, its waveform computed
     /// beside it. Progress comes as player events.
     pub async fn play_call(&self, call_id: &str, from: Option<f64>) -> Result<(), AppError> {
+        let asked = std::time::Instant::now();
         let timeline = self.call_timeline(call_id).await?;
+        tracing::debug!(
+            local = timeline.local_only,
+            ms = asked.elapsed().as_secs_f64() * 1e3,
+            "play_call: the call's timeline"
+        );
         self.waveforms.start_call(call_id, &timeline);
         let player = self.player();
         player.send(Command::Load(timeline.segments))?;

@@ -17,6 +17,12 @@ use super::{
 
 /// How often the thread looks for commands and reports between them.
 const IDLE_POLL: Duration = Duration::from_millis(10);
+/// ... and while a call opens or its first audio is awaited: the reviewer is waiting on it,
+/// and a 10 ms look added up to 10 ms to each of "opened" and "audio started".
+const HURRY_POLL: Duration = Duration::from_millis(1);
+/// How long the thread looks that often after a load, play or seek; a stalled server must
+/// not keep it waking a thousand times a second.
+const HURRY_FOR: Duration = Duration::from_secs(2);
 /// Position events while playing: 20 Hz (the UI wants ≥ 10).
 const POSITION_EVERY: Duration = Duration::from_millis(50);
 /// `PrevSegment` this far into a segment goes back to its start, as a CD player does.
@@ -61,6 +67,11 @@ struct Engine {
     last_position: Instant,
     /// When `Play` was asked for, to log the time to the first sample.
     play_asked: Option<Instant>,
+    /// Where the first audio after a play or seek started: the position is reported the
+    /// moment the output moves past it, not at the next 50 ms tick.
+    audio_from: Option<f64>,
+    /// Until when the thread looks every [`HURRY_POLL`].
+    hurry_until: Option<Instant>,
 }
 
 pub(super) fn run(options: PlayerOptions, inbox: &Receiver<Command>, subscribers: Subscribers) {
@@ -81,9 +92,11 @@ pub(super) fn run(options: PlayerOptions, inbox: &Receiver<Command>, subscribers
         channel_mode: ChannelMode::Both,
         last_position: Instant::now(),
         play_asked: None,
+        audio_from: None,
+        hurry_until: None,
     };
     loop {
-        match inbox.recv_timeout(IDLE_POLL) {
+        match inbox.recv_timeout(engine.poll_every()) {
             Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => break,
             Ok(command) => engine.handle(command),
             Err(RecvTimeoutError::Timeout) => {}
@@ -97,6 +110,22 @@ pub(super) fn run(options: PlayerOptions, inbox: &Receiver<Command>, subscribers
 }
 
 impl Engine {
+    fn poll_every(&mut self) -> Duration {
+        match self.hurry_until {
+            Some(until) if Instant::now() < until => HURRY_POLL,
+            Some(_) => {
+                self.hurry_until = None;
+                IDLE_POLL
+            }
+            None => IDLE_POLL,
+        }
+    }
+
+    /// Someone waits on what comes next (an open, the first audio): look often for a while.
+    fn hurry(&mut self) {
+        self.hurry_until = Some(Instant::now() + HURRY_FOR);
+    }
+
     fn emit(&self, event: Event) {
         let mut subscribers = self.subscribers.lock().unwrap_or_else(|e| e.into_inner());
         subscribers.retain(|s| s.send(event.clone()).is_ok());
@@ -302,6 +331,7 @@ impl Engine {
             ),
             pending: VecDeque::new(),
         };
+        self.hurry();
     }
 
     fn play(&mut self) {
@@ -316,11 +346,18 @@ impl Engine {
         if self.state == PlayState::Ended {
             self.seek(0.0);
         }
-        self.play_asked = Some(Instant::now());
-        self.shared.want_audio_start.store(true, Ordering::SeqCst);
+        self.await_audio();
         self.shared.paused.store(false, Ordering::SeqCst);
         self.state = PlayState::Playing;
         self.emit_state();
+    }
+
+    /// The next audio the output plays is timed and reported as soon as it moves.
+    fn await_audio(&mut self) {
+        self.play_asked = Some(Instant::now());
+        self.audio_from = None;
+        self.shared.want_audio_start.store(true, Ordering::SeqCst);
+        self.hurry();
     }
 
     fn pause(&mut self) {
@@ -350,8 +387,7 @@ impl Engine {
             self.emit_state();
         }
         if self.state == PlayState::Playing {
-            self.shared.want_audio_start.store(true, Ordering::SeqCst);
-            self.play_asked = Some(Instant::now());
+            self.await_audio();
         }
         self.emit_position();
     }
@@ -434,15 +470,27 @@ impl Engine {
                 }
             }
         }
-        if let Some(started) = self.shared.take_audio_started()
-            && let Some(asked) = self.play_asked.take()
-        {
-            tracing::debug!(
-                latency_ms = started.saturating_duration_since(asked).as_secs_f64() * 1e3,
-                "player: first sample handed to the output"
-            );
+        if let Some(started) = self.shared.take_audio_started() {
+            if let Some(asked) = self.play_asked.take() {
+                tracing::debug!(
+                    latency_ms = started.saturating_duration_since(asked).as_secs_f64() * 1e3,
+                    "player: first sample handed to the output"
+                );
+            }
+            self.audio_from = Some(self.shared.position());
         }
-        if self.state == PlayState::Playing && self.last_position.elapsed() >= POSITION_EVERY {
+        if self.state != PlayState::Playing {
+            return;
+        }
+        // The first move past where audio started is what a waiting reviewer sees as "playing".
+        let moved = self
+            .audio_from
+            .is_some_and(|from| self.shared.position() > from);
+        if moved {
+            self.audio_from = None;
+            self.hurry_until = None;
+        }
+        if moved || self.last_position.elapsed() >= POSITION_EVERY {
             self.emit_position();
         }
     }

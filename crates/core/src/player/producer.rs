@@ -166,8 +166,16 @@ impl Thread {
     }
 
     fn decode(&mut self, timeline: &[TimelineSegment], speed: f64, out_rate: Option<u32>) {
+        let opening = std::time::Instant::now();
         let mut pipeline = match Pipeline::open(timeline, speed, out_rate) {
-            Ok(pipeline) => pipeline,
+            Ok(pipeline) => {
+                tracing::debug!(
+                    legs = timeline.len(),
+                    ms = opening.elapsed().as_secs_f64() * 1e3,
+                    "player: call opened"
+                );
+                pipeline
+            }
             Err(error) => {
                 let _ = self.outbox.send(Report::Lost(error));
                 return;

@@ -85,6 +85,7 @@ export class PlayerStore {
   apply(event: PlayerEvent): void {
     switch (event.type) {
       case 'loaded':
+        mark('callrec:loaded');
         this.duration = event.duration;
         this.segments = event.segments;
         this.position = 0;
@@ -120,7 +121,9 @@ export class PlayerStore {
   }
 
   async play(callId: string, title: string, from: number | null = null): Promise<void> {
-    await this.start();
+    // Awaited only the first time: once subscribed, the command goes out now, before the
+    // call's pane (opened in the same task) renders.
+    if (!this.#events.subscribed) await this.start();
     this.callId = callId;
     this.title = title;
     this.error = null;
@@ -130,6 +133,7 @@ export class PlayerStore {
     mark('callrec:play');
     try {
       await this.#api.playCall(callId, from);
+      mark('callrec:play-answered');
     } catch (err) {
       const e = toCommandError('play_call', err);
       this.error = { code: e.code, message: e.message };
