@@ -216,15 +216,12 @@ describe('PlayerStore', () => {
   function playerApi() {
     let handler: ((e: PlayerEvent) => void) | null = null;
     const playCall = vi.fn(() => Promise.resolve(null));
-    const api: PlayerApi = {
-      playCall,
-      playerControl: vi.fn(() => Promise.resolve(null)),
-      watchPlayer: vi.fn((h: (e: PlayerEvent) => void) => {
-        handler = h;
-        return Promise.resolve(() => undefined);
-      }),
-    };
-    return { api, playCall, emit: (e: PlayerEvent) => handler?.(e) };
+    const watchPlayer = vi.fn((h: (e: PlayerEvent) => void) => {
+      handler = h;
+      return Promise.resolve(() => undefined);
+    });
+    const api: PlayerApi = { playCall, playerControl: vi.fn(() => Promise.resolve(null)), watchPlayer };
+    return { api, playCall, watchPlayer, emit: (e: PlayerEvent) => handler?.(e) };
   }
 
   it('follows the player events', async () => {
@@ -243,17 +240,33 @@ describe('PlayerStore', () => {
   });
 
   it('subscribes before the first play, and sends later plays in the same task', async () => {
-    const { api, playCall } = playerApi();
+    const { api, playCall, watchPlayer } = playerApi();
     const store = new PlayerStore(api);
     const first = store.play('call-1', 'A call');
     // The first play waits for the subscription, so no event of its call is missed.
     expect(playCall).not.toHaveBeenCalled();
     await first;
-    expect(api.watchPlayer).toHaveBeenCalledTimes(1);
+    expect(watchPlayer).toHaveBeenCalledTimes(1);
     // Later ones go out at once: the call's pane, rendered after this task, does not delay them.
     void store.play('call-2', 'Another call');
     expect(playCall).toHaveBeenLastCalledWith('call-2', null);
-    expect(api.watchPlayer).toHaveBeenCalledTimes(1);
+    expect(watchPlayer).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps the place and the wait for first audio when the playing call is laid out again', async () => {
+    const { api, emit } = playerApi();
+    const store = new PlayerStore(api);
+    performance.clearMarks('callrec:first-audio');
+    await store.play('call-1', 'A call');
+    emit({ type: 'loaded', duration: 180, segments: [leg('main', 0, 180)] });
+    emit({ type: 'state', state: 'playing', speed: 1, volume: 1, channelMode: 'both' });
+    // The frame index finished before the first audio: exact lengths, the same call.
+    emit({ type: 'loaded', duration: 179.5, segments: [leg('main', 0, 179.5)] });
+    emit({ type: 'position', position: 0.2, segment: 0 });
+    expect(performance.getEntriesByName('callrec:first-audio')).toHaveLength(1);
+    emit({ type: 'position', position: 42, segment: 0 });
+    emit({ type: 'loaded', duration: 179.4, segments: [leg('main', 0, 179.4)] });
+    expect(store).toMatchObject({ duration: 179.4, position: 42, segment: 0 });
   });
 
   it('steps speed and volume from the value just sent, before the player confirms', async () => {

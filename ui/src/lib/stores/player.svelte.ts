@@ -88,11 +88,18 @@ export class PlayerStore {
         mark('callrec:loaded');
         this.duration = event.duration;
         this.segments = event.segments;
-        this.position = 0;
-        this.segment = event.segments.length > 0 ? 0 : -1;
         this.loading = false;
-        this.#awaitingAudio = this.#loading;
-        this.#loading = null;
+        if (this.#loading !== null) {
+          // The call just asked for, at its start.
+          this.position = 0;
+          this.segment = event.segments.length > 0 ? 0 : -1;
+          this.#awaitingAudio = this.#loading;
+          this.#loading = null;
+        } else {
+          // The same call laid out again (its exact lengths found while it plays): the place
+          // and the wait for its first audio stay.
+          this.segment = Math.min(this.segment, event.segments.length - 1);
+        }
         break;
       case 'position':
         this.position = event.position;
