@@ -38,6 +38,18 @@ struct Output {
     rate: u32,
 }
 
+/// The wait for audio after a play or seek, as a reviewer sees it: asked, then handed to the
+/// output, then moving (the position is reported that moment, not at the next 50 ms tick).
+#[derive(Clone, Copy)]
+enum FirstAudio {
+    /// Nothing awaited: the output moves (or nothing was asked).
+    Moving,
+    /// Since when (to log the time to the first sample).
+    Asked(Instant),
+    /// The position the first audio started at.
+    Started(f64),
+}
+
 /// The loaded call, as the player thread knows it.
 enum Call {
     Nothing,
@@ -65,11 +77,7 @@ struct Engine {
     volume: f64,
     channel_mode: ChannelMode,
     last_position: Instant,
-    /// When `Play` was asked for, to log the time to the first sample.
-    play_asked: Option<Instant>,
-    /// Where the first audio after a play or seek started: the position is reported the
-    /// moment the output moves past it, not at the next 50 ms tick.
-    audio_from: Option<f64>,
+    first_audio: FirstAudio,
     /// Until when the thread looks every [`HURRY_POLL`].
     hurry_until: Option<Instant>,
 }
@@ -91,8 +99,7 @@ pub(super) fn run(options: PlayerOptions, inbox: &Receiver<Command>, subscribers
         volume: 1.0,
         channel_mode: ChannelMode::Both,
         last_position: Instant::now(),
-        play_asked: None,
-        audio_from: None,
+        first_audio: FirstAudio::Moving,
         hurry_until: None,
     };
     loop {
@@ -354,8 +361,7 @@ impl Engine {
 
     /// The next audio the output plays is timed and reported as soon as it moves.
     fn await_audio(&mut self) {
-        self.play_asked = Some(Instant::now());
-        self.audio_from = None;
+        self.first_audio = FirstAudio::Asked(Instant::now());
         self.shared.want_audio_start.store(true, Ordering::SeqCst);
         self.hurry();
     }
@@ -470,24 +476,23 @@ impl Engine {
                 }
             }
         }
-        if let Some(started) = self.shared.take_audio_started() {
-            if let Some(asked) = self.play_asked.take() {
-                tracing::debug!(
-                    latency_ms = started.saturating_duration_since(asked).as_secs_f64() * 1e3,
-                    "player: first sample handed to the output"
-                );
-            }
-            self.audio_from = Some(self.shared.position());
+        if let Some(started) = self.shared.take_audio_started()
+            && let FirstAudio::Asked(asked) = self.first_audio
+        {
+            tracing::debug!(
+                latency_ms = started.saturating_duration_since(asked).as_secs_f64() * 1e3,
+                "player: first sample handed to the output"
+            );
+            self.first_audio = FirstAudio::Started(self.shared.position());
         }
         if self.state != PlayState::Playing {
             return;
         }
         // The first move past where audio started is what a waiting reviewer sees as "playing".
-        let moved = self
-            .audio_from
-            .is_some_and(|from| self.shared.position() > from);
+        let moved =
+            matches!(self.first_audio, FirstAudio::Started(from) if self.shared.position() > from);
         if moved {
-            self.audio_from = None;
+            self.first_audio = FirstAudio::Moving;
             self.hurry_until = None;
         }
         if moved || self.last_position.elapsed() >= POSITION_EVERY {
