@@ -1,4 +1,4 @@
-// Performance marks the real-window benchmarks read (tests/bench/*.mjs): `callrec:signed-in`,
+// Performance marks the real-window benchmarks read (tests/bench/*.mjs): `callrec:boot`, `callrec:signed-in`,
 // `callrec:query`, `callrec:answered`, `callrec:rows-rendered`, `callrec:play`,
 // `callrec:play-answered`, `callrec:loaded`, `callrec:first-audio`.
 

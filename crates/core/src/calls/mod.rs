@@ -448,6 +448,7 @@ pub async fn list_within(
     let left = deadline.saturating_sub(started.elapsed());
     match within(session, left, fetch_raw(session, &schema, &params, count)).await {
         Ok(raw) => {
+            let answered = started.elapsed();
             remember(library, &project, &schema, &raw);
             let mut page = raw.into_page(query);
             // `downloaded` is local knowledge: set from the library's verified files.
@@ -474,6 +475,12 @@ pub async fn list_within(
             if let Some(wanted) = query.review {
                 page.rows.retain(|row| row.review_status == wanted);
             }
+            tracing::debug!(
+                rows = page.rows.len(),
+                server_ms = answered.as_millis(),
+                library_ms = (started.elapsed() - answered).as_millis(),
+                "a page of calls"
+            );
             Ok(page)
         }
         // Offline is a state, not an error: no connection, no answer in time, or no token
