@@ -44,9 +44,7 @@ pub fn run() {
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(lockdown::navigation_guard())
         .setup(|app| {
-            let loading = std::time::Instant::now();
             let state = App::load(Settings::default())?;
-            tracing::debug!(ms = loading.elapsed().as_millis(), "the app's state loaded");
             if let Err(error) = state.config() {
                 tracing::warn!(%error, "configuration is not usable");
             }

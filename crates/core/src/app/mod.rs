@@ -66,10 +66,10 @@ impl App {
     /// kept as the answer of the use-cases that need it; only a client that cannot be built
     /// stops it.
     pub fn load(settings: Settings) -> Result<Self, HttpError> {
-        Ok(Self::with_config(
-            Config::from_process_env(settings),
-            http::client()?,
-        ))
+        let loading = std::time::Instant::now();
+        let app = Self::with_config(Config::from_process_env(settings), http::client()?);
+        tracing::debug!(ms = loading.elapsed().as_millis(), "the app's state loaded");
+        Ok(app)
     }
 
     pub fn with_config(config: Result<Config, ConfigError>, http: http::Client) -> Self {
