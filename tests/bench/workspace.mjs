@@ -124,6 +124,13 @@ async function idleMemory(bin, env) {
   }
 }
 
+/** Ends `browser`'s app and starts `application` afresh through WebDriver; the new session. */
+async function relaunch(driver, browser, application) {
+  await browser.deleteSession().catch(() => {});
+  await sleep(1500);
+  return openApp(driver, { application });
+}
+
 /** Builds the minimal Tauri app (its own workspace) into Callrec's target directory; its path. */
 async function buildMinimal(profile) {
   const minimalDir = join(repoRoot, 'tests', 'bench', 'minimal-tauri');
@@ -333,27 +340,20 @@ async function main() {
     const cold = [];
     const coldPage = [];
     for (let n = 0; n < Math.min(ROUNDS, 3); n++) {
-      await browser.deleteSession().catch(() => {});
-      await sleep(1500);
-      browser = await openApp(driver);
+      browser = await relaunch(driver, browser, appBin);
       await (await byId(browser, 'call-row')).waitForExist({ timeout: 60000 });
-      const pid = newestOf(appBin);
-      const { rendered, marks } = await browser.execute(() => {
-        const mark = performance.getEntriesByName('callrec:rows-rendered')[0];
-        return {
-          rendered: mark ? performance.timeOrigin + mark.startTime : null,
-          marks: [
-            ['page', performance.timeOrigin],
-            ...performance
-              .getEntriesByType('mark')
-              .filter((m) => m.name.startsWith('callrec:'))
-              .map((m) => [m.name.slice('callrec:'.length), performance.timeOrigin + m.startTime]),
-          ],
-        };
-      });
-      const started = startedAtMs(pid);
-      cold.push(rendered - started);
-      coldPage.push(marks[0][1] - started);
+      const started = startedAtMs(newestOf(appBin));
+      // The page's origin, then each of its marks, as epoch ms.
+      const marks = await browser.execute(() => [
+        ['page', performance.timeOrigin],
+        ...performance
+          .getEntriesByType('mark')
+          .filter((m) => m.name.startsWith('callrec:'))
+          .map((m) => [m.name.slice('callrec:'.length), performance.timeOrigin + m.startTime]),
+      ]);
+      const at = (name) => marks.find(([n]) => n === name)?.[1] ?? NaN;
+      cold.push(at('rows-rendered') - started);
+      coldPage.push(at('page') - started);
       // CALLREC_BENCH_TRACE=1: from the process's start to the page's origin, then each mark.
       if (process.env.CALLREC_BENCH_TRACE) {
         console.log(`  trace: ${marks.map(([name, at]) => `${name} +${(at - started).toFixed(0)}`).join(', ')}`);
@@ -367,9 +367,7 @@ async function main() {
     const minimalBin = await buildMinimal(profile);
     const minimalPage = [];
     for (let n = 0; n < Math.min(ROUNDS, 3); n++) {
-      await browser.deleteSession().catch(() => {});
-      await sleep(1500);
-      browser = await openApp(driver, { application: minimalBin });
+      browser = await relaunch(driver, browser, minimalBin);
       const origin = await browser.execute(() => performance.timeOrigin);
       minimalPage.push(origin - startedAtMs(newestOf(minimalBin)));
     }
