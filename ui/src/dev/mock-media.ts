@@ -82,6 +82,8 @@ export interface MediaScenario {
   timeline?: SegmentInfo[];
   /** `play_call` fails with this raw rejection. */
   playError?: unknown;
+  /** True: a call loads and plays, but its audio never moves (a stream that stalls at once). */
+  audioStalls?: boolean;
   /** `export_call_files`'s answer (null: the folder dialog was cancelled); one file when absent. */
   exported?: string[] | null;
   /** `remove_call_files` fails with this raw rejection. */
@@ -256,6 +258,8 @@ function defaultRecords(callId: string): DownloadRecord[] {
 }
 
 const BUCKET_SECONDS = 0.05;
+/** How far the first position after `play_call` is past its start: the audio is moving. */
+const FIRST_AUDIO_SECONDS = 0.001;
 
 /**
  * A synthetic waveform for a segment: speech-like bursts, and in every segment a silence of 4 s
@@ -386,12 +390,13 @@ export class MockMedia {
         const segments = s.timeline ?? DEFAULT_TIMELINE;
         this.#duration = segments.reduce((end, x) => Math.max(end, x.start + x.duration), 0);
         this.#position = typeof a.from === 'number' ? a.from : 0;
-        // As the player does, after the command returned.
+        // As the player does, after the command returned: loaded, playing, and its first audio
+        // moving (a position just past where it starts).
         setTimeout(() => {
           this.playerEvents?.send({ type: 'loaded', duration: this.#duration, segments });
           this.#state.state = 'playing';
           this.#sendState();
-          this.#sendPosition(segments);
+          this.#sendPosition(segments, s.audioStalls === true ? 0 : FIRST_AUDIO_SECONDS);
         }, 0);
         if (s.waveform !== false) this.#sendWaveform(callId, segments);
         return { value: null };
@@ -450,12 +455,12 @@ export class MockMedia {
     });
   }
 
-  #sendPosition(segments: SegmentInfo[]): void {
+  #sendPosition(segments: SegmentInfo[], ahead = 0): void {
     let segment = 0;
     segments.forEach((x, i) => {
       if (x.start <= this.#position) segment = i;
     });
-    this.playerEvents?.send({ type: 'position', position: this.#position, segment });
+    this.playerEvents?.send({ type: 'position', position: this.#position + ahead, segment });
   }
 
   /** A few controls act, so the bar in dev mode behaves; the tests read what was sent. */

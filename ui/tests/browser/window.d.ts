@@ -1,5 +1,5 @@
-// What the test-only mock puts on `window` (tests/browser/mock-entry.ts), and axe-core once
-// a11y.test.mjs has injected it.
+// What the test-only mock puts on `window` (tests/browser/mock-entry.ts), axe-core once
+// a11y.test.mjs has injected it, and what a test's page script records there.
 import type { AxeResults, ElementContext, RunOptions } from 'axe-core';
 import type { MockControl, MockScenario } from '../../src/dev/mock-ipc';
 
@@ -8,6 +8,8 @@ declare global {
     __CALLREC_SCENARIO__?: MockScenario;
     __CALLREC_MOCK__?: MockControl;
     axe?: { run(context: ElementContext, options: RunOptions): Promise<AxeResults> };
+    /** workspace.test.mjs: each change of the open call's pane, and the first audio before it. */
+    __paneSeen?: { id: string | null; at: number; heard: number | null }[];
   }
 }
 

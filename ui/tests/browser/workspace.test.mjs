@@ -116,6 +116,45 @@ describe('the workspace', () => {
     assert.equal(await focusedTestId(page), 'call-list');
   });
 
+  it('shows the next call once it is heard, and without its audio a moment later', async () => {
+    // Each change of the open call's pane, with the time of the last first audio then.
+    const watchPane = () => {
+      /** @type {NonNullable<Window['__paneSeen']>} */
+      const seen = [];
+      new MutationObserver(() => {
+        const id = document.querySelector('[data-testid="call-detail"]')?.getAttribute('data-id') ?? null;
+        if (seen.at(-1)?.id === id) return;
+        const heard = performance.getEntriesByName('callrec:first-audio').at(-1)?.startTime ?? null;
+        seen.push({ id, at: performance.now(), heard });
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-id'] });
+      window.__paneSeen = seen;
+    };
+    /** @param {Page} page */
+    const paneSeen = (page) => page.evaluate(() => window.__paneSeen ?? []);
+
+    for (const stalls of [false, true]) {
+      const { page } = await open(callsScenario({ count: 5 }, { media: { audioStalls: stalls } }));
+      await page.getByTestId('call-row').first().waitFor();
+      await waitFocusOnList(page);
+      await page.evaluate(watchPane);
+      const asked = await page.evaluate(() => performance.now());
+      await page.keyboard.press('Alt+ArrowDown');
+      await page.locator(`[data-testid="call-detail"][data-id="${callId(1)}"]`).waitFor();
+      const pane = (await paneSeen(page)).find((p) => p.id === callId(1));
+      assert.ok(pane, 'the pane showed the next call');
+      if (stalls) {
+        // Never heard: the call shows anyway, after the pane's wait for its audio (250 ms).
+        assert.equal(pane.heard, null);
+        assert.ok(pane.at - asked >= 200, `shown ${String(pane.at - asked)} ms after the key, not at once`);
+      } else {
+        // Heard first: the pane's render did not hold the play command or the audio's events.
+        assert.ok(pane.heard !== null && pane.heard >= asked && pane.heard <= pane.at, JSON.stringify({ asked, pane }));
+      }
+      assert.deepEqual(await argsOf(page, 'play_call'), [{ callId: callId(1), from: null }]);
+      await waitFocusOnList(page);
+    }
+  });
+
   it('plays the selected call with Space when none is open, and keeps Space for the search field', async () => {
     const { page } = await open(callsScenario({ count: 50 }));
     await page.getByTestId('call-row').first().waitFor();

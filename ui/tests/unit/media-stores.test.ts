@@ -247,7 +247,7 @@ describe('PlayerStore', () => {
     expect(playCall).not.toHaveBeenCalled();
     await first;
     expect(watchPlayer).toHaveBeenCalledTimes(1);
-    // Later ones go out at once: the call's pane, rendered after this task, does not delay them.
+    // Later ones go out at once, in the task that asked.
     void store.play('call-2', 'Another call');
     expect(playCall).toHaveBeenLastCalledWith('call-2', null);
     expect(watchPlayer).toHaveBeenCalledTimes(1);
@@ -267,6 +267,44 @@ describe('PlayerStore', () => {
     emit({ type: 'position', position: 42, segment: 0 });
     emit({ type: 'loaded', duration: 179.4, segments: [leg('main', 0, 179.4)] });
     expect(store).toMatchObject({ duration: 179.4, position: 42, segment: 0 });
+  });
+
+  it('says when the call asked for is heard, fails, or gives way to another', async () => {
+    const { api, emit } = playerApi();
+    const store = new PlayerStore(api);
+    /** Whether `audible()`, asked now, has resolved once pending callbacks ran. */
+    const settled = (): (() => Promise<boolean>) => {
+      let done = false;
+      void store.audible().then(() => {
+        done = true;
+      });
+      return async () => {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        return done;
+      };
+    };
+    expect(await settled()()).toBe(true); // nothing asked for: nothing to wait for
+
+    await store.play('call-1', 'A call');
+    const heard = settled();
+    emit({ type: 'loaded', duration: 180, segments: [leg('main', 0, 180)] });
+    emit({ type: 'state', state: 'playing', speed: 1, volume: 1, channelMode: 'both' });
+    emit({ type: 'position', position: 0, segment: 0 });
+    expect(await heard()).toBe(false); // loaded and playing, but not moving yet
+    emit({ type: 'position', position: 0.02, segment: 0 });
+    expect(await heard()).toBe(true);
+    expect(await settled()()).toBe(true); // heard: nothing left to wait for
+
+    await store.play('call-2', 'Another call');
+    const failed = settled();
+    expect(await failed()).toBe(false);
+    emit({ type: 'error', code: 'decode_failed', message: 'bad frame' });
+    expect(await failed()).toBe(true);
+
+    await store.play('call-3', 'A third call');
+    const overtaken = settled();
+    void store.play('call-4', 'A fourth call');
+    expect(await overtaken()).toBe(true);
   });
 
   it('steps speed and volume from the value just sent, before the player confirms', async () => {

@@ -44,6 +44,8 @@ export class PlayerStore {
   // Not rendered: who is told when a call ends (the review queue).
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly #endedHandlers = new Set<(callId: string | null) => void>();
+  /** Who waits for the call asked for to be heard (or to fail): see `audible`. */
+  #audibleWaiters: (() => void)[] = [];
   readonly #events = new ChannelWatch<PlayerEvent>('watch_player', (handler) => this.#api.watchPlayer(handler));
 
   constructor(api?: PlayerApi) {
@@ -107,6 +109,7 @@ export class PlayerStore {
         if (this.#awaitingAudio !== null && this.state === 'playing' && event.position > this.#awaitingAudio) {
           this.#awaitingAudio = null;
           mark('callrec:first-audio');
+          this.#settleAudible();
         }
         break;
       case 'state':
@@ -123,14 +126,30 @@ export class PlayerStore {
       case 'error':
         this.error = { code: event.code, message: event.message };
         this.loading = false;
+        this.#settleAudible();
         break;
     }
   }
 
+  /**
+   * Resolves once the call last asked for is heard, fails, or gives way to another; at once when
+   * nothing is awaited. The workspace renders the call's pane after it: under the isolation
+   * pattern a command leaves the page a few tasks after `invoke`, and a render queued first
+   * holds it, and the first audio's events, behind it.
+   */
+  audible(): Promise<void> {
+    if (this.#loading === null && this.#awaitingAudio === null) return Promise.resolve();
+    return new Promise((resolve) => this.#audibleWaiters.push(resolve));
+  }
+
+  #settleAudible(): void {
+    for (const resolve of this.#audibleWaiters.splice(0)) resolve();
+  }
+
   async play(callId: string, title: string, from: number | null = null): Promise<void> {
-    // Awaited only the first time: once subscribed, the command goes out now, before the
-    // call's pane (opened in the same task) renders.
+    // Awaited only the first time: once subscribed, the command is on its way in this task.
     if (!this.#events.subscribed) await this.start();
+    this.#settleAudible();
     this.callId = callId;
     this.title = title;
     this.error = null;
@@ -144,6 +163,7 @@ export class PlayerStore {
     } catch (err) {
       const e = toCommandError('play_call', err);
       this.error = { code: e.code, message: e.message };
+      this.#settleAudible();
     } finally {
       this.loading = false;
     }
