@@ -10,6 +10,8 @@ declare global {
     axe?: { run(context: ElementContext, options: RunOptions): Promise<AxeResults> };
     /** workspace.test.mjs: each change of the open call's pane, and the first audio before it. */
     __paneSeen?: { id: string | null; at: number; heard: number | null }[];
+    /** workspace.test.mjs: the first time the workspace is in the page, and its rows then. */
+    __workspaceSeen?: { at: number; rows: number };
   }
 }
 

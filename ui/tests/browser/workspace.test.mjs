@@ -155,6 +155,35 @@ describe('the workspace', () => {
     }
   });
 
+  it('renders with its first page in one pass, and without it once the page is slow', async () => {
+    // The first time the workspace is in the page: when, and with how many rows.
+    const watchWorkspace = () => {
+      new MutationObserver((_, observer) => {
+        const workspace = document.querySelector('[data-testid="home-screen"]');
+        if (!workspace) return;
+        observer.disconnect();
+        window.__workspaceSeen = { at: performance.now(), rows: workspace.querySelectorAll('[data-testid="call-row"]').length };
+      }).observe(document, { subtree: true, childList: true });
+    };
+    for (const delay of [0, 2000]) {
+      const { page } = await open(callsScenario({ count: 5, delays: [delay] }), {
+        beforeLoad: (p) => p.addInitScript(watchWorkspace),
+      });
+      await page.getByTestId('home-screen').waitFor();
+      const seen = await page.evaluate(() => window.__workspaceSeen);
+      assert.ok(seen, 'the workspace was seen');
+      if (delay === 0) {
+        assert.equal(seen.rows, 5, 'the rows came with the workspace, not in a second render');
+      } else {
+        // The slow first page does not keep the workspace away: it shows, loading, meanwhile.
+        assert.equal(seen.rows, 0);
+        assert.ok(seen.at < delay, `the workspace showed at ${String(seen.at)} ms, before the slow page`);
+      }
+      await page.getByTestId('call-row').first().waitFor();
+      await waitFocusOnList(page);
+    }
+  });
+
   it('plays the selected call with Space when none is open, and keeps Space for the search field', async () => {
     const { page } = await open(callsScenario({ count: 50 }));
     await page.getByTestId('call-row').first().waitFor();
