@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { callId, callsScenario, ipcError, minimalSchema, oddSchema } from './fixtures.mjs';
 import { luminance, openApp, screenshot, startHarness, textOf as text } from './harness.mjs';
+import { argsOf, waitCount } from './media.mjs';
 
 const TOTAL = 100_000;
 
@@ -430,6 +431,12 @@ describe('keyboard and the open call', () => {
     await page.getByTestId('open-call-error').waitFor();
     assert.match(await text(page, 'open-call-error'), /no-such-call/);
     assert.equal(await page.getByTestId('call-detail').count(), 0);
+
+    // A link to a moment: the call opens and plays from there.
+    await page.evaluate((id) => window.__CALLREC_MOCK__?.emit('open-call', { callId: id, at: 83.5 }), callId(7));
+    await page.locator(`[data-testid="call-detail"][data-id="${callId(7)}"]`).waitFor();
+    await waitCount(page, 'play_call', 1);
+    assert.deepEqual(await argsOf(page, 'play_call'), [{ callId: callId(7), from: 83.5 }]);
   });
 });
 
