@@ -16,6 +16,8 @@ mod common;
 
 const BIN: &str = env!("CARGO_BIN_EXE_callrec");
 const KILLS: usize = 20;
+/// The backend's pace, bytes per second: slow enough for 20 kill points in one transfer.
+const BANDWIDTH: u64 = 40_000_000;
 
 /// A small xorshift generator: the kill points differ per run, and the seed is printed so a
 /// failing run can be replayed (`CALLREC_KILL_SEED`).
@@ -74,7 +76,7 @@ async fn download_survives_sigkill_at_20_random_points() {
     // Paced so 20 kill points fit in the transfer: ~115 MB at 40 MB/s.
     let backend = callrec_backend::start(BackendArgs {
         calls: 12,
-        bandwidth: Some(40_000_000),
+        bandwidth: Some(BANDWIDTH),
         ..BackendArgs::default()
     })
     .await
@@ -154,9 +156,13 @@ done
         let pid = std::fs::read_to_string(out.join(format!("pid.{round}"))).unwrap();
         let rc_path = out.join(format!("rc.{round}"));
         // Every fourth kill lands at a random moment of the start (session, resolve, hashing
-        // the prefix); the others when the .part reaches the point.
+        // the prefix), within half the time the rest takes at the backend's pace: a late round
+        // has little left, and a fast machine finishes it before a later kill; the others
+        // when the .part reaches the point.
         let how = if round % 4 == 3 {
-            let delay = Duration::from_millis(rng.next() % 400);
+            let done = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+            let rest_ms = approx_len.saturating_sub(done) * 1000 / BANDWIDTH;
+            let delay = Duration::from_millis(rng.next() % (rest_ms / 2).clamp(1, 400));
             tokio::time::sleep(delay).await;
             format!("after {delay:?}")
         } else {
