@@ -37,6 +37,9 @@ export async function waitForTotal(browser, expected, timeout = 30000) {
  * (an option's value) or a text/date input. Fires the events Svelte's bindings listen to.
  */
 export async function setFilter(browser, id, value) {
+  // The workspace shows with its first page (or 300 ms after asking for it), a moment after the
+  // header says who is signed in: the control may not be there yet.
+  await (await byId(browser, id)).waitForExist({ timeout: 30000 });
   const done = await browser.execute(
     (testId, wanted) => {
       const el = document.querySelector(`[data-testid="${testId}"]`);
