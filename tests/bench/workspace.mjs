@@ -8,7 +8,9 @@
 //   - Enter on a call to its first audio, streamed (never played before) and downloaded
 //   - the next call's first audio in a review queue (Alt+↓)
 //   - idle memory (PSS, /proc/<pid>/smaps_rollup) of the app and its WebKit processes, beside a
-//     minimal Tauri app (tests/bench/minimal-tauri) launched and measured the same way
+//     minimal Tauri app (tests/bench/minimal-tauri) launched and measured the same way, and
+//     again painting as Callrec's web process does when Callrec chose otherwise than WebKit's
+//     default (no GPU: src-tauri/src/painting.rs)
 // "First audio" is the UI's `callrec:first-audio` mark: the player's first position event past
 // the start while playing, i.e. audio handed to the output. Key presses are marked by a
 // capturing listener in the page, so WebDriver's round trips are not counted. The demo backend
@@ -18,7 +20,6 @@
 // and each cold start's (page, boot, signed in, query, answered, rows rendered).
 
 import { execFile, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,7 @@ import { openApp, startTauriDriver } from '../support/driver.mjs';
 import { setFilter, visibleRows } from '../support/list.mjs';
 import { appBin, repoRoot } from '../support/paths.mjs';
 import { removeOnExit } from '../support/proc.mjs';
+import { environOf, nameOf, newestOf, pss, startedAtMs, tree } from '../support/procfs.mjs';
 import { accessToken } from '../support/rest.mjs';
 
 const ROUNDS = Number(process.env.CALLREC_BENCH_ROUNDS || 5);
@@ -46,66 +48,19 @@ const stats = (values) => {
   return `p50 ${at(0.5).toFixed(0)} ms, max ${sorted[sorted.length - 1].toFixed(0)} ms (n=${values.length})`;
 };
 
-// ---- processes and memory ------------------------------------------------------------------
+// ---- memory ------------------------------------------------------------------------------
 
-const CLOCK_TICKS = 100;
-const bootEpochMs = () => Number(readFileSync('/proc/stat', 'utf8').match(/^btime (\d+)$/m)[1]) * 1000;
-
-/** `/proc/<pid>/stat` fields after the command name (which may hold spaces). */
-function statFields(pid) {
-  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return text.slice(text.lastIndexOf(')') + 2).split(' ');
-}
-
-/** When a process started, as epoch milliseconds (10 ms resolution). */
-const startedAtMs = (pid) => bootEpochMs() + (Number(statFields(pid)[19]) / CLOCK_TICKS) * 1000;
-
-function processes() {
-  const all = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const exe = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0')[0];
-      all.push({ pid: Number(name), ppid: Number(statFields(name)[1]), exe });
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return all;
-}
-
-/** The newest live process running `bin`. */
-function newestOf(bin) {
-  const found = processes().filter((p) => p.exe === bin);
-  if (found.length === 0) throw new Error(`no process runs ${bin}`);
-  return found.sort((a, b) => startedAtMs(b.pid) - startedAtMs(a.pid))[0].pid;
-}
-
-/** `pid` and all its descendants. */
-function tree(pid) {
-  const all = processes();
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) out.push(...all.filter((p) => p.ppid === out[i]).map((p) => p.pid));
-  return out;
-}
-
-/** PSS (MiB) of a process tree, by process name. */
-function pss(pid) {
-  const parts = [];
-  for (const p of tree(pid)) {
-    try {
-      const kb = Number(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+) kB$/m)[1]);
-      const name = readFileSync(`/proc/${p}/comm`, 'utf8').trim();
-      parts.push({ name, mib: kb / 1024 });
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return { total: parts.reduce((sum, p) => sum + p.mib, 0), parts };
-}
+/** WebKit's switch for Skia's CPU painting; Callrec sets it on a machine without a GPU. */
+const CPU_PAINTING = 'WEBKIT_SKIA_ENABLE_CPU_RENDERING';
 
 const describePss = ({ total, parts }) =>
   `${total.toFixed(0)} MiB (${parts.map((p) => `${p.name} ${p.mib.toFixed(0)}`).join(', ')})`;
+
+/** How a tree's web process paints: the value of CPU_PAINTING it started with, or null. */
+function paintingOf(pid) {
+  const web = tree(pid).find((p) => nameOf(p)?.startsWith('WebKitWebProces'));
+  return web === undefined ? null : (environOf(web).get(CPU_PAINTING) ?? null);
+}
 
 /** Launches `bin` directly on the display, leaves it idle, reads its memory, stops it. */
 async function idleMemory(bin, env) {
@@ -113,7 +68,7 @@ async function idleMemory(bin, env) {
   try {
     await sleep(IDLE_MS);
     if (child.exitCode !== null) throw new Error(`${bin} exited with ${child.exitCode}`);
-    return pss(child.pid);
+    return { ...pss(child.pid), painting: paintingOf(child.pid) };
   } finally {
     try {
       process.kill(-child.pid, 'SIGTERM');
@@ -379,9 +334,20 @@ async function main() {
     // Idle memory: each app launched directly on the display, left alone, then measured.
     const minimal = await idleMemory(minimalBin, process.env);
     const callrec = await idleMemory(appBin, env);
-    console.log(`idle PSS, minimal Tauri app: ${describePss(minimal)}`);
-    console.log(`idle PSS, Callrec (signed in, list shown): ${describePss(callrec)}`);
+    const painting = (measured) => `${CPU_PAINTING}=${measured.painting ?? '(unset)'}`;
+    console.log(`idle PSS, minimal Tauri app: ${describePss(minimal)} [${painting(minimal)}]`);
+    console.log(`idle PSS, Callrec (signed in, list shown): ${describePss(callrec)} [${painting(callrec)}]`);
     console.log(`  ratio ${(callrec.total / minimal.total).toFixed(2)}× (target ≤ 1.2×)`);
+    // Callrec chooses how WebKit paints (src-tauri/src/painting.rs); the minimal app takes
+    // WebKit's default. Painted the same way, the difference is Callrec's page and core alone.
+    if (callrec.painting !== minimal.painting) {
+      const same = { ...process.env };
+      if (callrec.painting === null) delete same[CPU_PAINTING];
+      else same[CPU_PAINTING] = callrec.painting;
+      const alike = await idleMemory(minimalBin, same);
+      console.log(`idle PSS, minimal Tauri app painting as Callrec does: ${describePss(alike)} [${painting(alike)}]`);
+      console.log(`  ratio ${(callrec.total / alike.total).toFixed(2)}× (Callrec's page and core alone)`);
+    }
   } finally {
     await browser?.deleteSession().catch(() => {});
     await driver.stop().catch(() => {});
