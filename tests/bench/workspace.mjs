@@ -8,7 +8,8 @@
 //   - Enter on a call to its first audio, streamed (never played before) and downloaded
 //   - the next call's first audio in a review queue (Alt+↓)
 //   - idle memory (PSS, /proc/<pid>/smaps_rollup) of the app and its WebKit processes, beside a
-//     minimal Tauri app (tests/bench/minimal-tauri) launched and measured the same way, and
+//     minimal Tauri app (tests/bench/minimal-tauri) launched and measured the same way (each the
+//     median of CALLREC_BENCH_IDLE_LAUNCHES launches, 3 by default, the apps taking turns), and
 //     again painting as Callrec's web process does when Callrec chose otherwise than WebKit's
 //     default (no GPU: src-tauri/src/painting.rs)
 // "First audio" is the UI's `callrec:first-audio` mark: the player's first position event past
@@ -38,6 +39,8 @@ import { accessToken } from '../support/rest.mjs';
 const ROUNDS = Number(process.env.CALLREC_BENCH_ROUNDS || 5);
 /** How long an app is left alone before its memory is read. */
 const IDLE_MS = Number(process.env.CALLREC_BENCH_IDLE_MS || 8000);
+/** How many times each app is launched for its idle memory. */
+const IDLE_LAUNCHES = Number(process.env.CALLREC_BENCH_IDLE_LAUNCHES || 3);
 const run = promisify(execFile);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -53,8 +56,25 @@ const stats = (values) => {
 /** WebKit's switch for Skia's CPU painting; Callrec sets it on a machine without a GPU. */
 const CPU_PAINTING = 'WEBKIT_SKIA_ENABLE_CPU_RENDERING';
 
-const describePss = ({ total, parts }) =>
-  `${total.toFixed(0)} MiB (${parts.map((p) => `${p.name} ${p.mib.toFixed(0)}`).join(', ')})`;
+/** The launch with the median total of `launches` (null for none), and the range of totals. */
+function medianLaunch(launches) {
+  if (launches.length === 0) return null;
+  const sorted = [...launches].sort((a, b) => a.total - b.total);
+  return { ...sorted[Math.floor(sorted.length / 2)], range: [sorted[0].total, sorted[sorted.length - 1].total] };
+}
+
+const describePss = ({ total, parts, range, painting }) =>
+  `${total.toFixed(0)} MiB (${parts.map((p) => `${p.name} ${p.mib.toFixed(0)}`).join(', ')}; ` +
+  `median of ${IDLE_LAUNCHES} launches, ${range.map((t) => t.toFixed(0)).join('–')}) ` +
+  `[${CPU_PAINTING}=${painting ?? '(unset)'}]`;
+
+/** This process's environment with CPU_PAINTING as `value` (null: unset). */
+function paintingAs(value) {
+  const env = { ...process.env };
+  if (value === null) delete env[CPU_PAINTING];
+  else env[CPU_PAINTING] = value;
+  return env;
+}
 
 /** How a tree's web process paints: the value of CPU_PAINTING it started with, or null. */
 function paintingOf(pid) {
@@ -331,21 +351,25 @@ async function main() {
     browser = null;
     await driver.stop();
 
-    // Idle memory: each app launched directly on the display, left alone, then measured.
-    const minimal = await idleMemory(minimalBin, process.env);
-    const callrec = await idleMemory(appBin, env);
-    const painting = (measured) => `${CPU_PAINTING}=${measured.painting ?? '(unset)'}`;
-    console.log(`idle PSS, minimal Tauri app: ${describePss(minimal)} [${painting(minimal)}]`);
-    console.log(`idle PSS, Callrec (signed in, list shown): ${describePss(callrec)} [${painting(callrec)}]`);
-    console.log(`  ratio ${(callrec.total / minimal.total).toFixed(2)}× (target ≤ 1.2×)`);
+    // Idle memory: each app launched directly on the display, left alone, then measured; the
+    // apps take turns, and each figure is the median launch (one launch varies by ~5 %).
     // Callrec chooses how WebKit paints (src-tauri/src/painting.rs); the minimal app takes
     // WebKit's default. Painted the same way, the difference is Callrec's page and core alone.
-    if (callrec.painting !== minimal.painting) {
-      const same = { ...process.env };
-      if (callrec.painting === null) delete same[CPU_PAINTING];
-      else same[CPU_PAINTING] = callrec.painting;
-      const alike = await idleMemory(minimalBin, same);
-      console.log(`idle PSS, minimal Tauri app painting as Callrec does: ${describePss(alike)} [${painting(alike)}]`);
+    const runs = { minimal: [], callrec: [], alike: [] };
+    for (let n = 0; n < IDLE_LAUNCHES; n++) {
+      runs.minimal.push(await idleMemory(minimalBin, process.env));
+      const callrec = await idleMemory(appBin, env);
+      runs.callrec.push(callrec);
+      if (callrec.painting !== runs.minimal[0].painting) {
+        runs.alike.push(await idleMemory(minimalBin, paintingAs(callrec.painting)));
+      }
+    }
+    const [minimal, callrec, alike] = [runs.minimal, runs.callrec, runs.alike].map(medianLaunch);
+    console.log(`idle PSS, minimal Tauri app: ${describePss(minimal)}`);
+    console.log(`idle PSS, Callrec (signed in, list shown): ${describePss(callrec)}`);
+    console.log(`  ratio ${(callrec.total / minimal.total).toFixed(2)}× (target ≤ 1.2×)`);
+    if (alike) {
+      console.log(`idle PSS, minimal Tauri app painting as Callrec does: ${describePss(alike)}`);
       console.log(`  ratio ${(callrec.total / alike.total).toFixed(2)}× (Callrec's page and core alone)`);
     }
   } finally {
