@@ -5,6 +5,7 @@ mod commands;
 mod desktop;
 mod error;
 mod lockdown;
+#[cfg(target_os = "linux")]
 mod painting;
 #[cfg(test)]
 mod tests;
@@ -29,10 +30,12 @@ pub const REVIEWS_SYNCED_EVENT: &str = "reviews-synced";
 /// Starts the app. Configuration failures are not fatal: the window opens and says what is
 /// wrong, because a reviewer can act on a message but not on a crash.
 pub fn run() {
-    // First, while the process has one thread: it may set the environment WebKit reads.
+    // First, while the process has one thread: it may set the environment WebKitGTK reads.
+    #[cfg(target_os = "linux")]
     let painting = painting::choose();
     init_logging();
-    tracing::info!(?painting, "how WebKit paints the page");
+    #[cfg(target_os = "linux")]
+    tracing::info!(?painting, "how WebKitGTK paints the page");
     let context = tauri::generate_context!();
     if desktop::handed_over_to_running_instance(&context.config().identifier) {
         return;

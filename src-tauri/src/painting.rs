@@ -1,4 +1,4 @@
-//! How WebKitGTK paints the page on this machine: chosen once, before any thread starts.
+//! How WebKitGTK (Linux) paints the page on this machine: chosen once, before any thread starts.
 //!
 //! WebKitGTK (2.46 and later) paints with Skia on the GPU whenever it has GL. On a machine
 //! without a GPU render node (a VM, a remote desktop, a thin client) the only GL is Mesa's
@@ -43,7 +43,7 @@ pub fn decide(user: Option<OsString>, dri: &Path) -> Painting {
 /// process has one thread.
 pub fn choose() -> Painting {
     let painting = decide(std::env::var_os(CPU_PAINTING_VAR), Path::new(DRI_DIR));
-    if painting == Painting::CpuWithoutGpu && cfg!(target_os = "linux") {
+    if painting == Painting::CpuWithoutGpu {
         // SAFETY: `main` calls this before the logger, Tauri or any other thread exists, so no
         // thread can be reading the environment meanwhile.
         unsafe { std::env::set_var(CPU_PAINTING_VAR, "1") };
