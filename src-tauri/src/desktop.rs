@@ -18,7 +18,7 @@ use callrec_core::links::{OpenCall, parse_call_link};
 /// Emitted to the main window with an [`OpenCall`] when a `callrec://call/<id>` link arrives.
 pub const OPEN_CALL_EVENT: &str = "open-call";
 
-const MAIN_WINDOW: &str = "main";
+pub(crate) const MAIN_WINDOW: &str = "main";
 
 /// Whether another instance of the app runs in this session and took this launch's arguments.
 /// Asked before anything of GTK or WebKit starts: the plugin's own hand-over exits from inside

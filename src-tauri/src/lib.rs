@@ -9,6 +9,8 @@ mod lockdown;
 mod painting;
 #[cfg(test)]
 mod tests;
+#[cfg(target_os = "linux")]
+mod webkit_features;
 
 use tauri::{Emitter, Manager};
 
@@ -32,10 +34,10 @@ pub const REVIEWS_SYNCED_EVENT: &str = "reviews-synced";
 pub fn run() {
     // First, while the process has one thread: it may set the environment WebKitGTK reads.
     #[cfg(target_os = "linux")]
-    let painting = painting::choose();
+    let rendering = painting::choose();
     init_logging();
     #[cfg(target_os = "linux")]
-    tracing::info!(?painting, "how WebKitGTK paints the page");
+    tracing::info!(?rendering, "how WebKitGTK renders the page");
     let context = tauri::generate_context!();
     if desktop::handed_over_to_running_instance(&context.config().identifier) {
         return;
@@ -50,7 +52,11 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(lockdown::navigation_guard())
-        .setup(|app| {
+        .setup(move |app| {
+            #[cfg(target_os = "linux")]
+            if let Some(window) = app.get_webview_window(desktop::MAIN_WINDOW) {
+                painting::apply(&window, &rendering);
+            }
             let state = App::load(Settings::default())?;
             if let Err(error) = state.config() {
                 tracing::warn!(%error, "configuration is not usable");
