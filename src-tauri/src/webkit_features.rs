@@ -54,33 +54,23 @@ fn api() -> Option<&'static Api> {
             let address = unsafe { libc::dlsym(library, name.as_ptr()) };
             (!address.is_null()).then_some(address)
         };
-        // SAFETY: each address is the named WebKitGTK function, whose C signature the type
-        // spells (WebKitGTK 2.42 API reference).
-        unsafe {
-            Some(Api {
-                get_all: std::mem::transmute::<*mut c_void, GetAll>(symbol(
-                    c"webkit_settings_get_all_features",
-                )?),
-                list_length: std::mem::transmute::<*mut c_void, ListLength>(symbol(
-                    c"webkit_feature_list_get_length",
-                )?),
-                list_get: std::mem::transmute::<*mut c_void, ListGet>(symbol(
-                    c"webkit_feature_list_get",
-                )?),
-                list_unref: std::mem::transmute::<*mut c_void, ListUnref>(symbol(
-                    c"webkit_feature_list_unref",
-                )?),
-                identifier: std::mem::transmute::<*mut c_void, Identifier>(symbol(
-                    c"webkit_feature_get_identifier",
-                )?),
-                set_enabled: std::mem::transmute::<*mut c_void, SetEnabled>(symbol(
-                    c"webkit_settings_set_feature_enabled",
-                )?),
-                get_enabled: std::mem::transmute::<*mut c_void, GetEnabled>(symbol(
-                    c"webkit_settings_get_feature_enabled",
-                )?),
-            })
+        // The function `name` of WebKitGTK, as `$type`.
+        macro_rules! function {
+            ($name:literal as $type:ty) => {
+                // SAFETY: the address is the named WebKitGTK function, whose C signature the
+                // type spells (WebKitGTK 2.42 API reference).
+                unsafe { std::mem::transmute::<*mut c_void, $type>(symbol($name)?) }
+            };
         }
+        Some(Api {
+            get_all: function!(c"webkit_settings_get_all_features" as GetAll),
+            list_length: function!(c"webkit_feature_list_get_length" as ListLength),
+            list_get: function!(c"webkit_feature_list_get" as ListGet),
+            list_unref: function!(c"webkit_feature_list_unref" as ListUnref),
+            identifier: function!(c"webkit_feature_get_identifier" as Identifier),
+            set_enabled: function!(c"webkit_settings_set_feature_enabled" as SetEnabled),
+            get_enabled: function!(c"webkit_settings_get_feature_enabled" as GetEnabled),
+        })
     })
     .as_ref()
 }
