@@ -353,6 +353,7 @@ describe('keyboard and the open call', () => {
     // `whenInView`, only whether it is in view (for waitForFunction), else the figures. Passed as
     // a function, never as a string: the page's CSP refuses eval, and a string predicate failed
     // at once in 3 runs out of 5.
+    /** @param {boolean} whenInView */
     const placement = (whenInView) => {
       const grid = document.querySelector('[data-testid="call-list"]');
       const row = document.querySelector('[data-testid="call-row"][aria-selected="true"]');
