@@ -85,12 +85,19 @@ describe('offline: a downloaded call plays with the backend gone', { timeout: 30
       const play = await byId(browser, 'play-call');
       await play.waitForClickable({ timeout: 30000 });
       await play.click();
-      await (await byId(browser, 'player-bar')).waitForDisplayed({ timeout: 30000 });
-      // The capture device is not paced: the 35 s segment plays through at once.
+      const bar = await byId(browser, 'player-bar');
+      await bar.waitForDisplayed({ timeout: 30000 });
+      // The capture device is not paced: the 35 s segment plays through at once. Waiting for
+      // its end (not only for the position to move) is what makes the capture hold all of it:
+      // a session that ended early left 4.8 s in one CI run.
       const time = await byId(browser, 'player-time');
       await browser.waitUntil(async () => !/^0:00/.test((await time.getText()).trim()), {
         timeout: 30000,
         timeoutMsg: 'the position never moved',
+      });
+      await browser.waitUntil(async () => (await bar.getAttribute('data-state')) === 'ended', {
+        timeout: 60000,
+        timeoutMsg: 'the call never finished playing',
       });
       assert.equal(await (await byId(browser, 'player-error')).isExisting(), false, 'no player error');
       await saveWebviewShot(browser, 'e2e-offline-playing');
