@@ -33,7 +33,7 @@ import { openApp, startTauriDriver } from '../support/driver.mjs';
 import { setFilter, visibleRows } from '../support/list.mjs';
 import { appBin, repoRoot } from '../support/paths.mjs';
 import { removeOnExit } from '../support/proc.mjs';
-import { environOf, nameOf, newestOf, pss, startedAtMs, tree } from '../support/procfs.mjs';
+import { environOf, newestOf, pss, startedAtMs, webProcessOf } from '../support/procfs.mjs';
 import { accessToken } from '../support/rest.mjs';
 
 const ROUNDS = Number(process.env.CALLREC_BENCH_ROUNDS || 5);
@@ -78,7 +78,7 @@ function paintingAs(value) {
 
 /** How a tree's web process paints: the value of CPU_PAINTING it started with, or null. */
 function paintingOf(pid) {
-  const web = tree(pid).find((p) => nameOf(p)?.startsWith('WebKitWebProces'));
+  const web = webProcessOf(pid);
   return web === undefined ? null : (environOf(web).get(CPU_PAINTING) ?? null);
 }
 

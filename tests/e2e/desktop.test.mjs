@@ -16,7 +16,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { openApp, saveScreenShot, startTauriDriver } from '../support/driver.mjs';
 import { appBin } from '../support/paths.mjs';
-import { removeOnExit, spawnGroup, stopGroup } from '../support/proc.mjs';
+import { eventually, removeOnExit, spawnGroup, stopGroup } from '../support/proc.mjs';
 
 const run = promisify(execFile);
 const xdotool = async (...args) => (await run('xdotool', args, { timeout: 20000 })).stdout.trim();
@@ -24,18 +24,6 @@ const xdotool = async (...args) => (await run('xdotool', args, { timeout: 20000 
 const CALL_ID = '6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b';
 /** How long a second launch may take to hand over and exit (a cold WebKit start is ~2 s). */
 const HANDOVER_MS = 15000;
-
-/** Polls `probe` until it returns a truthy value; fails with `what` after `timeoutMs`. */
-async function eventually(probe, what, timeoutMs = 15000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    last = await probe();
-    if (last) return last;
-    if (Date.now() > deadline) throw new Error(`${what} (last: ${JSON.stringify(last)})`);
-    await sleep(100);
-  }
-}
 
 /** The X window that has the input focus, as xdotool names it. */
 async function focusedWindowName() {

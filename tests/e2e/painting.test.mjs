@@ -10,12 +10,11 @@ import { readdirSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 
 import { appBin } from '../support/paths.mjs';
-import { removeOnExit, spawnGroup, stopGroup } from '../support/proc.mjs';
-import { environOf, nameOf, tree } from '../support/procfs.mjs';
+import { eventually, removeOnExit, spawnGroup, stopGroup } from '../support/proc.mjs';
+import { environOf, webProcessOf } from '../support/procfs.mjs';
 
 const CPU_PAINTING = 'WEBKIT_SKIA_ENABLE_CPU_RENDERING';
 
@@ -25,17 +24,6 @@ function hasRenderNode() {
     return readdirSync('/dev/dri').some((name) => name.startsWith('renderD'));
   } catch {
     return false;
-  }
-}
-
-/** Polls `probe` until it returns a value other than undefined; fails with `what` after 30 s. */
-async function eventually(probe, what) {
-  const deadline = Date.now() + 30000;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    assert.ok(Date.now() < deadline, `${what} within 30 s`);
-    await sleep(100);
   }
 }
 
@@ -55,10 +43,14 @@ async function withApp(value, check) {
   if (value !== undefined) env[CPU_PAINTING] = value;
   const app = spawnGroup(appBin, [], { env, name: 'callrec-app' });
   try {
-    const web = await eventually(() => {
-      assert.equal(app.exitCode, null, `the app exited before its web process started:\n${app.output().stderr}`);
-      return tree(app.pid).find((pid) => nameOf(pid)?.startsWith('WebKitWebProces'));
-    }, 'a web process');
+    const web = await eventually(
+      () => {
+        assert.equal(app.exitCode, null, `the app exited before its web process started:\n${app.output().stderr}`);
+        return webProcessOf(app.pid);
+      },
+      'a web process within 30 s',
+      30000,
+    );
     // The log has colour codes; the fields are what matters.
     const log = () => app.output().stderr.replace(/\x1b\[[0-9;]*m/g, '');
     return await check({ painting: environOf(web).get(CPU_PAINTING), log });
@@ -81,7 +73,7 @@ describe('how WebKit renders the page', { timeout: 120000 }, () => {
 
   test('scrolls overflow boxes on the page’s thread without a GPU render node', { skip: hasRenderNode() && 'this machine has a GPU' }, async () => {
     const line = await withApp(undefined, ({ log }) =>
-      eventually(() => log().match(/^.*async_overflow_scrolling=\w+.*$/m)?.[0], 'the log says how overflow boxes scroll'),
+      eventually(() => log().match(/^.*async_overflow_scrolling=\w+.*$/m)?.[0], 'the log says how overflow boxes scroll', 30000),
     );
     assert.match(line, /async_overflow_scrolling=false/, line);
   });

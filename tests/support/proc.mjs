@@ -119,6 +119,19 @@ export async function freePorts(n) {
   return ports;
 }
 
+/** Polls `probe` until it returns a truthy value, which it resolves with; fails with `what`
+ * (and the last value) after `timeoutMs`. */
+export async function eventually(probe, what, timeoutMs = 15000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    last = await probe();
+    if (last) return last;
+    if (Date.now() > deadline) throw new Error(`${what} (last: ${JSON.stringify(last)})`);
+    await sleep(100);
+  }
+}
+
 /** Resolves once something accepts TCP connections on host:port. */
 export async function waitForPort(port, { host = '127.0.0.1', timeoutMs = 30000, child } = {}) {
   const deadline = Date.now() + timeoutMs;

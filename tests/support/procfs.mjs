@@ -54,6 +54,9 @@ export function nameOf(pid) {
   }
 }
 
+/** The WebKit web process under `pid` (the app's), or undefined while there is none. */
+export const webProcessOf = (pid) => tree(pid).find((p) => nameOf(p)?.startsWith('WebKitWebProces'));
+
 /** A process's environment as it was started. */
 export function environOf(pid) {
   const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
@@ -66,8 +69,8 @@ export function pss(pid) {
   for (const p of tree(pid)) {
     try {
       const kb = Number(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+) kB$/m)[1]);
-      const name = readFileSync(`/proc/${p}/comm`, 'utf8').trim();
-      parts.push({ name, mib: kb / 1024 });
+      const name = nameOf(p);
+      if (name !== null) parts.push({ name, mib: kb / 1024 });
     } catch {
       // Gone meanwhile.
     }
